@@ -1,0 +1,71 @@
+// The model description, as written in a `NAME.revnet.json` file.
+// The JSON Schema (schema/revnet.schema.json) and the validator are generated from one source:
+// engine/model/schema.ts. Keep these types and that source in step.
+
+/** How a stage is entered. */
+export type Downsample =
+  /** no change of resolution; if the channel count changes, the first unit is a non-reversible projection unit */
+  | 'none'
+  /** the paper's transition: the first unit carries stride 2 and the channel change; it is not invertible and its input is stored */
+  | 'strided'
+  /** an invertible space-to-depth 2x2 squeeze before the stage (i-RevNet): channels x4, height and width /2 */
+  | 'squeeze';
+
+export type ResidualKind = 'basic' | 'bottleneck';
+
+export interface StageConfig {
+  /** residual units in the stage, counting a non-reversible transition unit if the stage has one */
+  units: number;
+  /** channels of the stage's output, both halves together */
+  channels: number;
+  residual: ResidualKind;
+  /** channels inside F and G; default: channels/2 (basic) or channels/8 (bottleneck) */
+  width?: number;
+  downsample: Downsample;
+}
+
+export type StemConfig =
+  /** the paper's stem: a 3x3 convolution to `channels` (not invertible) */
+  | { kind: 'conv'; channels: number }
+  /** an invertible space-to-depth 2x2 squeeze: channels x4 (lets a single-channel image be split in halves) */
+  | { kind: 'squeeze' };
+
+export interface HeadConfig {
+  /** global average pooling (the paper) or flattening the final features */
+  pool: 'global-average' | 'flatten';
+  /** optional hidden fully connected layer with ReLU before the classifier */
+  hidden?: number;
+}
+
+export interface RevNetConfig {
+  $schema?: string;
+  /** the model's name, shown in the editor and the panel */
+  name: string;
+  /** input images, NHWC without the batch dimension */
+  input: { height: number; width: number; channels: number };
+  classes: number;
+  stem: StemConfig;
+  stages: StageConfig[];
+  head: HeadConfig;
+  batchNorm?: { momentum: number; epsilon: number };
+  /** data normalisation, written with a trained model: per-channel mean and standard deviation */
+  normalization?: { mean: number[]; std: number[] };
+  /** written with a trained model: how it was trained and how it did */
+  training?: TrainingMetadata;
+}
+
+export interface TrainingMetadata {
+  data: string;
+  epochs: number;
+  steps: number;
+  batchSize: number;
+  optimizer: string;
+  mode: 'reversible' | 'standard';
+  seed: number;
+  backend: string;
+  testAccuracy?: number;
+  finalLoss?: number;
+  finishedAt?: string;
+}
+
+export const DEFAULT_BATCH_NORM = { momentum: 0.9, epsilon: 1e-5 } as const;

@@ -1,0 +1,170 @@
+// The requests and notifications between the extension (client) and the engine process (server),
+// carried as JSON-RPC over the fork's IPC channel. Each message says who sends it and why.
+import { NotificationType, RequestType } from 'vscode-jsonrpc';
+import type { InspectReport } from './inspectReport';
+import type { PlainTensor } from './tensor';
+
+/** Which model: a config file (with optional weights) or a preset with fresh seeded weights. */
+export type ModelRef =
+  | { configPath: string; weightsPath?: string }
+  | { preset: string; seed?: number };
+
+/** Which data: the built-in MNIST digits, or files in a named format. */
+export type DataSpec =
+  | { kind: 'mnist' }
+  | { kind: 'idx'; images: string; labels: string; testImages?: string; testLabels?: string }
+  | { kind: 'cifar10' | 'cifar100'; files: string[]; testFiles?: string[] }
+  | { kind: 'npy'; images: string; labels: string; layout?: 'NHWC' | 'NCHW'; testImages?: string; testLabels?: string }
+  | { kind: 'random'; count: number; seed?: number };
+
+export type BackendName = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+
+export interface EngineInfo {
+  backend: string;
+  /** said once when the native backend could not be loaded, e.g. "@tensorflow/tfjs-node is not installed; using wasm" */
+  backendNote?: string;
+  nodeVersion: string;
+  pid: number;
+}
+
+export interface LoadParams { model: ModelRef }
+export interface ModelSummary {
+  name: string;
+  params: number;
+  flops: number;
+  invertibleParts: string[];
+  trunkInvertible: boolean;
+  blocks: { id: string; stage: number; unit: number; kind: 'reversible' | 'transition' }[];
+  input: { height: number; width: number; channels: number };
+  classes: number;
+}
+
+export interface TrainParams {
+  model: ModelRef;
+  data: DataSpec;
+  epochs: number;
+  batchSize: number;
+  outDir: string;
+  mode?: 'reversible' | 'standard';
+  optimizer?: 'sgd' | 'adam';
+  learningRate?: number;
+  seed?: number;
+  steps?: number;
+  resume?: boolean;
+}
+export interface TrainResult {
+  outDir: string;
+  configPath: string;
+  weightsPath: string;
+  /** "finished" | "cancelled" (a checkpoint was written) | "diverged" (the last good checkpoint stays) */
+  status: 'finished' | 'cancelled' | 'diverged';
+  epochs: number;
+  steps: number;
+  testAccuracy?: number;
+  finalLoss?: number;
+  message?: string;
+}
+
+export interface InspectParams {
+  model: ModelRef;
+  data?: DataSpec;
+  batchSize?: number;
+  seed?: number;
+}
+
+export interface InvertParams {
+  model: ModelRef;
+  inputPath: string;
+  outputPath: string;
+  /** where the given tensor comes from: the whole trunk (default), the end of a stage ("stage2") or a block ("stage1.unit3") */
+  from?: string;
+}
+export interface InvertResult {
+  outputPath: string;
+  shape: number[];
+  /** how far back the inversion went, e.g. "image" or "stage2 input" */
+  reachedInput: string;
+  /** forward(inverted) against the given tensor: max |Δ| and relative L2 */
+  roundTrip: { maxAbs: number; relL2: number };
+}
+
+export interface ForwardParams {
+  model: ModelRef;
+  inputPath: string;
+  outputPath: string;
+  logits?: boolean;
+}
+export interface ForwardResult { outputPath: string; shape: number[] }
+
+/** An edit applied to a trunk output before it is inverted (the panel's Invert view). */
+export type OutputEdit =
+  | { kind: 'zeroChannels'; channels: number[] }
+  | { kind: 'scaleChannels'; channels: number[]; factor: number }
+  | { kind: 'noise'; std: number; seed: number }
+  | { kind: 'interpolate'; otherSample: number; t: number };
+
+export interface ExploreParams {
+  model: ModelRef;
+  data?: DataSpec;
+  /** a sample of the data, or a .npy file holding one image (HWC or 1HWC) */
+  source: { sample: number } | { npyPath: string };
+  edits: OutputEdit[];
+}
+export interface ExploreResult {
+  input: PlainTensor;
+  output: PlainTensor;
+  edited: PlainTensor;
+  inverted: PlainTensor;
+  /** |input - inverted| per pixel (HWC) */
+  difference: PlainTensor;
+  maxAbs: number;
+  relL2: number;
+  label?: number;
+}
+
+export interface SaveTensorParams { tensor: PlainTensor; path: string }
+
+export interface ProgressEvent {
+  runId: string;
+  kind: 'step' | 'epoch' | 'done';
+  epoch: number;
+  epochs: number;
+  step: number;
+  stepsPerEpoch: number;
+  loss: number;
+  accuracy: number;
+  examplesPerSecond: number;
+  memoryBytes: number;
+  testAccuracy?: number;
+  backend: string;
+}
+
+export interface LogEvent { level: 'info' | 'warn' | 'error'; message: string }
+
+export const Requests = {
+  /** extension → engine: which backend runs, once at start */
+  info: new RequestType<void, EngineInfo, void>('revnet/info'),
+  /** extension → engine: load and check a model (config, weights) */
+  load: new RequestType<LoadParams, ModelSummary, void>('revnet/load'),
+  /** extension → engine: train; progress comes as notifications; cancellable (writes a checkpoint) */
+  train: new RequestType<TrainParams, TrainResult, void>('revnet/train'),
+  /** extension → engine: stop the running training after its current step */
+  cancelTraining: new RequestType<void, boolean, void>('revnet/cancelTraining'),
+  /** extension → engine: per-block statistics for the panel, hovers and diagnostics; cancellable */
+  inspect: new RequestType<InspectParams, InspectReport, void>('revnet/inspect'),
+  /** extension → engine: invert a .npy tensor back towards the input */
+  invert: new RequestType<InvertParams, InvertResult, void>('revnet/invert'),
+  /** extension → engine: run the trunk (or the classifier) on a .npy tensor */
+  forward: new RequestType<ForwardParams, ForwardResult, void>('revnet/forward'),
+  /** extension → engine: one sample's input, output, edited output and inversion (the panel's Invert view) */
+  explore: new RequestType<ExploreParams, ExploreResult, void>('revnet/explore'),
+  /** extension → engine: write a small tensor as .npy (path already checked by the extension) */
+  saveTensor: new RequestType<SaveTensorParams, void, void>('revnet/saveTensor'),
+} as const;
+
+export const Notifications = {
+  /** engine → extension: training progress, after every step and every epoch */
+  progress: new NotificationType<ProgressEvent>('revnet/progress'),
+  /** engine → extension: log lines for the "RevNet" output channel (the engine never writes to stdout) */
+  log: new NotificationType<LogEvent>('revnet/log'),
+} as const;

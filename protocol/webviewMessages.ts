@@ -1,0 +1,80 @@
+// The messages between the extension (host) and the inspection panel (webview), in both directions.
+// The webview is untrusted: the host validates every message it receives (protocol/validateWebviewMessage.ts)
+// and answers a bad one with an `error` message, never by crashing.
+import type { ExploreResult, OutputEdit, ProgressEvent } from './engineApi';
+import type { InspectReport } from './inspectReport';
+
+/** Every message carries an id; an answer names the request it answers in replyTo. */
+export interface Envelope {
+  id: number;
+  replyTo?: number;
+}
+
+export type ViewName = 'overview' | 'reconstruction' | 'memory' | 'gradients' | 'training' | 'invert';
+
+// ---- host → webview ----
+
+/** a new inspection report for the panel's model */
+export interface ReportMessage extends Envelope { type: 'report'; report: InspectReport }
+/** the settings the panel follows */
+export interface SettingsMessage extends Envelope { type: 'settings'; errorThreshold: number }
+/** a training progress event (live curves) */
+export interface ProgressMessage extends Envelope { type: 'progress'; event: ProgressEvent }
+/** select a block (from the editor), or show a view */
+export interface SelectBlockMessage extends Envelope { type: 'selectBlock'; blockId: string }
+export interface ShowViewMessage extends Envelope { type: 'showView'; view: ViewName }
+/** the answer to an `explore` request */
+export interface ExploreResultMessage extends Envelope { type: 'exploreResult'; result: ExploreResult }
+/** a tensor was saved, or a request failed */
+export interface SavedMessage extends Envelope { type: 'saved'; path: string }
+export interface ErrorMessage extends Envelope { type: 'error'; message: string }
+/** the engine is busy (inspecting, exploring) or free again */
+export interface BusyMessage extends Envelope { type: 'busy'; busy: boolean; what?: string }
+
+export type HostToWebview =
+  | ReportMessage
+  | SettingsMessage
+  | ProgressMessage
+  | SelectBlockMessage
+  | ShowViewMessage
+  | ExploreResultMessage
+  | SavedMessage
+  | ErrorMessage
+  | BusyMessage;
+
+// ---- webview → host ----
+
+/** the page has loaded and wants the current state */
+export interface ReadyMessage extends Envelope { type: 'ready' }
+/** the user selected a block in the panel: reveal it in the .revnet.json editor */
+export interface BlockSelectedMessage extends Envelope { type: 'blockSelected'; blockId: string }
+/** invert a sample (or a .npy file the user picks: source "pickFile") after applying edits */
+export interface ExploreMessage extends Envelope {
+  type: 'explore';
+  source: { sample: number } | { pickFile: true };
+  edits: OutputEdit[];
+}
+/** save one tensor of the last explore result as .npy; the host asks the user where */
+export interface SaveTensorMessage extends Envelope {
+  type: 'saveTensor';
+  which: 'input' | 'output' | 'edited' | 'inverted' | 'difference';
+}
+/** run the inspection again */
+export interface RefreshMessage extends Envelope { type: 'refresh' }
+/** the user switched view (kept by the host for restoring the panel) */
+export interface ViewChangedMessage extends Envelope { type: 'viewChanged'; view: ViewName }
+
+export type WebviewToHost =
+  | ReadyMessage
+  | BlockSelectedMessage
+  | ExploreMessage
+  | SaveTensorMessage
+  | RefreshMessage
+  | ViewChangedMessage;
+
+/** what the panel keeps with vscode.setState, restored after hiding or a window reload */
+export interface PanelState {
+  view: ViewName;
+  selectedBlock?: string;
+  modelKey?: string;
+}

@@ -1,0 +1,37 @@
+// Runs every test suite with node's test runner: `npm test` (all), `npm test -- unit integration` (some).
+// Suites: unit (engine and protocol in plain Node), integration (a real engine process),
+// webview (the built panel in headless Chromium), e2e (the extension in a real VS Code).
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const allSuites = ['unit', 'integration', 'webview', 'e2e'];
+const asked = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
+const suites = asked.length > 0 ? asked : allSuites;
+
+function testFiles(dir) {
+  let found = [];
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) found = found.concat(testFiles(path));
+    else if (name.endsWith('.test.ts')) found.push(relative(root, path));
+  }
+  return found.sort();
+}
+
+function run(command, args) {
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit' });
+  return result.status ?? 1;
+}
+
+if (suites.some((suite) => suite !== 'unit')) {
+  if (run(process.execPath, ['esbuild.mjs']) !== 0) process.exit(1);
+}
+const files = suites.flatMap((suite) => testFiles(join(root, 'test', suite)));
+if (files.length === 0) {
+  console.error(`no test files found in ${suites.join(', ')}`);
+  process.exit(1);
+}
+process.exit(run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files]));
