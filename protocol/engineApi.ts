@@ -141,6 +141,9 @@ export interface ProgressEvent {
 
 export interface LogEvent { level: 'info' | 'warn' | 'error'; message: string }
 
+/** A built-in model preset: its name, a one-line description and the full config a `*.revnet.json` holds. */
+export interface PresetInfo { name: string; description: string; config: unknown }
+
 export const Requests = {
   /** extension → engine: which backend runs, once at start */
   info: new RequestType<void, EngineInfo, void>('revnet/info'),
@@ -160,6 +163,8 @@ export const Requests = {
   explore: new RequestType<ExploreParams, ExploreResult, void>('revnet/explore'),
   /** extension → engine: write a small tensor as .npy (path already checked by the extension) */
   saveTensor: new RequestType<SaveTensorParams, void, void>('revnet/saveTensor'),
+  /** extension → engine: the built-in presets with their configs (New Model Config…) */
+  presets: new RequestType<void, PresetInfo[], void>('revnet/presets'),
 } as const;
 
 export const Notifications = {

@@ -1,0 +1,36 @@
+// The engine operations the JSON-RPC server calls, gathered in one place.
+// An operation whose module has not landed yet answers with a clear "not available yet" error;
+// it never returns made-up results.
+import type { EngineOperations } from '../operations.types';
+import type { PresetInfo, SaveTensorParams } from '../../protocol/engineApi';
+
+export class NotAvailableError extends Error {
+  constructor(operation: string, module: string) {
+    super(`The engine operation "${operation}" is not available yet (${module} has not been written).`);
+    this.name = 'NotAvailableError';
+  }
+}
+
+function notAvailable(operation: string, module: string): () => Promise<never> {
+  return async () => {
+    throw new NotAvailableError(operation, module);
+  };
+}
+
+export interface ServerOperations extends EngineOperations {
+  /** writes a small tensor as .npy (the path was chosen by the user in the extension) */
+  saveTensor(params: SaveTensorParams): Promise<void>;
+  /** the built-in model presets, with their full configs */
+  presets(): Promise<PresetInfo[]>;
+}
+
+export const operations: ServerOperations = {
+  load: notAvailable('load', 'engine/operations/load.ts'),
+  train: notAvailable('train', 'engine/train/trainModel.ts'),
+  inspect: notAvailable('inspect', 'engine/inspect/inspectModel.ts'),
+  invert: notAvailable('invert', 'engine/operations/invert.ts'),
+  forward: notAvailable('forward', 'engine/operations/forward.ts'),
+  explore: notAvailable('explore', 'engine/operations/explore.ts'),
+  saveTensor: notAvailable('saveTensor', 'engine/io/npy.ts'),
+  presets: notAvailable('presets', 'engine/model/presets.ts'),
+};
