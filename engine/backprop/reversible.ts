@@ -1,0 +1,144 @@
+// Reversible backprop (the paper's Algorithm 1). The forward pass keeps only the trunk's output and the
+// inputs of non-invertible parts (conv stem, transitions); every unit's activations are disposed as soon as
+// the next unit has run. The backward pass walks the units from last to first, rebuilding each unit's input
+// from its output and computing its gradients locally, so only one unit's activations are alive at a time.
+import * as tf from '@tensorflow/tfjs-core';
+import './registerGradients';
+import type { TrunkStep } from '../model/architecture';
+import { BatchStatsRecorder } from '../model/batchStats';
+import { crossEntropyLoss, head } from '../model/head';
+import type { Network, StepGradients } from '../model/network.types';
+import { architectureOf, batchNormSettings, trainingContext } from '../model/network';
+import { param, type RunContext } from '../model/runContext';
+import { unsqueeze } from '../model/squeeze';
+import { applyStep } from '../model/trunk';
+import type { BackpropHooks } from './hooks';
+import { reversibleUnitBackward } from './reversibleUnit';
+import { headParamNames, stepParamNames } from './stepParams';
+
+interface StoredForward {
+  features: tf.Tensor4D;
+  /** inputs of the conv stem and of transitions, by step index (the stem's is the caller's images) */
+  storedInputs: Map<number, tf.Tensor4D>;
+}
+
+function mustStoreInput(step: TrunkStep): boolean {
+  return step.kind === 'stem-conv' || step.kind === 'transition';
+}
+
+/** forward in training mode, recording batch statistics, keeping only what the backward pass needs */
+export function reversibleForwardPass(
+  ctx: RunContext,
+  steps: readonly TrunkStep[],
+  images: tf.Tensor4D,
+  hooks: BackpropHooks = {},
+): StoredForward {
+  const storedInputs = new Map<number, tf.Tensor4D>();
+  let h = images;
+  steps.forEach((step, index) => {
+    hooks.onUnit?.(step.id, 'forward');
+    if (mustStoreInput(step)) storedInputs.set(index, h);
+    const next = applyStep(ctx, step, h);
+    if (h !== images && !mustStoreInput(step)) h.dispose();
+    h = next;
+  });
+  return { features: h === images ? tf.clone(images) : h, storedInputs };
+}
+
+/** vector-Jacobian product of a whole step from its stored input: the parameter gradients and, if asked, dx */
+function stepBackwardFromInput(
+  ctx: RunContext,
+  step: TrunkStep,
+  x: tf.Tensor4D,
+  dy: tf.Tensor4D,
+  wantInputGradient: boolean,
+): { dx: tf.Tensor4D | undefined; grads: Map<string, tf.Tensor> } {
+  const names = stepParamNames(step);
+  const grads = new Map<string, tf.Tensor>();
+  const dx = tf.tidy(() => {
+    const params = names.map((name) => param(ctx, name));
+    const xs = wantInputGradient ? [x, ...params] : params;
+    const pass = tf.grads(() => applyStep(ctx, step, x))(xs, dy);
+    const offset = wantInputGradient ? 1 : 0;
+    names.forEach((name, i) => grads.set(name, tf.keep(pass[i + offset] as tf.Tensor)));
+    return wantInputGradient ? (pass[0] as tf.Tensor4D) : undefined;
+  });
+  return { dx, grads };
+}
+
+export function reversibleGradients(net: Network, images: tf.Tensor4D, labels: tf.Tensor1D, hooks: BackpropHooks = {}): StepGradients {
+  const arch = architectureOf(net);
+  const steps = arch.steps;
+  const stats = new BatchStatsRecorder();
+  const forwardCtx = trainingContext(net, stats);
+  const recomputeCtx = trainingContext(net);
+  const grads = new Map<string, tf.Tensor>();
+  const live = new Set<tf.Tensor>();
+  try {
+    const stored = reversibleForwardPass(forwardCtx, steps, images, hooks);
+    live.add(stored.features);
+    for (const t of stored.storedInputs.values()) if (t !== images) live.add(t);
+
+    hooks.onUnit?.('head', 'forward');
+    const headNames = headParamNames(arch);
+    let logits: tf.Tensor2D | undefined;
+    const headPass = tf.valueAndGrads((features: tf.Tensor) => {
+      logits = tf.keep(head(forwardCtx, arch.head, features as tf.Tensor4D));
+      return crossEntropyLoss(logits, labels);
+    })([stored.features, ...headNames.map((name) => param(forwardCtx, name))]);
+    live.add(logits as tf.Tensor2D);
+    headNames.forEach((name, i) => grads.set(name, headPass.grads[i + 1] as tf.Tensor));
+    stats.applyTo(net.weights, batchNormSettings(net).momentum);
+
+    // the first step with parameters: no input gradient is needed before it
+    const firstWithParams = steps.findIndex((step) => stepParamNames(step).length > 0);
+    let y: tf.Tensor4D = stored.features;
+    let dy: tf.Tensor4D = headPass.grads[0] as tf.Tensor4D;
+    live.add(dy);
+    for (let i = steps.length - 1; i >= 0; i--) {
+      const step = steps[i] as TrunkStep;
+      hooks.onUnit?.(step.id, 'backward');
+      if (i < firstWithParams) break;
+      let x: tf.Tensor4D;
+      let dx: tf.Tensor4D | undefined;
+      if (step.kind === 'reversible') {
+        const unit = reversibleUnitBackward(recomputeCtx, step, y, dy);
+        x = unit.x;
+        dx = unit.dx;
+        for (const [name, g] of unit.grads) grads.set(name, g);
+        hooks.onRebuilt?.(step.id, x);
+      } else if (step.kind === 'squeeze') {
+        x = unsqueeze(y);
+        dx = unsqueeze(dy);
+      } else {
+        x = stored.storedInputs.get(i) as tf.Tensor4D;
+        const pass = stepBackwardFromInput(recomputeCtx, step, x, dy, i > firstWithParams);
+        dx = pass.dx;
+        for (const [name, g] of pass.grads) grads.set(name, g);
+      }
+      for (const t of [y, dy]) {
+        t.dispose();
+        live.delete(t);
+      }
+      if (x !== images) live.add(x);
+      if (dx === undefined) break;
+      live.add(dx);
+      y = x;
+      dy = dx;
+    }
+    for (const t of live) if (t !== logits) t.dispose();
+    live.clear();
+    const ordered = new Map<string, tf.Tensor>();
+    for (const name of net.weights.params.keys()) {
+      const g = grads.get(name);
+      if (g === undefined) throw new Error(`reversible backprop produced no gradient for ${name}`);
+      ordered.set(name, g);
+    }
+    return { loss: headPass.value as tf.Scalar, logits: logits as tf.Tensor2D, grads: ordered };
+  } catch (error) {
+    for (const t of live) t.dispose();
+    for (const g of grads.values()) g.dispose();
+    stats.dispose();
+    throw error;
+  }
+}

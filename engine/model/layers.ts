@@ -1,0 +1,36 @@
+// The elementary layers: convolution (HWIO kernels, NHWC, no bias), BatchNorm, ReLU, dense.
+import * as tf from '@tensorflow/tfjs-core';
+import { buffer, param, type RunContext } from './runContext';
+
+export function conv(ctx: RunContext, name: string, x: tf.Tensor4D, stride: 1 | 2 = 1): tf.Tensor4D {
+  return tf.conv2d(x, param(ctx, `${name}.weight`) as tf.Tensor4D, stride, 'same');
+}
+
+/**
+ * BatchNorm over N, H, W. Training mode: the batch mean and biased variance, computed with
+ * differentiable ops (so gradients flow through the statistics) and handed to ctx.stats.
+ * Inference mode: the running statistics.
+ */
+export function batchNorm(ctx: RunContext, name: string, x: tf.Tensor4D): tf.Tensor4D {
+  const gamma = param(ctx, `${name}.gamma`);
+  const beta = param(ctx, `${name}.beta`);
+  if (!ctx.training) {
+    const scale = tf.mul(gamma, tf.rsqrt(tf.add(buffer(ctx, `${name}.variance`), ctx.epsilon)));
+    const shift = tf.sub(beta, tf.mul(buffer(ctx, `${name}.mean`), scale));
+    return tf.add(tf.mul(x, scale), shift);
+  }
+  const mean = tf.mean(x, [0, 1, 2]) as tf.Tensor1D;
+  const centered = tf.sub(x, mean);
+  const variance = tf.mean(tf.square(centered), [0, 1, 2]) as tf.Tensor1D;
+  ctx.stats?.record(name, mean, variance);
+  const scale = tf.mul(gamma, tf.rsqrt(tf.add(variance, ctx.epsilon)));
+  return tf.add(tf.mul(centered, scale), beta);
+}
+
+export function batchNormRelu(ctx: RunContext, name: string, x: tf.Tensor4D): tf.Tensor4D {
+  return tf.relu(batchNorm(ctx, name, x));
+}
+
+export function dense(ctx: RunContext, name: string, x: tf.Tensor2D): tf.Tensor2D {
+  return tf.add(tf.matMul(x, param(ctx, `${name}.weight`) as tf.Tensor2D), param(ctx, `${name}.bias`));
+}

@@ -1,0 +1,65 @@
+// Running the feature trunk (everything before the head) forwards, one step at a time.
+import * as tf from '@tensorflow/tfjs-core';
+import type { TrunkStep } from './architecture';
+import { conv } from './layers';
+import type { RunContext } from './runContext';
+import { squeeze } from './squeeze';
+import { reversibleForward, transitionForward } from './units';
+
+export function applyStep(ctx: RunContext, step: TrunkStep, x: tf.Tensor4D): tf.Tensor4D {
+  switch (step.kind) {
+    case 'stem-conv':
+      return tf.tidy(() => conv(ctx, 'stem.conv', x));
+    case 'squeeze':
+      return squeeze(x);
+    case 'reversible':
+      return reversibleForward(ctx, step, x);
+    case 'transition':
+      return transitionForward(ctx, step, x);
+  }
+}
+
+export interface TrunkRun {
+  /** the trunk's output, the head's input */
+  features: tf.Tensor4D;
+  /** keepBlockOutputs: each step's output by step id ("stem", "stage2.squeeze", "stage1.unit0") */
+  blockOutputs?: Map<string, tf.Tensor4D>;
+  /** keepBlockOutputs: each stage's output ("stage1") and the stem's ("stem") */
+  stageOutputs?: Map<string, tf.Tensor4D>;
+}
+
+/** Runs every step; the caller owns (and disposes) the returned tensors. Kept outputs are shared with stageOutputs. */
+export function runTrunk(
+  ctx: RunContext,
+  steps: readonly TrunkStep[],
+  images: tf.Tensor4D,
+  keepBlockOutputs: boolean,
+  onStep?: (id: string) => void,
+): TrunkRun {
+  const blockOutputs = new Map<string, tf.Tensor4D>();
+  const stageOutputs = new Map<string, tf.Tensor4D>();
+  let h = images;
+  steps.forEach((step, index) => {
+    onStep?.(step.id);
+    const next = applyStep(ctx, step, h);
+    if (h !== images && !keepBlockOutputs) h.dispose();
+    h = next;
+    if (!keepBlockOutputs) return;
+    blockOutputs.set(step.id, h);
+    const following = steps[index + 1];
+    const stage = step.kind === 'stem-conv' || (step.kind === 'squeeze' && step.stage === 0) ? 0 : (step as { stage: number }).stage;
+    const stageEnds = following === undefined || stageOf(following) !== stage;
+    if (stageEnds) stageOutputs.set(stage === 0 ? 'stem' : `stage${stage}`, h);
+  });
+  if (h === images) h = tf.clone(images);
+  const run: TrunkRun = { features: h };
+  if (keepBlockOutputs) {
+    run.blockOutputs = blockOutputs;
+    run.stageOutputs = stageOutputs;
+  }
+  return run;
+}
+
+export function stageOf(step: TrunkStep): number {
+  return step.kind === 'stem-conv' ? 0 : step.stage;
+}
