@@ -1,0 +1,34 @@
+// CIFAR-10 / CIFAR-100 binary batches (data_batch_1.bin ... test_batch.bin; train.bin, test.bin).
+import { readCifar, CIFAR_SIDE, type CifarKind } from '../io/cifar';
+import { pixelsToFloat } from './convert';
+import { holdOut } from './holdOut';
+import type { Dataset, LoadOptions, Split } from './types';
+
+const PIXELS = CIFAR_SIDE * CIFAR_SIDE * 3;
+
+function readBatches(files: string[], kind: CifarKind): Split {
+  if (files.length === 0) throw new Error(`${kind} data: no files given`);
+  const batches = files.map((file) => ({ file, batch: readCifar(file, kind) }));
+  const count = batches.reduce((sum, { batch }) => sum + batch.count, 0);
+  const images = new Float32Array(count * PIXELS);
+  const labels = new Int32Array(count);
+  let n = 0;
+  for (const { file, batch } of batches) {
+    images.set(pixelsToFloat(batch.images, file), n * PIXELS);
+    labels.set(batch.labels, n);
+    n += batch.count;
+  }
+  return { images, labels, count };
+}
+
+export function loadCifarDataset(spec: { kind: CifarKind; files: string[]; testFiles?: string[] }, options: LoadOptions = {}): Dataset {
+  const classes = spec.kind === 'cifar10' ? 10 : 100;
+  let train = readBatches(spec.files, spec.kind);
+  let test: Split;
+  if (spec.testFiles !== undefined && spec.testFiles.length > 0) {
+    test = readBatches(spec.testFiles, spec.kind);
+  } else {
+    ({ train, test } = holdOut(train, PIXELS, options.holdOutFraction));
+  }
+  return { name: `${spec.kind} ${spec.files.join(', ')}`, train, test, classes, height: CIFAR_SIDE, width: CIFAR_SIDE, channels: 3 };
+}

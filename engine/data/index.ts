@@ -1,0 +1,5 @@
+export { loadDataset } from './loadDataset';
+export { computeNormalization, normalizeImages, type Normalization } from './normalization';
+export { checkDataset, checkDatasetFitsModel, DatasetError } from './checkDataset';
+export type { Dataset, Split, LoadOptions } from './types';
+export { MNIST_TEST_PER_DIGIT } from './builtinMnist';

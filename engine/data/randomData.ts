@@ -1,0 +1,23 @@
+// Seeded random images and labels (for smoke tests and benchmarks; nothing to learn).
+import { SeededRandom } from '../util/random';
+import type { Dataset, LoadOptions, Split } from './types';
+
+function randomSplit(random: SeededRandom, count: number, pixels: number, classes: number): Split {
+  const images = new Float32Array(count * pixels);
+  for (let i = 0; i < images.length; i++) images[i] = random.next();
+  const labels = new Int32Array(count);
+  for (let i = 0; i < count; i++) labels[i] = random.int(classes);
+  return { images, labels, count };
+}
+
+/** `count` training images and ceil(count/4) test images. */
+export function loadRandomDataset(count: number, seed = 0, options: LoadOptions = {}): Dataset {
+  if (!Number.isSafeInteger(count) || count < 1) throw new Error(`random data: count must be a positive integer, got ${count}`);
+  const { height, width, channels } = options.shape ?? { height: 28, width: 28, channels: 1 };
+  const classes = options.classes ?? 10;
+  const random = new SeededRandom(seed);
+  const pixels = height * width * channels;
+  const train = randomSplit(random, count, pixels, classes);
+  const test = randomSplit(random, Math.ceil(count / 4), pixels, classes);
+  return { name: `random (${count}, seed ${seed})`, train, test, classes, height, width, channels };
+}
