@@ -1,6 +1,17 @@
 // The model description, as written in a `NAME.revnet.json` file.
 // The JSON Schema (schema/revnet.schema.json) and the validator are generated from one source:
 // engine/model/schema.ts. Keep these types and that source in step.
+//
+// Architecture conventions shared by the network (engine/model/network*.ts) and the analytic side
+// (engine/model/unitPlan.ts, engine/model/analysis.ts, docs/config.md), settled here once:
+// - A stage's first unit is a *transition* when downsample is "strided", or "none" with a channel change;
+//   every other unit (and every unit of a "squeeze" stage, the squeeze sitting before the stage) is reversible.
+// - In a transition, the stride sits on F's first conv (conv1, for basic and bottleneck alike);
+//   the shortcut S is avg-pool 2x2 (if strided) + zero channel padding for basic, and one shared 1x1
+//   projection conv `stage{S}.unit0.shortcut.weight` (with the stride) for bottleneck.
+// - Only F of the network's very first unit skips its leading BatchNorm-ReLU (no `f.bn1`); its G keeps `g.bn1`.
+// - Convolutions use SAME padding. unitPlan.ts's `planUnits(config)` and `modelTensors(config)` list every
+//   unit's shapes and every tensor's name and shape: a built network should match them exactly.
 
 /** How a stage is entered. */
 export type Downsample =
@@ -19,7 +30,7 @@ export interface StageConfig {
   /** channels of the stage's output, both halves together */
   channels: number;
   residual: ResidualKind;
-  /** channels inside F and G; default: channels/2 (basic) or channels/8 (bottleneck) */
+  /** channels inside F and G; default: channels/2 (basic) or channels/8 (bottleneck); loadConfig fills it in */
   width?: number;
   downsample: Downsample;
 }
@@ -47,6 +58,7 @@ export interface RevNetConfig {
   stem: StemConfig;
   stages: StageConfig[];
   head: HeadConfig;
+  /** default DEFAULT_BATCH_NORM; loadConfig fills it in */
   batchNorm?: { momentum: number; epsilon: number };
   /** data normalisation, written with a trained model: per-channel mean and standard deviation */
   normalization?: { mean: number[]; std: number[] };

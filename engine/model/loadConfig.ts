@@ -1,0 +1,42 @@
+// Reads a `NAME.revnet.json` model file: JSON syntax errors with line and column, then validateConfig.
+import { readFile } from 'node:fs/promises';
+import type { RevNetConfig } from './config';
+import { findJsonSyntaxError } from './jsonSyntax';
+import { ConfigError, validateConfig } from './validateConfig';
+
+/** Parses and validates a model file's text; `fileName` starts every error message. */
+export function parseConfig(text: string, fileName: string): RevNetConfig {
+  const withoutBom = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  let value: unknown;
+  try {
+    value = JSON.parse(withoutBom);
+  } catch (error) {
+    const found = findJsonSyntaxError(withoutBom);
+    const message = found
+      ? `not valid JSON at line ${found.line}, column ${found.column}: ${found.message}`
+      : `not valid JSON: ${error instanceof Error ? error.message : String(error)}`;
+    throw new ConfigError(fileName, [{ path: '', message }]);
+  }
+  return validateConfig(value, fileName);
+}
+
+/** Reads, parses and validates a model file; the config comes back with defaults filled in. */
+export async function loadConfig(path: string): Promise<RevNetConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'is a directory, not a model file'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : `cannot be read (${code ?? String(error)})`;
+    throw new ConfigError(path, [{ path: '', message: reason }]);
+  }
+  return parseConfig(text, path);
+}
+
