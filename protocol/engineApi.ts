@@ -51,6 +51,20 @@ export interface TrainParams {
   seed?: number;
   steps?: number;
   resume?: boolean;
+  /** continue from this folder's checkpoint (an earlier run's outDir); `resume: true` alone means outDir's */
+  resumeFrom?: string;
+  /** start from these weights (a .safetensors file for the model's config) instead of seeded ones */
+  initWeights?: string;
+  /** shuffle the training data every epoch (default true) */
+  shuffle?: boolean;
+  /** SGD momentum (default 0.9) */
+  momentum?: number;
+  /** L2 weight decay on conv and dense kernels (default: 1e-4 for sgd, 0 for adam) */
+  weightDecay?: number;
+  /** epochs after which the learning rate is multiplied by 0.1 */
+  lrDrops?: number[];
+  /** also write a checkpoint every N steps (default: only after every epoch and on cancel) */
+  checkpointEvery?: number;
 }
 export interface TrainResult {
   outDir: string;

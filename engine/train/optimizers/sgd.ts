@@ -1,0 +1,63 @@
+// SGD with momentum and L2 weight decay, the paper's optimiser, in the PyTorch/Caffe form:
+//   d = g + weightDecay * w   (kernels only, see takesWeightDecay)
+//   v = momentum * v + d
+//   w = w - lr * v
+import * as tf from '@tensorflow/tfjs-core';
+import { StateSlots } from './stateSlots';
+import { takesWeightDecay, type Optimizer, type OptimizerState } from './types';
+
+export interface SgdOptions {
+  momentum: number;
+  weightDecay: number;
+}
+
+export class SgdOptimizer implements Optimizer {
+  readonly name = 'sgd' as const;
+  private readonly velocity = new StateSlots('velocity');
+
+  constructor(readonly options: SgdOptions) {}
+
+  apply(params: Map<string, tf.Variable>, grads: Map<string, tf.Tensor>, lr: number): void {
+    const { momentum, weightDecay } = this.options;
+    for (const [name, variable] of params) {
+      const grad = grads.get(name);
+      if (grad === undefined) continue;
+      const decay = weightDecay !== 0 && takesWeightDecay(name);
+      if (momentum === 0) {
+        tf.tidy(() => {
+          const direction = decay ? tf.add(grad, tf.mul(variable, weightDecay)) : grad;
+          variable.assign(tf.sub(variable, tf.mul(direction, lr)));
+        });
+        continue;
+      }
+      const previous = this.velocity.get(name, variable);
+      const next = tf.tidy(() => {
+        const direction = decay ? tf.add(grad, tf.mul(variable, weightDecay)) : grad;
+        const v = tf.add(tf.mul(previous, momentum), direction);
+        variable.assign(tf.sub(variable, tf.mul(v, lr)));
+        return v;
+      });
+      this.velocity.set(name, next);
+    }
+  }
+
+  saveState(): OptimizerState {
+    const tensors = new Map();
+    this.velocity.save(tensors);
+    return { tensors, scalars: {} };
+  }
+
+  loadState(state: OptimizerState, params: Map<string, tf.Variable>): void {
+    const problems: string[] = [];
+    this.velocity.load(state.tensors, params, problems);
+    if (problems.length > 0) throw new Error(`the SGD state does not fit the model:\n  ${problems.join('\n  ')}`);
+  }
+
+  describe(): string {
+    return `sgd(momentum=${this.options.momentum}, weightDecay=${this.options.weightDecay})`;
+  }
+
+  dispose(): void {
+    this.velocity.dispose();
+  }
+}
