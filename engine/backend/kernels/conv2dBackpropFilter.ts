@@ -1,0 +1,59 @@
+// Conv2DBackpropFilter (the filter gradient of a convolution), which tfjs-backend-wasm lacks.
+// dw[a,b,i,o] = sum over n,y,x of xPadded[n, y*s+a, x*s+b, i] * dy[n,y,x,o]: a convolution in
+// which the batch plays the channels: input x as [Ci,H,W,N], "filter" dy as [OH,OW,N,Co],
+// dilated by the stride, giving [Ci,KH,KW,Co]. 1x1 filters at stride 1 are one matrix product.
+import * as tf from '@tensorflow/tfjs-core';
+import { convGeometry, type ConvGeometry, type ConvPad } from './convGeometry';
+import { compose, type KernelComposer } from './kernelComposer';
+
+interface Attrs {
+  strides: [number, number] | number;
+  pad: ConvPad;
+  dataFormat: 'NHWC' | 'NCHW';
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  filterShape: [number, number, number, number];
+}
+
+function pointwiseFilterGradient(k: KernelComposer, x: tf.TensorInfo, dy: tf.TensorInfo, g: ConvGeometry): tf.TensorInfo {
+  const rows = g.batch * g.outHeight * g.outWidth;
+  const xRows = k.reshape(x, [1, rows, g.inChannels]);
+  const dyRows = k.reshape(dy, [1, rows, g.outChannels]);
+  const product = k.run('BatchMatMul', { a: xRows, b: dyRows }, { transposeA: true, transposeB: false });
+  return k.reshape(product, [1, 1, g.inChannels, g.outChannels]);
+}
+
+function filterGradientByConv(k: KernelComposer, x: tf.TensorInfo, dy: tf.TensorInfo, g: ConvGeometry): tf.TensorInfo {
+  // Rows of x beyond the last one any output reads are cut, so that no padding is negative.
+  const spanHeight = (g.outHeight - 1) * g.strideHeight + g.filterHeight;
+  const spanWidth = (g.outWidth - 1) * g.strideWidth + g.filterWidth;
+  const bottom = spanHeight - g.padTop - g.inHeight;
+  const right = spanWidth - g.padLeft - g.inWidth;
+  let input = x;
+  if (bottom < 0 || right < 0) {
+    input = k.run('Slice', { x }, {
+      begin: [0, 0, 0, 0],
+      size: [g.batch, g.inHeight + Math.min(bottom, 0), g.inWidth + Math.min(right, 0), g.inChannels],
+    });
+  }
+  const channelsAsBatch = k.transpose(input, [3, 1, 2, 0]);
+  const dyAsFilter = k.transpose(dy, [1, 2, 0, 3]);
+  const conv = k.run('Conv2D', { x: channelsAsBatch, filter: dyAsFilter }, {
+    strides: [1, 1],
+    pad: [[0, 0], [g.padTop, Math.max(bottom, 0)], [g.padLeft, Math.max(right, 0)], [0, 0]],
+    dataFormat: 'NHWC',
+    dilations: [g.strideHeight, g.strideWidth],
+  });
+  return k.transpose(conv, [1, 2, 0, 3]);
+}
+
+export function conv2dBackpropFilterByConv(backendName: string) {
+  return ({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap }): tf.TensorInfo => {
+    const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+    const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as Attrs;
+    const g = convGeometry(x.shape as [number, number, number, number], filterShape, strides, pad, dimRoundingMode, dataFormat);
+    return compose(backend, backendName, (k) => {
+      const pointwise = g.filterHeight === 1 && g.filterWidth === 1 && g.strideHeight === 1 && g.strideWidth === 1 && g.padTop === 0 && g.padLeft === 0;
+      return pointwise ? pointwiseFilterGradient(k, x, dy, g) : filterGradientByConv(k, x, dy, g);
+    });
+  };
+}

@@ -1,0 +1,137 @@
+// Chooses the TensorFlow.js backend: `auto` tries tensorflow (tfjs-node), then wasm, then cpu,
+// and says in one plain note why it skipped any. An explicit choice that cannot be had is an error.
+import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
+import { setWasmPaths, version_wasm } from '@tensorflow/tfjs-backend-wasm';
+import * as tf from '@tensorflow/tfjs-core';
+// Training on any backend needs the gradient functions; tfjs-core alone does not register them.
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import { registerWasmTrainingKernels } from './kernels/registerWasmKernels';
+import { loadTfjsNode, nativeUnavailableReason, type NativeLoader } from './nativeBackend';
+import { findWasmFolder } from './wasmFiles';
+
+export type BackendPreference = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+export const backendPreferences: readonly BackendPreference[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+
+export interface BackendChoice {
+  /** the active backend, as `tf.getBackend()` names it */
+  name: string;
+  /** why a preferred backend was skipped, for the user, once */
+  note?: string;
+}
+
+export interface SelectOptions {
+  /** loads @tensorflow/tfjs-node; replaceable so tests can simulate a broken install */
+  loadNative?: NativeLoader;
+  /** where REVNET_BACKEND is read when the preference is `auto` (default: process.env) */
+  env?: NodeJS.ProcessEnv;
+}
+
+export function isBackendPreference(value: string): value is BackendPreference {
+  return (backendPreferences as readonly string[]).includes(value);
+}
+
+/** `auto` defers to REVNET_BACKEND when it is set; anything else is taken as asked. */
+export function effectivePreference(preference: BackendPreference, env: NodeJS.ProcessEnv): BackendPreference {
+  if (preference !== 'auto') return preference;
+  const fromEnv = env['REVNET_BACKEND'];
+  if (fromEnv === undefined || fromEnv === '') return 'auto';
+  if (!isBackendPreference(fromEnv)) {
+    throw new Error(`REVNET_BACKEND="${fromEnv}" is not a backend; expected one of ${backendPreferences.join(', ')}`);
+  }
+  return fromEnv;
+}
+
+class BackendUnavailable extends Error {}
+
+async function activate(name: string): Promise<void> {
+  let ok: boolean;
+  try {
+    ok = await tf.setBackend(name);
+  } catch (error) {
+    throw new BackendUnavailable(`backend "${name}" failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (!ok) throw new BackendUnavailable(`backend "${name}" failed to start`);
+  await tf.ready();
+}
+
+async function useTensorflow(loadNative: NativeLoader): Promise<void> {
+  try {
+    loadNative();
+  } catch (error) {
+    throw new BackendUnavailable(nativeUnavailableReason(error));
+  }
+  if (tf.findBackendFactory('tensorflow') === null) {
+    throw new BackendUnavailable('@tensorflow/tfjs-node loaded but registered no "tensorflow" backend with this copy of @tensorflow/tfjs-core (a version mismatch?)');
+  }
+  await activate('tensorflow');
+}
+
+let wasmPathsSet = false;
+async function useWasm(): Promise<void> {
+  void version_wasm; // a named import keeps the module that registers the backend in the bundle
+  if (!wasmPathsSet) {
+    let folder: string;
+    try {
+      folder = findWasmFolder();
+    } catch (error) {
+      throw new BackendUnavailable(error instanceof Error ? error.message : String(error));
+    }
+    setWasmPaths(folder);
+    wasmPathsSet = true;
+  }
+  registerWasmTrainingKernels();
+  await activate('wasm');
+}
+
+async function useCpu(): Promise<void> {
+  void version_cpu;
+  await activate('cpu');
+}
+
+async function choose(preference: BackendPreference, loadNative: NativeLoader): Promise<BackendChoice> {
+  if (preference !== 'auto') {
+    const use = { tensorflow: () => useTensorflow(loadNative), wasm: useWasm, cpu: useCpu }[preference];
+    try {
+      await use();
+    } catch (error) {
+      if (error instanceof BackendUnavailable) throw new Error(`backend "${preference}" was asked for, but ${error.message}`);
+      throw error;
+    }
+    return { name: tf.getBackend() };
+  }
+  const skipped: string[] = [];
+  for (const [name, use] of [
+    ['tensorflow', () => useTensorflow(loadNative)],
+    ['wasm', useWasm],
+  ] as const) {
+    try {
+      await use();
+      return skipped.length === 0 ? { name } : { name, note: `${skipped.join('; ')}; using ${name}` };
+    } catch (error) {
+      if (!(error instanceof BackendUnavailable)) throw error;
+      skipped.push(error.message);
+    }
+  }
+  await useCpu();
+  return { name: 'cpu', note: `${skipped.join('; ')}; using cpu` };
+}
+
+const chosen = new Map<BackendPreference, Promise<BackendChoice>>();
+
+/**
+ * Makes the preferred backend the active one and returns its name (plus a note when `auto` had
+ * to skip one). Idempotent: a second call with the same preference does not redo the work.
+ */
+export async function initBackend(preference: BackendPreference = 'auto', options: SelectOptions = {}): Promise<BackendChoice> {
+  const effective = effectivePreference(preference, options.env ?? process.env);
+  if (options.loadNative !== undefined) return choose(effective, options.loadNative);
+  let pending = chosen.get(effective);
+  if (pending === undefined) {
+    pending = choose(effective, loadTfjsNode);
+    chosen.set(effective, pending);
+    pending.catch(() => chosen.delete(effective));
+  }
+  const choice = await pending;
+  if (tf.getBackend() !== choice.name) await activate(choice.name);
+  return choice;
+}
