@@ -1,7 +1,7 @@
 // Builds the four bundles: the extension host code, the background engine process,
 // the webview panel and the command line. `--production` minifies, `--watch` rebuilds.
 import * as esbuild from 'esbuild';
-import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -70,6 +70,8 @@ if (watch) {
 } else {
   const results = await Promise.all(bundles.map((options) => esbuild.build(options)));
   const extensionMeta = results[0].metafile;
+  // Kept for test/integration/extensionBundle.test.ts, which checks what reached the extension bundle.
+  writeFileSync(join(outdir, 'extension.meta.json'), JSON.stringify(extensionMeta));
   const leaked = Object.keys(extensionMeta?.inputs ?? {}).filter((input) => input.includes('@tensorflow'));
   if (leaked.length > 0) {
     console.error(`esbuild: TensorFlow.js reached the extension bundle: ${leaked.join(', ')}`);

@@ -10,7 +10,6 @@ import {
   type CancellationToken,
   type MessageConnection,
   type RequestType,
-  type RequestType0,
 } from 'vscode-jsonrpc/node';
 import { ErrorCodes } from 'vscode-jsonrpc';
 import { Notifications, type BackendName, type LogEvent, type ProgressEvent } from '../../protocol/engineApi';
@@ -87,17 +86,19 @@ export class EngineClient {
     return this.starts;
   }
 
-  async request<P, R>(type: RequestType<P, R, void>, params: P, token?: CancellationToken): Promise<R>;
-  async request<R>(type: RequestType0<R, void>, token?: CancellationToken): Promise<R>;
-  async request(type: RequestType<unknown, unknown, void> | RequestType0<unknown, void>, ...rest: unknown[]): Promise<unknown> {
+  /** Sends one request, starting the engine if none runs; `params` may be left out for requests without. */
+  async request<P, R>(type: RequestType<P, R, void>, params?: P, token?: CancellationToken): Promise<R> {
     const engine = this.ensureStarted();
     const id = this.nextRequest++;
     engine.pending.set(id, type.method);
-    const crashed = engine.exited.then((exit) => {
+    const crashed = engine.exited.then((exit): never => {
       throw new EngineCrashedError(exit, type.method);
     });
+    const args: unknown[] = [];
+    if (params !== undefined) args.push(params);
+    if (token !== undefined) args.push(token);
     try {
-      const sent = (engine.connection.sendRequest as (...args: unknown[]) => Promise<unknown>)(type, ...rest);
+      const sent = (engine.connection.sendRequest as (...a: unknown[]) => Promise<R>)(type, ...args);
       return await Promise.race([sent, crashed]);
     } catch (error) {
       if (error instanceof EngineCrashedError) throw error;

@@ -1,0 +1,46 @@
+// RevNet: Inspect Model — runs the engine's inspection of a config's model (cancellable) and shows
+// the numbers in the panel, the hovers and the diagnostics.
+import * as vscode from 'vscode';
+import { Requests, type InspectParams } from '../../protocol/engineApi';
+import { config } from '../config';
+import type { Ctx } from '../context';
+import { baseName } from '../modelFiles';
+import { InspectionPanel } from '../panel/inspectionPanel';
+import { pickConfig } from './pickFiles';
+
+export function inspectModel(ctx: Ctx) {
+  return async (arg?: unknown, blockId?: unknown): Promise<void> => {
+    const configUri = await pickConfig(arg, ctx.lastModel, 'inspect');
+    if (configUri === undefined) return;
+    ctx.lastModel = configUri;
+    const started = Date.now();
+    const model = await ctx.modelFiles.modelFor(configUri);
+    const params: InspectParams = { model, batchSize: config.inspectBatchSize() };
+    if (config.defaultData() === 'mnist') params.data = { kind: 'mnist' };
+    const panel = InspectionPanel.show(ctx, configUri, typeof blockId === 'string' ? blockId : undefined);
+    panel.setBusy(true, 'inspecting');
+    try {
+      const report = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `RevNet: inspecting ${baseName(configUri)}`, cancellable: true },
+        (_progress, token) => ctx.engine.request(Requests.inspect, params, token),
+      );
+      ctx.output.info(`inspect: ${report.blocks.length} blocks of ${report.model.name} in ${Date.now() - started} ms (${report.backend})`);
+      await ctx.inspections.set({ configUri, model, report });
+    } finally {
+      panel.setBusy(false);
+    }
+  };
+}
+
+/** Opens the panel at a block (the hover's link); inspects first if there is no inspection yet. */
+export function showBlock(ctx: Ctx) {
+  return async (configUriText?: unknown, blockId?: unknown): Promise<void> => {
+    if (typeof configUriText !== 'string' || typeof blockId !== 'string') return;
+    const configUri = vscode.Uri.parse(configUriText);
+    if ((await ctx.inspections.restore(configUri.toString())) === undefined) {
+      await vscode.commands.executeCommand('revnet.inspectModel', configUri, blockId);
+      return;
+    }
+    InspectionPanel.show(ctx, configUri, blockId);
+  };
+}

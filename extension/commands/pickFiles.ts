@@ -1,0 +1,42 @@
+// Finding the file a command works on: the explorer item it was run on, the active editor, or a picker.
+import * as vscode from 'vscode';
+import { CONFIG_SUFFIX, isConfig } from '../modelFiles';
+
+/** The command's argument when run from an explorer context menu or a link. */
+export function uriArgument(arg: unknown): vscode.Uri | undefined {
+  if (arg instanceof vscode.Uri) return arg;
+  if (typeof arg === 'string' && arg !== '') return vscode.Uri.parse(arg);
+  return undefined;
+}
+
+/** A model config: the argument, else the active editor's, else the last used, else a quick pick. */
+export async function pickConfig(arg: unknown, lastModel: vscode.Uri | undefined, purpose: string): Promise<vscode.Uri | undefined> {
+  const given = uriArgument(arg);
+  if (given !== undefined && isConfig(given)) return given;
+  const active = vscode.window.activeTextEditor?.document.uri;
+  if (active !== undefined && isConfig(active)) return active;
+  const found = await vscode.workspace.findFiles(`**/*${CONFIG_SUFFIX}`, '**/node_modules/**', 200);
+  if (found.length === 1 && found[0] !== undefined) return found[0];
+  const items = found.map((uri) => ({
+    label: vscode.workspace.asRelativePath(uri),
+    description: lastModel?.toString() === uri.toString() ? 'last used' : '',
+    uri,
+  }));
+  items.sort((a, b) => (a.description === '' ? 1 : 0) - (b.description === '' ? 1 : 0));
+  const browse = { label: '$(folder-opened) Choose a file…', description: '', uri: undefined as vscode.Uri | undefined };
+  const picked = await vscode.window.showQuickPick([...items, browse], { placeHolder: `Model config to ${purpose}` });
+  if (picked === undefined) return undefined;
+  if (picked.uri !== undefined) return picked.uri;
+  const chosen = await vscode.window.showOpenDialog({
+    canSelectMany: false,
+    filters: { 'RevNet model config': ['json'] },
+    openLabel: purpose,
+  });
+  return chosen?.[0];
+}
+
+/** One file of the given extensions from a dialog. */
+export async function pickFile(title: string, filters: Record<string, string[]>): Promise<vscode.Uri | undefined> {
+  const chosen = await vscode.window.showOpenDialog({ canSelectMany: false, filters, title, openLabel: 'Choose' });
+  return chosen?.[0];
+}

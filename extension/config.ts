@@ -1,0 +1,23 @@
+// Typed getters for the extension's settings (package.json `contributes.configuration`).
+import * as vscode from 'vscode';
+import type { BackendName } from '../protocol/engineApi';
+
+const section = 'revnet';
+
+function get<T>(key: string, fallback: T): T {
+  return vscode.workspace.getConfiguration(section).get<T>(key, fallback);
+}
+
+export type DefaultData = 'mnist' | 'ask';
+
+export const config = {
+  backend: (): BackendName => get<BackendName>('backend', 'auto'),
+  defaultData: (): DefaultData => get<DefaultData>('defaultData', 'mnist'),
+  inspectBatchSize: (): number => get<number>('inspect.batchSize', 16),
+  errorThreshold: (): number => get<number>('errorThreshold', 1e-4),
+  trainBatchSize: (): number => get<number>('train.batchSize', 32),
+  trainMaxSteps: (): number => get<number>('train.maxSteps', 0),
+};
+
+/** Settings whose change only takes effect in a new engine process. */
+export const settingsNeedingEngineRestart = ['revnet.backend'];

@@ -1,0 +1,42 @@
+// The status-bar item of a running engine: its backend, and while training the epoch, loss and backend.
+import * as vscode from 'vscode';
+import type { ProgressEvent } from '../protocol/engineApi';
+
+export class EngineStatusItem implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem('revnet.engine', vscode.StatusBarAlignment.Left, 10);
+  private backend = '…';
+
+  constructor() {
+    this.item.name = 'RevNet engine';
+    this.item.text = '$(circuit-board) RevNet';
+    this.item.tooltip = 'RevNet engine running: click to show its log';
+    this.item.command = 'revnet.showLog';
+    this.item.show();
+  }
+
+  showBackend(backend: string): void {
+    this.backend = backend;
+    this.item.text = `$(circuit-board) RevNet: ${backend}`;
+  }
+
+  showProgress(event: ProgressEvent): void {
+    this.backend = event.backend;
+    if (event.kind === 'done') {
+      this.item.text = `$(check) RevNet: trained, loss ${event.loss.toFixed(4)} · ${event.backend}`;
+      this.item.command = 'revnet.showLog';
+      this.item.tooltip = 'Training finished: click to show the log';
+      return;
+    }
+    this.item.text = `$(sync~spin) RevNet: epoch ${event.epoch}/${event.epochs} · step ${event.step}/${event.stepsPerEpoch} · loss ${event.loss.toFixed(4)} · ${event.backend}`;
+    this.item.tooltip = 'Training: click to stop (a checkpoint is written)';
+    this.item.command = 'revnet.stopTraining';
+  }
+
+  showTraining(text: string | undefined): void {
+    this.item.text = text ?? `$(circuit-board) RevNet: ${this.backend}`;
+  }
+
+  dispose(): void {
+    this.item.dispose();
+  }
+}
