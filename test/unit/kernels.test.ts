@@ -126,20 +126,20 @@ test('Conv2DBackpropFilter on wasm equals cpu (shapes, strides, paddings, 1x1 an
  */
 function smallNet(x: tf.Tensor4D, labels: tf.Tensor2D, params: tf.Tensor[]): tf.Scalar {
   const [w1, gamma, beta, w2, w3, w4, fc] = params as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D, tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor2D];
-  let h = tf.conv2d(x, w1, 1, 'same');
+  let h: tf.Tensor4D = tf.conv2d(x, w1, 1, 'same');
   const mean = tf.mean(h, [0, 1, 2]);
   const centered = tf.sub(h, mean);
   const variance = tf.mean(tf.square(centered), [0, 1, 2]);
-  h = tf.relu(tf.add(tf.mul(tf.mul(centered, tf.rsqrt(tf.add(variance, 1e-5))), gamma), beta));
+  h = tf.relu(tf.add(tf.mul(tf.mul(centered, tf.rsqrt(tf.add(variance, 1e-5))), gamma), beta)) as tf.Tensor4D;
   const [x1, x2] = tf.split(h, 2, 3) as [tf.Tensor4D, tf.Tensor4D];
-  h = tf.concat([tf.add(x1, tf.conv2d(x2, w2, 1, 'same')), x2], 3);
+  h = tf.concat([tf.add(x1, tf.conv2d(x2, w2, 1, 'same')), x2], 3) as tf.Tensor4D;
   const [n, height, width, channels] = h.shape;
-  h = tf.reshape(tf.transpose(tf.reshape(h, [n, height / 2, 2, width / 2, 2, channels]), [0, 1, 3, 2, 4, 5]), [n, height / 2, width / 2, 4 * channels]);
+  h = tf.reshape(tf.transpose(tf.reshape(h, [n, height / 2, 2, width / 2, 2, channels]), [0, 1, 3, 2, 4, 5]), [n, height / 2, width / 2, 4 * channels]) as tf.Tensor4D;
   const strided = tf.conv2d(h, w3, 2, 'same');
   const shortcut = tf.pad(tf.avgPool(h, 2, 2, 'valid'), [[0, 0], [0, 0], [0, 0], [1, 1]]);
-  const projected = tf.conv2d(tf.add(tf.slice(shortcut, [0, 0, 0, 0], [-1, -1, -1, 5]), strided), w4, 2, 'valid');
+  const projected = tf.conv2d(tf.add(tf.slice(shortcut, [0, 0, 0, 0], [-1, -1, -1, 5]), strided) as tf.Tensor4D, w4, 2, 'valid');
   const logits = tf.matMul(tf.reshape(projected, [n, -1]), fc);
-  return tf.neg(tf.mean(tf.sum(tf.mul(tf.logSoftmax(logits), labels), 1)));
+  return tf.neg(tf.mean(tf.sum(tf.mul(tf.logSoftmax(logits), labels), 1))) as tf.Scalar;
 }
 
 async function smallNetGradients(backend: string): Promise<{ loss: number; grads: Float32Array[] }> {
