@@ -1,35 +1,22 @@
 // Chooses the TensorFlow.js backend once, at process start, from the extension's setting
-// (passed as REVNET_BACKEND or --backend=NAME): auto, tensorflow, wasm or cpu.
-import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
-import * as tf from '@tensorflow/tfjs-core';
+// (passed as --backend=NAME, or REVNET_BACKEND): auto, tensorflow, wasm or cpu.
 import type { BackendName } from '../../protocol/engineApi';
+import { initBackend as selectBackend, isBackendPreference } from '../backend';
 
 export interface BackendReady {
   backend: string;
   backendNote?: string;
 }
 
-const backendNames: readonly BackendName[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
-
-export function requestedBackend(argv: string[], env: NodeJS.ProcessEnv): BackendName {
-  const fromArgv = argv.find((arg) => arg.startsWith('--backend='))?.slice('--backend='.length);
-  const value = fromArgv ?? env['REVNET_BACKEND'] ?? 'auto';
-  if (!(backendNames as readonly string[]).includes(value)) {
-    throw new Error(`unknown backend "${value}"; expected one of ${backendNames.join(', ')}`);
-  }
-  return value as BackendName;
+export function requestedBackend(argv: string[]): BackendName {
+  const value = argv.find((arg) => arg.startsWith('--backend='))?.slice('--backend='.length) ?? 'auto';
+  if (!isBackendPreference(value)) throw new Error(`unknown backend "${value}"; expected auto, tensorflow, wasm or cpu`);
+  return value;
 }
 
-// engine/backend/initBackend.ts (the full selection with wasm and tfjs-node) is being written;
-// until it lands the server runs on the cpu backend and says so.
 export async function initBackend(requested: BackendName): Promise<BackendReady> {
-  // A named import, so the bundler keeps the module that registers the cpu backend.
-  void version_cpu;
-  await tf.setBackend('cpu');
-  await tf.ready();
-  const ready: BackendReady = { backend: tf.getBackend() };
-  if (requested !== 'cpu') {
-    ready.backendNote = `backend "${requested}" was asked for, but backend selection (engine/backend/initBackend.ts) is not available yet; using cpu`;
-  }
+  const choice = await selectBackend(requested);
+  const ready: BackendReady = { backend: choice.name };
+  if (choice.note !== undefined) ready.backendNote = choice.note;
   return ready;
 }

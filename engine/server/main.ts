@@ -22,7 +22,7 @@ redirectConsole(log);
 let backendReady: Promise<BackendReady> | undefined;
 function backend(): Promise<BackendReady> {
   backendReady ??= (async () => {
-    const ready = await initBackend(requestedBackend(process.argv.slice(2), process.env));
+    const ready = await initBackend(requestedBackend(process.argv.slice(2)));
     log({ level: 'info', message: `engine ${process.pid} on Node ${process.version}, backend ${ready.backend}` });
     if (ready.backendNote !== undefined) log({ level: 'warn', message: ready.backendNote });
     return ready;

@@ -3,6 +3,8 @@
 // it never returns made-up results.
 import type { EngineOperations } from '../operations.types';
 import type { PresetInfo, SaveTensorParams } from '../../protocol/engineApi';
+import { presetConfig, presetSummaries } from '../model/presets';
+import { saveTensor } from './saveTensor';
 
 export class NotAvailableError extends Error {
   constructor(operation: string, module: string) {
@@ -31,6 +33,6 @@ export const operations: ServerOperations = {
   invert: notAvailable('invert', 'engine/operations/invert.ts'),
   forward: notAvailable('forward', 'engine/operations/forward.ts'),
   explore: notAvailable('explore', 'engine/operations/explore.ts'),
-  saveTensor: notAvailable('saveTensor', 'engine/io/npy.ts'),
-  presets: notAvailable('presets', 'engine/model/presets.ts'),
+  saveTensor,
+  presets: async () => presetSummaries().map(({ name, summary }) => ({ name, description: summary, config: presetConfig(name) })),
 };

@@ -1,7 +1,8 @@
 // A real engine process (dist/engine.js, built by the test runner) driven through the extension's
 // EngineClient: requests, errors, cancellation, and a SIGKILL mid-request followed by a fresh process.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CancellationTokenSource, RequestType } from 'vscode-jsonrpc/node';
@@ -95,5 +96,54 @@ describe('engine client against a real engine process', () => {
     assert.equal(client.pid, undefined);
     assert.throws(() => process.kill(pid, 0), /ESRCH/);
     assert.equal(crashes.length, before);
+  });
+});
+
+describe('engine requests that need no trained model', () => {
+  const { client } = makeClient();
+  after(() => client.stop());
+
+  test('presets answer with full configs for New Model Config…', async () => {
+    const presets = await client.request(Requests.presets);
+    const names = presets.map((p) => p.name);
+    assert.ok(names.includes('mnist-tiny') && names.includes('mnist-small'), names.join(', '));
+    for (const preset of presets) {
+      assert.ok(preset.description.length > 0, `${preset.name} has no description`);
+      const config = preset.config as { name?: unknown; stages?: unknown[] };
+      assert.equal(config.name, preset.name);
+      assert.ok(Array.isArray(config.stages) && config.stages.length > 0, `${preset.name} has no stages`);
+    }
+  });
+
+  test('saveTensor writes a float32 .npy that an independent reader parses back', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'revnet-save-'));
+    const path = join(dir, 'tensor.npy');
+    const data = [0.5, -1.25, 3, 1e-7, -2.5, 42];
+    await client.request(Requests.saveTensor, { tensor: { shape: [2, 3], dtype: 'float32', data }, path });
+    const bytes = readFileSync(path);
+    // NPY v1: magic, version, little-endian header length, a Python dict literal, then the raw data.
+    assert.equal(bytes.subarray(0, 6).toString('latin1'), '\x93NUMPY');
+    const headerLength = bytes.readUInt16LE(8);
+    const header = bytes.subarray(10, 10 + headerLength).toString('latin1');
+    assert.match(header, /'descr': '<f4'/);
+    assert.match(header, /'shape': \(2, 3\)/);
+    const values = new Float32Array(bytes.buffer.slice(bytes.byteOffset + 10 + headerLength, bytes.byteOffset + bytes.length));
+    assert.deepEqual([...values], data.map((v) => Math.fround(v)));
+    await assert.rejects(
+      client.request(Requests.saveTensor, { tensor: { shape: [4], dtype: 'float32', data: [1, 2] }, path: join(dir, 'bad.npy') }),
+      /does not match 2 values/,
+    );
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('the bundled engine runs the wasm backend from the .wasm files beside it', async () => {
+    const logs: string[] = [];
+    const wasm = new EngineClient({ enginePath, backend: () => 'wasm', onLog: (e) => logs.push(e.message) });
+    try {
+      const info = await wasm.request(Requests.info);
+      assert.equal(info.backend, 'wasm', logs.join('\n'));
+    } finally {
+      await wasm.stop();
+    }
   });
 });
