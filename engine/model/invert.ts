@@ -86,3 +86,12 @@ export function invertFrom(net: Network, tensor: tf.Tensor4D, from: string, opti
 export function invertTrunk(net: Network, features: tf.Tensor4D): tf.Tensor4D {
   return invertFrom(net, features, 'trunk', { strict: true }).input;
 }
+
+/** one step back: the input of an invertible step (a reversible unit or a squeeze) from its output */
+export function invertStep(net: Network, id: string, output: tf.Tensor4D): tf.Tensor4D {
+  const step = architectureOf(net).steps.find((s) => s.id === id);
+  if (step === undefined) throw new InversionError(`this model has no step "${id}"`);
+  if (step.kind === 'squeeze') return unsqueeze(output);
+  if (step.kind === 'reversible') return reversibleInverse(inferenceContext(net), step, output);
+  throw new InversionError(describeStop(step).split(';')[0] as string);
+}

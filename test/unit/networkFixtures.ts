@@ -1,6 +1,7 @@
 // Small configs and helpers shared by the model, inversion, backprop, memory and leak tests.
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../../engine/backend';
 import type { RevNetConfig } from '../../engine/model/config';
 import { SeededRandom } from '../../engine/util/random';
 
@@ -31,9 +32,13 @@ export const stridedConfig: RevNetConfig = {
   head: { pool: 'flatten', hidden: 6 },
 };
 
-export async function useCpu(): Promise<void> {
-  await tf.setBackend('cpu');
-  await tf.ready();
+/** the backend these tests run on: REVNET_TEST_BACKEND (cpu or wasm), wasm (the product's default) unless told */
+export const testBackend = process.env['REVNET_TEST_BACKEND'] ?? 'wasm';
+
+export async function useTestBackend(): Promise<void> {
+  if (testBackend !== 'cpu' && testBackend !== 'wasm') throw new Error(`REVNET_TEST_BACKEND must be cpu or wasm, got ${testBackend}`);
+  await initBackend(testBackend);
+  if (tf.getBackend() !== testBackend) throw new Error(`asked for backend ${testBackend}, running ${tf.getBackend()}`);
 }
 
 export function randomImages(config: RevNetConfig, batch: number, seed: number): tf.Tensor4D {
@@ -67,3 +72,16 @@ export function compareVectors(a: tf.Tensor, b: tf.Tensor): { relErr: number; co
   const cosine = xx === 0 && yy === 0 ? 1 : dot / Math.sqrt(xx * yy);
   return { relErr: yy === 0 ? Math.sqrt(dd) : Math.sqrt(dd / yy), cosine };
 }
+
+/** digit-sized and fully invertible like mnist-small, but narrow enough to train a few steps on cpu in a second */
+export const mnistLikeConfig: RevNetConfig = {
+  name: 'test-mnist-like',
+  input: { height: 28, width: 28, channels: 1 },
+  classes: 10,
+  stem: { kind: 'squeeze' },
+  stages: [
+    { units: 2, channels: 4, residual: 'basic', width: 8, downsample: 'none' },
+    { units: 2, channels: 16, residual: 'basic', width: 16, downsample: 'squeeze' },
+  ],
+  head: { pool: 'flatten', hidden: 16 },
+};
