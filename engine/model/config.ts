@@ -3,15 +3,15 @@
 // engine/model/schema.ts. Keep these types and that source in step.
 //
 // Architecture conventions shared by the network (engine/model/network*.ts) and the analytic side
-// (engine/model/unitPlan.ts, engine/model/analysis.ts, docs/config.md), settled here once:
+// (engine/model/architecture.ts, engine/model/analysis.ts, docs/config.md), settled here once:
 // - A stage's first unit is a *transition* when downsample is "strided", or "none" with a channel change;
 //   every other unit (and every unit of a "squeeze" stage, the squeeze sitting before the stage) is reversible.
 // - In a transition, the stride sits on F's first conv (conv1, for basic and bottleneck alike);
 //   the shortcut S is avg-pool 2x2 (if strided) + zero channel padding for basic, and one shared 1x1
 //   projection conv `stage{S}.unit0.shortcut.weight` (with the stride) for bottleneck.
 // - Only F of the network's very first unit skips its leading BatchNorm-ReLU (no `f.bn1`); its G keeps `g.bn1`.
-// - Convolutions use SAME padding. unitPlan.ts's `planUnits(config)` and `modelTensors(config)` list every
-//   unit's shapes and every tensor's name and shape: a built network should match them exactly.
+// - Convolutions use SAME padding. architecture.ts's `describeArchitecture(config)` lists every piece's shapes
+//   and every tensor's name and shape; analysis.ts derives params, FLOPs and memory from it.
 
 /** How a stage is entered. */
 export type Downsample =

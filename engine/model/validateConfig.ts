@@ -17,12 +17,18 @@ export class ConfigError extends Error {
   readonly problems: ConfigProblem[];
 
   constructor(fileName: string, problems: ConfigProblem[]) {
-    const lines = problems.map((problem) => `  ${problem.path === '' ? '(top level)' : problem.path}: ${problem.message}`);
-    const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
-    super(`${fileName}: ${count} in the model file\n${lines.join('\n')}`);
+    super(ConfigError.describe(fileName, problems));
     this.name = 'ConfigError';
     this.fileName = fileName;
     this.problems = problems;
+  }
+
+  private static describe(fileName: string, problems: ConfigProblem[]): string {
+    const only = problems[0];
+    if (problems.length === 1 && only !== undefined && only.path === '') return `${fileName}: ${only.message}`;
+    const lines = problems.map((problem) => `  ${problem.path === '' ? '(top level)' : problem.path}: ${problem.message}`);
+    const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
+    return `${fileName}: ${count} in the model file\n${lines.join('\n')}`;
   }
 }
 
@@ -160,7 +166,8 @@ function walkObject(schema: JsonSchema, value: Record<string, unknown>, path: st
   for (const key of schema.required ?? []) {
     if (!(key in value)) {
       const field = properties[key];
-      problems.push({ path: join(path, key), message: `missing required field; expected ${field ? describeExpected(field) : 'a value'}` });
+      const about = field?.description ? ` (${field.description.split(/(?<=\.) /)[0]?.replace(/\.$/, '')})` : '';
+      problems.push({ path: join(path, key), message: `missing required field; expected ${field ? describeExpected(field) : 'a value'}${about}` });
     }
   }
   for (const [key, item] of Object.entries(value)) {
@@ -198,16 +205,17 @@ function walkDiscriminated(branches: JsonSchema[], value: unknown, path: string,
   walkSchema(branch, value, path, problems);
 }
 
+/** Edits (insert, delete, replace, swap two neighbours) from a to b: "widht" is one edit from "width". */
 function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
   for (let i = 1; i <= a.length; i++) {
-    const current = [i];
     for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
     }
-    previous = current;
   }
-  return previous[b.length];
+  return d[a.length][b.length];
 }
 
 function suggestion(value: unknown, candidates: readonly (string | number)[]): string {
