@@ -5,7 +5,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import Ajv from 'ajv';
-import { DEFAULT_BATCH_NORM } from '../../engine/model/config';
+import { describeArchitecture } from '../../engine/model/architecture';
+import { DEFAULT_BATCH_NORM, type RevNetConfig } from '../../engine/model/config';
+import { SeededRandom } from '../../engine/util/random';
 import { findJsonSyntaxError } from '../../engine/model/jsonSyntax';
 import { loadConfig, parseConfig } from '../../engine/model/loadConfig';
 import { PRESET_NAMES, presetConfig } from '../../engine/model/presets';
@@ -219,5 +221,46 @@ describe('the JSON Schema', () => {
       const schemaProblems = configProblems(value).filter((problem) => !/even|multiple of 8|at least 2:|4 ×|one per input channel/.test(problem.message));
       assert.equal(validate(value), schemaProblems.length === 0, `${file}: ajv says ${ajv.errorsText(validate.errors)}; we say ${JSON.stringify(schemaProblems)}`);
     }
+  });
+});
+
+describe('the validator and the network agree', () => {
+  it('on 2,000 seeded mutations of the presets: accepted configs build, rejected shapes are caught', () => {
+    const random = new SeededRandom(2017);
+    const pick = <T>(items: readonly T[]): T => items[random.int(items.length)] as T;
+    let accepted = 0;
+    let rejected = 0;
+    for (let trial = 0; trial < 2000; trial++) {
+      const config = structuredClone(presetConfig(pick(PRESET_NAMES))) as RevNetConfig;
+      for (let edits = 1 + random.int(3); edits > 0; edits--) {
+        const stage = pick(config.stages);
+        switch (random.int(8)) {
+          case 0: stage.channels = pick([2, 3, 4, 6, 8, 12, 16, 24, 32, 36, 64, 128]); break;
+          case 1: stage.units = pick([1, 2, 3]); break;
+          case 2: stage.downsample = pick(['none', 'strided', 'squeeze'] as const); break;
+          case 3: stage.residual = pick(['basic', 'bottleneck'] as const); break;
+          case 4: config.input.height = pick([7, 14, 27, 28, 32]); config.input.width = pick([14, 28, 30, 32]); break;
+          case 5: config.stem = pick([{ kind: 'squeeze' }, { kind: 'conv', channels: pick([3, 4, 8, 16, 32]) }] as const); break;
+          case 6: stage.width = pick([1, 3, 16]); break;
+          default: config.stages.push({ ...stage, downsample: pick(['none', 'strided', 'squeeze'] as const) });
+        }
+      }
+      const problems = configProblems(config);
+      let built: string | undefined;
+      try {
+        describeArchitecture(config);
+      } catch (error) {
+        built = (error as Error).message;
+      }
+      if (problems.length === 0) {
+        accepted++;
+        assert.equal(built, undefined, `accepted but does not build: ${JSON.stringify(config)}`);
+      } else {
+        rejected++;
+        assert.ok(problems.every((problem) => problem.path !== ''), JSON.stringify(problems));
+      }
+      if (built !== undefined) assert.ok(problems.length > 0, `builds fail (${built}) but the validator accepts ${JSON.stringify(config)}`);
+    }
+    assert.ok(accepted > 200 && rejected > 200, `accepted ${accepted}, rejected ${rejected}`);
   });
 });
