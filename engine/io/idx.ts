@@ -53,7 +53,7 @@ export function parseIdx(bytes: Uint8Array, file?: string): IdxArray {
   const shape: number[] = [];
   for (let i = 0; i < rank; i++) shape.push(view.getUint32(4 + 4 * i, false));
   const dataBytes = bytes.byteLength - dataStart;
-  const count = boundedProduct(shape, dataBytes);
+  const count = boundedProduct(shape, Number.MAX_SAFE_INTEGER / 8);
   const needed = count < 0 ? Infinity : count * type!.bytes;
   if (needed > dataBytes) {
     fail(`declares shape [${shape.join(', ')}] of ${type!.dtype} (${count < 0 ? 'more than the file' : `${needed} bytes`}) but holds only ${dataBytes} bytes of data (truncated)`);
