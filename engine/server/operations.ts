@@ -4,6 +4,7 @@
 import type { EngineOperations } from '../operations.types';
 import type { PresetInfo, SaveTensorParams } from '../../protocol/engineApi';
 import { presetConfig, presetSummaries } from '../model/presets';
+import { trainModel } from '../train/trainModel';
 import { saveTensor } from './saveTensor';
 
 export class NotAvailableError extends Error {
@@ -28,7 +29,7 @@ export interface ServerOperations extends EngineOperations {
 
 export const operations: ServerOperations = {
   load: notAvailable('load', 'engine/operations/load.ts'),
-  train: notAvailable('train', 'engine/train/trainModel.ts'),
+  train: trainModel,
   inspect: notAvailable('inspect', 'engine/inspect/inspectModel.ts'),
   invert: notAvailable('invert', 'engine/operations/invert.ts'),
   forward: notAvailable('forward', 'engine/operations/forward.ts'),

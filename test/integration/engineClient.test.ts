@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CancellationTokenSource, RequestType } from 'vscode-jsonrpc/node';
-import { Requests, type LogEvent } from '../../protocol/engineApi';
+import { Requests, type LogEvent, type ProgressEvent } from '../../protocol/engineApi';
 import { EngineClient, EngineCrashedError, EngineRequestError, type EngineExit } from '../../extension/engine/engineClient';
 
 const enginePath = join(__dirname, '..', '..', 'dist', 'engine.js');
@@ -145,5 +145,65 @@ describe('engine requests that need no trained model', () => {
     } finally {
       await wasm.stop();
     }
+  });
+});
+
+describe('training through the engine process', () => {
+  const progress: ProgressEvent[] = [];
+  const client = new EngineClient({
+    enginePath,
+    backend: () => 'cpu',
+    onLog: () => undefined,
+    onProgress: (event) => progress.push(event),
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'revnet-train-'));
+  after(async () => {
+    await client.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function firstProgress(): Promise<void> {
+    const deadline = Date.now() + 60_000;
+    while (progress.length === 0) {
+      if (Date.now() > deadline) throw new Error('no progress notification within 60 s');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  test('Stop Training mid-run answers "cancelled" with a checkpoint on disk', async () => {
+    progress.length = 0;
+    const outDir = join(dir, 'stop');
+    const running = client.request(Requests.train, {
+      model: { preset: 'mnist-tiny', seed: 1 },
+      data: { kind: 'random', count: 256, seed: 2 },
+      epochs: 1000,
+      batchSize: 8,
+      outDir,
+    });
+    await firstProgress();
+    assert.equal(await client.request(Requests.cancelTraining), true);
+    const result = await running;
+    assert.equal(result.status, 'cancelled');
+    assert.ok(result.steps >= 1 && result.steps < 1000 * 32, `steps ${result.steps}`);
+    assert.ok(existsSync(result.weightsPath), `checkpoint ${result.weightsPath} missing`);
+    assert.ok(existsSync(result.configPath), `checkpoint config ${result.configPath} missing`);
+    const event = progress[0];
+    assert.ok(event !== undefined && Number.isFinite(event.loss) && event.backend === 'cpu');
+    assert.equal(await client.request(Requests.cancelTraining), false, 'no training should be left running');
+  });
+
+  test('cancelling the train request itself stops it the same way', async () => {
+    progress.length = 0;
+    const source = new CancellationTokenSource();
+    const running = client.request(
+      Requests.train,
+      { model: { preset: 'mnist-tiny', seed: 1 }, data: { kind: 'random', count: 256, seed: 2 }, epochs: 1000, batchSize: 8, outDir: join(dir, 'token') },
+      source.token,
+    );
+    await firstProgress();
+    source.cancel();
+    const result = await running;
+    assert.equal(result.status, 'cancelled');
+    assert.ok(existsSync(result.weightsPath));
   });
 });

@@ -1,0 +1,109 @@
+// Driving the VS Code workbench (code-server in Chromium) with playwright-core: the command palette,
+// quick picks, notifications, the status bar, hovers and the webview frames, plus step screenshots.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Frame, type Locator, type Page } from 'playwright-core';
+
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+}
+
+export class Workbench {
+  constructor(
+    readonly page: Page,
+    private readonly artifacts: string,
+  ) {
+    mkdirSync(artifacts, { recursive: true });
+  }
+
+  async open(url: string): Promise<void> {
+    await this.page.goto(url);
+    await this.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    // the explorer has listed the workspace: the workbench is ready for commands
+    await this.page.locator('.explorer-folders-view, .explorer-viewlet').first().waitFor({ timeout: 60_000 });
+  }
+
+  async screenshot(name: string): Promise<string> {
+    const path = join(this.artifacts, `${name}.png`);
+    await this.page.screenshot({ path });
+    return path;
+  }
+
+  get quickInput(): Locator {
+    return this.page.locator('.quick-input-widget');
+  }
+
+  /** Runs a command by its palette title, e.g. "RevNet: New Model Config…". */
+  async runCommand(title: string): Promise<void> {
+    await this.page.keyboard.press('Escape');
+    await this.page.keyboard.press('F1');
+    const input = this.quickInput.locator('input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(`>${title}`);
+    const row = this.quickInput.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+    await row.waitFor({ timeout: 15_000 });
+    await input.press('Enter');
+  }
+
+  /** Picks the item of an open quick pick whose label contains `text`. */
+  async pick(text: string, timeout = 30_000): Promise<void> {
+    const input = this.quickInput.locator('input');
+    await input.waitFor({ state: 'visible', timeout });
+    await input.fill(text);
+    await this.quickInput.locator('.quick-input-list .monaco-list-row', { hasText: text }).first().waitFor({ timeout });
+    await input.press('Enter');
+  }
+
+  /** Answers an open input box. */
+  async answer(text: string, timeout = 30_000): Promise<void> {
+    const input = this.quickInput.locator('input');
+    await input.waitFor({ state: 'visible', timeout });
+    await input.fill(text);
+    await input.press('Enter');
+  }
+
+  notification(text: string | RegExp): Locator {
+    return this.page.locator('.notifications-toasts .notification-toast, .notification-list-item', { hasText: text }).first();
+  }
+
+  statusBar(text: string | RegExp): Locator {
+    return this.page.locator('.statusbar-item', { hasText: text }).first();
+  }
+
+  editorTab(name: string): Locator {
+    return this.page.locator('.tabs-container .tab', { hasText: name }).first();
+  }
+
+  /** The first frame (webviews nest iframes) that holds `selector`. */
+  async frameWith(selector: string, timeout = 60_000): Promise<Frame> {
+    const deadline = Date.now() + timeout;
+    for (;;) {
+      for (const frame of this.page.frames()) {
+        try {
+          if ((await frame.locator(selector).count()) > 0) return frame;
+        } catch {
+          // frame navigated away or detached
+        }
+      }
+      if (Date.now() > deadline) throw new Error(`no frame shows ${selector} within ${timeout} ms`);
+      await this.page.waitForTimeout(100);
+    }
+  }
+
+  async dismissNotifications(): Promise<void> {
+    for (const toast of await this.page.locator('.notifications-toasts .notification-toast').all()) {
+      await toast.hover().catch(() => undefined);
+      await toast.locator('.codicon-notifications-clear, .codicon-close').first().click({ timeout: 1000 }).catch(() => undefined);
+    }
+  }
+}
