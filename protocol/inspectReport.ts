@@ -64,6 +64,8 @@ export interface TimelinePoint {
   bytes: number;
   /** id of the block running at that point, or "stem" / "head" / "loss" / "update" */
   block: string;
+  /** whether that block was running its forward or its backward pass */
+  phase?: 'forward' | 'backward';
 }
 
 export interface DepthPoint {

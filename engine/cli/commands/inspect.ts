@@ -1,0 +1,98 @@
+// `revnet inspect`: per-block reconstruction error, gradient fidelity and memory of a model on one batch,
+// with the measured peak bytes and step times of both training modes (docs/inspect-json.md).
+import { writeFile } from 'node:fs/promises';
+import type { DataSpec, ModelRef } from '../../../protocol/engineApi';
+import { initBackend, isBackendPreference } from '../../backend';
+import { DEFAULT_INSPECT_BATCH, inspectResolved } from '../../inspect/inspectModel';
+import { formatReport } from '../../inspect/reportTable';
+import { resolveModel } from '../../inspect/resolveModel';
+import { PRESET_NAMES } from '../../model/presets';
+import { DATA_SPEC_HELP, parseDataSpec } from '../../train/parseDataSpec';
+import { CliError, helpText, numberOption, parseArgs, stringOption, type OptionSpec } from '../args';
+
+const summary = 'per-block reconstruction error, gradient fidelity, memory and step times of a model';
+
+const options: Record<string, OptionSpec> = {
+  preset: { type: 'string', description: `a preset with fresh seeded weights: ${PRESET_NAMES.join(', ')}` },
+  seed: { type: 'string', description: 'seed of fresh weights and random data (default 0)' },
+  config: { type: 'string', description: 'a NAME.revnet.json config, fresh seeded weights' },
+  model: { type: 'string', description: 'a trained model: NAME.revnet.json with NAME.safetensors beside it' },
+  weights: { type: 'string', description: 'with --model: the .safetensors file, if not beside the config' },
+  data: { type: 'string', description: `the batch's data (default: built-in digits for 28x28x1 models, else random): ${DATA_SPEC_HELP}` },
+  batch: { type: 'string', description: `batch size (default ${DEFAULT_INSPECT_BATCH})` },
+  backend: { type: 'string', description: 'auto (default), tensorflow, wasm or cpu' },
+  json: { type: 'boolean', description: 'print the report as JSON (docs/inspect-json.md)' },
+  out: { type: 'string', description: 'also write the JSON report to this file' },
+  quiet: { type: 'boolean', description: 'no progress lines on stderr' },
+  help: { type: 'boolean', description: 'show this help' },
+};
+
+function integerOption(value: number | undefined, name: string, min: number): number | undefined {
+  if (value !== undefined && (!Number.isInteger(value) || value < min)) throw new CliError(`inspect: --${name} must be an integer ≥ ${min}, got ${value}`);
+  return value;
+}
+
+async function run(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, options, 'inspect');
+  if (args.flags.get('help')) {
+    process.stdout.write(helpText('inspect', summary, options));
+    return 0;
+  }
+  if (args.positionals.length > 0) throw new CliError(`inspect: unexpected argument "${args.positionals[0]}"; see "revnet inspect --help"`);
+  const preset = stringOption(args, 'preset');
+  const config = stringOption(args, 'config');
+  const model = stringOption(args, 'model');
+  const given = [preset, config, model].filter((value) => value !== undefined).length;
+  if (given !== 1) throw new CliError('inspect: give exactly one of --preset P, --config FILE or --model FILE');
+  const weights = stringOption(args, 'weights');
+  if (weights !== undefined && model === undefined) throw new CliError('inspect: --weights goes with --model');
+  const seed = integerOption(numberOption(args, 'seed', 'inspect'), 'seed', 0);
+  const batchSize = integerOption(numberOption(args, 'batch', 'inspect'), 'batch', 1);
+  const backend = stringOption(args, 'backend') ?? 'auto';
+  if (!isBackendPreference(backend)) throw new CliError(`inspect: --backend must be auto, tensorflow, wasm or cpu, got "${backend}"`);
+  let data: DataSpec | undefined;
+  const dataText = stringOption(args, 'data');
+  if (dataText !== undefined) {
+    try {
+      data = parseDataSpec(dataText);
+    } catch (error) {
+      throw new CliError(`inspect: ${(error as Error).message}`);
+    }
+  }
+  const json = args.flags.get('json') === true;
+  const quiet = args.flags.get('quiet') === true;
+  const out = stringOption(args, 'out');
+
+  const choice = await initBackend(backend);
+  if (choice.note !== undefined && !quiet) process.stderr.write(`revnet: ${choice.note}\n`);
+  const ref: ModelRef = preset !== undefined ? { preset, ...(seed !== undefined ? { seed } : {}) } : model !== undefined ? { configPath: model, ...(weights !== undefined ? { weightsPath: weights } : {}) } : { configPath: config as string };
+  const resolved = await resolveModel(ref, { weights: config !== undefined ? 'fresh' : 'auto', ...(seed !== undefined ? { seed } : {}) });
+  if (model !== undefined && resolved.weightsPath === undefined) {
+    resolved.network.dispose();
+    throw new CliError(`inspect: ${model} has no weights beside it; give --weights FILE, or use --config for fresh weights`);
+  }
+  if (resolved.note !== undefined && !quiet) process.stderr.write(`revnet: ${resolved.note}\n`);
+  const started = performance.now();
+  let report;
+  try {
+    report = await inspectResolved(
+      resolved,
+      {
+        ...(data !== undefined ? { data } : {}),
+        ...(batchSize !== undefined ? { batchSize } : {}),
+        ...(seed !== undefined ? { seed } : {}),
+        ...(quiet ? {} : { onPhase: (phase: string) => process.stderr.write(`revnet inspect: ${phase} (${((performance.now() - started) / 1000).toFixed(1)} s)\n`) }),
+      },
+      { cancelled: false },
+    );
+  } finally {
+    resolved.network.dispose();
+  }
+  if (!quiet) process.stderr.write(`revnet inspect: done in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  const text = `${JSON.stringify(report, null, json ? 2 : undefined)}\n`;
+  if (out !== undefined) await writeFile(out, text);
+  process.stdout.write(json ? text : `${formatReport(report)}\n`);
+  return 0;
+}
+
+export const command = { summary, run };

@@ -1,0 +1,38 @@
+// Gradient fidelity: the reversible backward pass's parameter gradients against autodiff's (standard mode),
+// per block over all of its parameters and per parameter tensor, compared on the host in float64.
+import * as tf from '@tensorflow/tfjs-core';
+import type { GradientStats } from '../../protocol/inspectReport';
+import { computeGradients } from '../backprop';
+import type { Network, TrainMode } from '../model/network.types';
+import { vectorAgreement } from './errorStats';
+
+export type HostGradients = Map<string, Float32Array>;
+
+/** one training step's gradients as host arrays (BatchNorm in training mode; moves the running statistics once) */
+export function hostGradients(network: Network, images: tf.Tensor4D, labels: tf.Tensor1D, mode: TrainMode): HostGradients {
+  const { loss, logits, grads } = computeGradients(network, images, labels, mode);
+  try {
+    const out: HostGradients = new Map();
+    for (const [name, grad] of grads) out.set(name, Float32Array.from(grad.dataSync() as Float32Array));
+    return out;
+  } finally {
+    tf.dispose([loss, logits, ...grads.values()]);
+  }
+}
+
+/** the block's candidate gradients against the reference, over the named parameters */
+export function gradientStats(names: string[], reference: HostGradients, candidate: HostGradients): GradientStats {
+  const pick = (grads: HostGradients, name: string): Float32Array => {
+    const grad = grads.get(name);
+    if (grad === undefined) throw new Error(`no gradient for parameter ${name}`);
+    return grad;
+  };
+  const refs = names.map((name) => pick(reference, name));
+  const cands = names.map((name) => pick(candidate, name));
+  const overall = vectorAgreement(refs, cands);
+  return {
+    relErr: overall.relErr,
+    cosine: overall.cosine,
+    perParameter: names.map((name, i) => ({ name, ...vectorAgreement([refs[i] as Float32Array], [cands[i] as Float32Array]) })),
+  };
+}

@@ -1,0 +1,160 @@
+// EngineOperations.inspect: per-block reconstruction error, gradient fidelity and memory, and the model's
+// measured peak bytes, step times and memory timeline, on one batch. The model is left exactly as found
+// (weights and BatchNorm running statistics restored bit for bit), and so is tf.memory().numTensors.
+import * as tf from '@tensorflow/tfjs-core';
+import type { DataSpec, InspectParams } from '../../protocol/engineApi';
+import type { BlockStats, InspectReport } from '../../protocol/inspectReport';
+import { stepParamNames } from '../backprop';
+import { analyzeModel } from '../model/analysis';
+import { isUnit } from '../model/architecture';
+import { architectureOf } from '../model/network';
+import type { CancelSignal } from '../operations.types';
+import { depthSeries } from './depthSeries';
+import { gradientStats, hostGradients } from './gradientFidelity';
+import { hostBatch, loadInspectionData } from './inspectionData';
+import { measureReconstruction } from './reconstruction';
+import { resolveModel, type ResolvedModel } from './resolveModel';
+import { profileStep } from './stepProfile';
+import { timeSteps, type TimingOptions } from './stepTiming';
+import { snapshotWeights } from './weightSnapshot';
+
+export const DEFAULT_INSPECT_BATCH = 32;
+
+export class InspectionCancelled extends Error {
+  constructor() {
+    super('inspection cancelled');
+    this.name = 'InspectionCancelled';
+  }
+}
+
+export interface InspectOptions {
+  data?: DataSpec;
+  batchSize?: number;
+  /** seed of the random data and of the depth-series copies (default 0) */
+  seed?: number;
+  timing?: TimingOptions;
+  /** measure peaks on shallower copies of the model (default true) */
+  depth?: boolean;
+  /** called as each phase starts, e.g. for a progress line */
+  onPhase?: (phase: string) => void;
+}
+
+export async function inspectModel(params: InspectParams, cancel: CancelSignal): Promise<InspectReport> {
+  const resolved = await resolveModel(params.model, params.seed !== undefined ? { seed: params.seed } : {});
+  try {
+    const options: InspectOptions = {};
+    if (params.data !== undefined) options.data = params.data;
+    if (params.batchSize !== undefined) options.batchSize = params.batchSize;
+    if (params.seed !== undefined) options.seed = params.seed;
+    return await inspectResolved(resolved, options, cancel);
+  } finally {
+    resolved.network.dispose();
+  }
+}
+
+/** inspects a network the caller owns (and keeps) */
+export async function inspectResolved(resolved: ResolvedModel, options: InspectOptions, cancel: CancelSignal): Promise<InspectReport> {
+  const { network, config } = resolved;
+  const batchSize = options.batchSize ?? DEFAULT_INSPECT_BATCH;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batch size must be a positive integer, got ${batchSize}`);
+  const seed = options.seed ?? 0;
+  const phase = (name: string): void => {
+    if (cancel.cancelled) throw new InspectionCancelled();
+    options.onPhase?.(name);
+  };
+
+  phase('data');
+  const data = loadInspectionData(config, options.data, seed);
+  const batch = hostBatch(data, 0, batchSize);
+  const { height, width, channels } = config.input;
+  const images = tf.tensor4d(batch.images, [batch.count, height, width, channels]);
+  const labels = tf.tensor1d(batch.labels, 'int32');
+  const snapshot = snapshotWeights(network);
+  try {
+    // inference mode reads the running statistics: measure before any training step moves them
+    phase('reconstruction');
+    const reconstruction = measureReconstruction(network, images);
+    phase('gradients');
+    const standardGrads = hostGradients(network, images, labels, 'standard');
+    const reversibleGrads = hostGradients(network, images, labels, 'reversible');
+    phase('memory');
+    const standardProfile = await profileStep(network, images, labels, 'standard');
+    const reversibleProfile = await profileStep(network, images, labels, 'reversible');
+    phase('timing');
+    // the gradient and profile steps above were the warm-up
+    const timing = { warmUp: 0, ...options.timing };
+    const standardTime = timeSteps(network, images, labels, 'standard', timing);
+    phase('timing');
+    const reversibleTime = timeSteps(network, images, labels, 'reversible', timing);
+    const own = { standardPeakBytes: standardProfile.peakBytes, reversiblePeakBytes: reversibleProfile.peakBytes };
+    let depth: InspectReport['memory']['depth'] = [];
+    if (options.depth !== false) {
+      phase('depth');
+      depth = await depthSeries(config, images, labels, own, seed, cancel);
+    }
+    phase('report');
+
+    const analysis = analyzeModel(config, batch.count);
+    const units = new Map(analysis.units.map((unit) => [unit.id, unit]));
+    const blocks: BlockStats[] = [];
+    for (const step of architectureOf(network).steps) {
+      if (!isUnit(step)) continue;
+      const unit = units.get(step.id);
+      if (unit === undefined) throw new Error(`the analysis has no unit ${step.id}`);
+      blocks.push({
+        id: step.id,
+        stage: step.stage,
+        unit: step.unit,
+        kind: step.kind,
+        residual: step.f.kind,
+        inputShape: [...step.inShape],
+        outputShape: [...step.outShape],
+        params: unit.params,
+        flops: unit.flops,
+        reconstruction: reconstruction.get(step.id) ?? null,
+        gradient: gradientStats(stepParamNames(step), standardGrads, reversibleGrads),
+        memory: { storedBytes: unit.storedBytes, reversibleBytes: unit.reversibleBytes },
+      });
+    }
+
+    const model: InspectReport['model'] = {
+      name: config.name,
+      params: analysis.totals.params,
+      flops: analysis.totals.flops,
+      invertibleParts: analysis.invertibleParts,
+      trunkInvertible: analysis.trunkInvertible,
+      input: { ...config.input },
+      classes: config.classes,
+    };
+    if (resolved.configPath !== undefined) model.configPath = resolved.configPath;
+    if (resolved.weightsPath !== undefined) model.weightsPath = resolved.weightsPath;
+    if (resolved.preset !== undefined) model.preset = resolved.preset;
+    const training = config.training;
+    if (training !== undefined) {
+      model.lastTraining = { epochs: training.epochs };
+      if (training.testAccuracy !== undefined) model.lastTraining.testAccuracy = training.testAccuracy;
+      if (training.finalLoss !== undefined) model.lastTraining.finalLoss = training.finalLoss;
+      if (training.finishedAt !== undefined) model.lastTraining.finishedAt = training.finishedAt;
+    }
+
+    return {
+      model,
+      backend: tf.getBackend(),
+      batchSize: batch.count,
+      data: batch.description,
+      blocks,
+      memory: {
+        ...own,
+        storedBytesTotal: blocks.reduce((sum, block) => sum + block.memory.storedBytes, 0),
+        reversibleBytesTotal: blocks.reduce((sum, block) => sum + block.memory.reversibleBytes, 0),
+        depth,
+      },
+      timing: { standardStepMs: standardTime.medianMs, reversibleStepMs: reversibleTime.medianMs },
+      timeline: { standard: standardProfile.timeline, reversible: reversibleProfile.timeline },
+      createdAt: new Date().toISOString(),
+    };
+  } finally {
+    snapshot.restore();
+    tf.dispose([images, labels]);
+  }
+}
