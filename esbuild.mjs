@@ -33,6 +33,8 @@ const bundles = [
     outdir,
     // The extension host must stay light: TensorFlow.js may never reach this bundle.
     external: ['vscode', '@tensorflow/*'],
+    // ESM builds first: jsonc-parser's UMD build loads its parts with requires esbuild cannot follow.
+    mainFields: ['module', 'main'],
     metafile: true,
   },
   {

@@ -44,15 +44,24 @@ export class Workbench {
   }
 
   /** Runs a command by its palette title, e.g. "RevNet: New Model Config…". */
-  async runCommand(title: string): Promise<void> {
-    await this.page.keyboard.press('Escape');
-    await this.page.keyboard.press('F1');
+  async runCommand(title: string, timeout = 60_000): Promise<void> {
+    const deadline = Date.now() + timeout;
     const input = this.quickInput.locator('input');
-    await input.waitFor({ state: 'visible' });
-    await input.fill(`>${title}`);
-    const row = this.quickInput.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-    await row.waitFor({ timeout: 15_000 });
-    await input.press('Enter');
+    // Right after start-up the extension host may not have registered the command yet: retry.
+    for (;;) {
+      await this.page.keyboard.press('Escape');
+      await this.page.keyboard.press('F1');
+      await input.waitFor({ state: 'visible' });
+      await input.fill(`>${title}`);
+      const row = this.quickInput.locator('.quick-input-list .monaco-list-row .label-name', { hasText: title }).first();
+      try {
+        await row.waitFor({ timeout: 3000 });
+        await input.press('Enter');
+        return;
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+      }
+    }
   }
 
   /** Picks the item of an open quick pick whose label contains `text`. */
