@@ -13,7 +13,10 @@ export interface FeatureShape {
 }
 
 export interface PyTorchImportOptions {
-  /** the trunk's final feature shape, needed when the head flattens (pool: "flatten") */
+  /**
+   * the trunk's final feature shape, needed when the head flattens (pool: "flatten"); a first dense
+   * layer with exactly `channels` inputs is taken as fed by global average pooling and left in order
+   */
   flattenFeatureShape?: FeatureShape;
   /** the head has a hidden layer (then it, not head.fc, receives the flattened features); default: detected */
   hasHidden?: boolean;
@@ -73,8 +76,11 @@ export function convertPyTorchStateDict(source: Map<string, Tensor>, options: Py
     }
     if (last === 'weight' && tensor.shape.length === 2) {
       let dense = transposeMatrix(tensor.shape, data);
-      if (prefix === flattenTarget && options.flattenFeatureShape) {
-        const permuted = permuteFlattenRows(dense, options.flattenFeatureShape);
+      const feature = options.flattenFeatureShape;
+      // a layer fed by global average pooling has `channels` inputs and needs no reordering
+      const pooled = feature !== undefined && dense.shape[0] === feature.channels && feature.height * feature.width !== 1;
+      if (prefix === flattenTarget && feature !== undefined && !pooled) {
+        const permuted = permuteFlattenRows(dense, feature);
         if (typeof permuted === 'string') {
           problems.push(`${name}: ${permuted}`);
           continue;

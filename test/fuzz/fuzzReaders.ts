@@ -14,7 +14,7 @@ import { parseSafetensors } from '../../engine/io/safetensors';
 import { parseConfig } from '../../engine/model/loadConfig';
 import { ConfigError } from '../../engine/model/validateConfig';
 import { SeededRandom } from '../../engine/util/random';
-import { binaryMutators, headerMutators, jsonMutators, mutate, type Mutator } from './mutate';
+import { binaryMutators, gzipMutators, headerMutators, jsonMutators, mutate, type Mutator } from './mutate';
 import { cifarSeeds, configSeeds, idxGzipSeeds, idxPlainSeeds, npySeeds, safetensorsSeeds } from './seeds';
 
 /** decompressed IDX data is bounded lower here than in normal use, to keep the fuzzer's memory small */
@@ -42,7 +42,7 @@ export const READERS: FuzzReader[] = [
   { name: 'safetensors', fileName: 'fuzz.safetensors', seeds: safetensorsSeeds, mutators: headerMutators, read: (b, f) => parseSafetensors(b, f), isOwnError: isFileFormatError, namedFile: fileOf, allowance: proportional(4) },
   { name: 'npy', fileName: 'fuzz.npy', seeds: npySeeds, mutators: headerMutators, read: (b, f) => parseNpy(b, f), isOwnError: isFileFormatError, namedFile: fileOf, allowance: proportional(2) },
   { name: 'idx', fileName: 'fuzz-idx3-ubyte', seeds: idxPlainSeeds, mutators: binaryMutators, read: (b, f) => parseIdxFile(b, f, FUZZ_GUNZIP_BYTES), isOwnError: isFileFormatError, namedFile: fileOf, allowance: proportional(2) },
-  { name: 'idx-gzip', fileName: 'fuzz-idx3-ubyte.gz', seeds: idxGzipSeeds, mutators: binaryMutators, read: (b, f) => parseIdxFile(b, f, FUZZ_GUNZIP_BYTES), isOwnError: isFileFormatError, namedFile: fileOf, allowance: () => 2 * FUZZ_GUNZIP_BYTES + (1 << 20) },
+  { name: 'idx-gzip', fileName: 'fuzz-idx3-ubyte.gz', seeds: idxGzipSeeds, mutators: gzipMutators, read: (b, f) => parseIdxFile(b, f, FUZZ_GUNZIP_BYTES), isOwnError: isFileFormatError, namedFile: fileOf, allowance: () => 2 * FUZZ_GUNZIP_BYTES + (1 << 20) },
   { name: 'cifar10', fileName: 'fuzz_batch.bin', seeds: () => cifarSeeds('cifar10'), mutators: binaryMutators, read: (b, f) => parseCifar(b, 'cifar10', f), isOwnError: isFileFormatError, namedFile: fileOf, allowance: proportional(6) },
   { name: 'cifar100', fileName: 'fuzz_train.bin', seeds: () => cifarSeeds('cifar100'), mutators: binaryMutators, read: (b, f) => parseCifar(b, 'cifar100', f), isOwnError: isFileFormatError, namedFile: fileOf, allowance: proportional(6) },
   {

@@ -1,5 +1,6 @@
 // Seeded mutations of a file's bytes: generic ones (bit flips, inserts, deletes, truncation, splices)
 // and ones aimed at the formats (huge declared sizes, other dtypes, NaN/Inf values, JSON edits, deep nesting).
+import { gunzipSync, gzipSync } from 'node:zlib';
 import type { SeededRandom } from '../../engine/util/random';
 
 export type Mutator = (input: Buffer, random: SeededRandom) => Buffer;
@@ -150,6 +151,19 @@ const hugeJsonNumber: Mutator = (input, random) => {
 export const binaryMutators: Mutator[] = [bitFlips, interestingByte, insertBytes, deleteBytes, truncate, duplicateChunk, hugeNumber, hugeNumber, specialFloats];
 export const headerMutators: Mutator[] = [...binaryMutators, textSwap, textSwap, textSwap];
 export const jsonMutators: Mutator[] = [bitFlips, insertBytes, deleteBytes, truncate, duplicateChunk, textSwap, deepNesting, hugeJsonNumber, hugeJsonNumber];
+
+/** for gzip files: mutate the decompressed bytes and compress again, so the reader behind the gzip layer is reached */
+const insideGzip: Mutator = (input, random) => {
+  let inner: Buffer;
+  try {
+    inner = gunzipSync(input, { maxOutputLength: 1 << 20 });
+  } catch {
+    return bitFlips(input, random);
+  }
+  return gzipSync(mutate(inner, binaryMutators, random));
+};
+
+export const gzipMutators: Mutator[] = [...binaryMutators, insideGzip, insideGzip, insideGzip, insideGzip, insideGzip, insideGzip, insideGzip, insideGzip, insideGzip];
 
 /** one to three mutations in a row */
 export function mutate(seed: Buffer, mutators: Mutator[], random: SeededRandom): Buffer {
