@@ -63,3 +63,14 @@ export function runTrunk(
 export function stageOf(step: TrunkStep): number {
   return step.kind === 'stem-conv' ? 0 : step.stage;
 }
+
+/** runs steps[first..last] (inclusive) on x; the caller owns the result (x itself is not disposed) */
+export function runSteps(ctx: RunContext, steps: readonly TrunkStep[], first: number, last: number, x: tf.Tensor4D): tf.Tensor4D {
+  let h = x;
+  for (let i = first; i <= last; i++) {
+    const next = applyStep(ctx, steps[i] as TrunkStep, h);
+    if (h !== x) h.dispose();
+    h = next;
+  }
+  return h === x ? tf.clone(x) : h;
+}

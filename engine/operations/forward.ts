@@ -1,0 +1,29 @@
+// EngineOperations.forward: a batch of images (.npy, NHWC, in image space: the model's normalisation is
+// applied here) to the trunk's features or the logits (.npy), BatchNorm in inference mode.
+import * as tf from '@tensorflow/tfjs-core';
+import type { ForwardParams, ForwardResult } from '../../protocol/engineApi';
+import { resolveModel } from '../inspect/resolveModel';
+import { forwardTrunk, predict } from '../model/forward';
+import { normalize, readBatch, writeTensor } from './tensorFiles';
+
+export async function forward(params: ForwardParams): Promise<ForwardResult> {
+  const { network, config } = await resolveModel(params.model);
+  try {
+    const { height, width, channels } = config.input;
+    const images = readBatch(params.inputPath, [height, width, channels], `the input of model "${config.name}"`);
+    const output = tf.tidy(() => {
+      const normalized = normalize(images, config.normalization);
+      if (params.logits) return predict(network, normalized);
+      return forwardTrunk(network, normalized).features;
+    });
+    images.dispose();
+    try {
+      const shape = await writeTensor(params.outputPath, output);
+      return { outputPath: params.outputPath, shape };
+    } finally {
+      output.dispose();
+    }
+  } finally {
+    network.dispose();
+  }
+}

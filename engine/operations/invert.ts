@@ -1,0 +1,42 @@
+// EngineOperations.invert: a tensor (.npy) taken as the output of the trunk, a stage or a unit, run backwards
+// as far as the model allows (to the image: the model's normalisation is undone), with a round-trip check
+// (forward from what was reached back to the starting point, against the given tensor).
+import * as tf from '@tensorflow/tfjs-core';
+import type { InvertParams, InvertResult } from '../../protocol/engineApi';
+import { resolveModel } from '../inspect/resolveModel';
+import { invertFrom, locateOutput } from '../model/invert';
+import { architectureOf, inferenceContext } from '../model/network';
+import { runSteps } from '../model/trunk';
+import { denormalize, readBatch, writeTensor } from './tensorFiles';
+
+export async function invert(params: InvertParams): Promise<InvertResult> {
+  const { network, config } = await resolveModel(params.model);
+  try {
+    const from = params.from ?? 'trunk';
+    const arch = architectureOf(network);
+    const start = locateOutput(arch, from);
+    const startStep = arch.steps[start] as (typeof arch.steps)[number];
+    const given = readBatch(params.inputPath, startStep.outShape, `the output of ${startStep.id} (--from ${from})`);
+    const inversion = invertFrom(network, given, from);
+    const output = inversion.complete ? denormalize(inversion.input, config.normalization) : tf.clone(inversion.input);
+    const roundTrip = tf.tidy(() => {
+      const first = start + 1 - inversion.inverted.length;
+      const again = runSteps(inferenceContext(network), arch.steps, first, start, inversion.input);
+      const diff = tf.sub(again, given);
+      const maxAbs = tf.max(tf.abs(diff));
+      const relL2 = tf.div(tf.norm(diff), tf.maximum(tf.norm(given), 1e-30));
+      return tf.stack([maxAbs, relL2]);
+    });
+    const [maxAbs, relL2] = Array.from(await roundTrip.data());
+    tf.dispose([roundTrip, given, inversion.input]);
+    try {
+      const shape = await writeTensor(params.outputPath, output);
+      const reachedInput = inversion.complete ? 'image' : inversion.reached;
+      return { outputPath: params.outputPath, shape, reachedInput, roundTrip: { maxAbs: maxAbs as number, relL2: relL2 as number } };
+    } finally {
+      output.dispose();
+    }
+  } finally {
+    network.dispose();
+  }
+}
