@@ -6,6 +6,9 @@ import type { PresetInfo, SaveTensorParams } from '../../protocol/engineApi';
 import { presetConfig, presetSummaries } from '../model/presets';
 import { trainModel } from '../train/trainModel';
 import { saveTensor } from './saveTensor';
+import { forward } from '../operations/forward';
+import { invert } from '../operations/invert';
+import { load } from '../operations/load';
 
 export class NotAvailableError extends Error {
   constructor(operation: string, module: string) {
@@ -28,11 +31,11 @@ export interface ServerOperations extends EngineOperations {
 }
 
 export const operations: ServerOperations = {
-  load: notAvailable('load', 'engine/operations/load.ts'),
+  load,
   train: trainModel,
   inspect: notAvailable('inspect', 'engine/inspect/inspectModel.ts'),
-  invert: notAvailable('invert', 'engine/operations/invert.ts'),
-  forward: notAvailable('forward', 'engine/operations/forward.ts'),
+  invert,
+  forward,
   explore: notAvailable('explore', 'engine/operations/explore.ts'),
   saveTensor,
   presets: async () => presetSummaries().map(({ name, summary }) => ({ name, description: summary, config: presetConfig(name) })),
