@@ -28,7 +28,7 @@ export function loadCifarDataset(spec: { kind: CifarKind; files: string[]; testF
   if (spec.testFiles !== undefined && spec.testFiles.length > 0) {
     test = readBatches(spec.testFiles, spec.kind);
   } else {
-    ({ train, test } = holdOut(train, PIXELS, options.holdOutFraction));
+    ({ train, test } = holdOut(train, PIXELS, options.holdOutFraction, spec.files.join(', ')));
   }
   return { name: `${spec.kind} ${spec.files.join(', ')}`, train, test, classes, height: CIFAR_SIDE, width: CIFAR_SIDE, channels: 3 };
 }

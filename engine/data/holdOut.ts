@@ -3,8 +3,8 @@ import type { Split } from './types';
 
 export const DEFAULT_HOLD_OUT = 1 / 6;
 
-export function holdOut(split: Split, pixelsPerImage: number, fraction = DEFAULT_HOLD_OUT): { train: Split; test: Split } {
-  if (split.count < 2) throw new Error(`cannot hold out a test split from ${split.count} image(s); give test files`);
+export function holdOut(split: Split, pixelsPerImage: number, fraction = DEFAULT_HOLD_OUT, source = 'the data'): { train: Split; test: Split } {
+  if (split.count < 2) throw new Error(`${source}: cannot hold out a test split from ${split.count} image(s); give test files`);
   const testCount = Math.min(split.count - 1, Math.max(1, Math.round(split.count * fraction)));
   const trainCount = split.count - testCount;
   return {

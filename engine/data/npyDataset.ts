@@ -48,7 +48,7 @@ export function loadNpyDataset(
       throw new FileFormatError(spec.testImages, `images are ${test.height}x${test.width}x${test.channels} but the training images (${spec.images}) are ${train.height}x${train.width}x${train.channels}`);
     }
   } else {
-    const parts = holdOut(train.split, train.height * train.width * train.channels, options.holdOutFraction);
+    const parts = holdOut(train.split, train.height * train.width * train.channels, options.holdOutFraction, spec.images);
     train.split = parts.train;
     test = { ...train, split: parts.test };
   }
