@@ -37,7 +37,9 @@ async function fsyncFolder(folder: string): Promise<void> {
 }
 
 function asBytes(data: Uint8Array | string): Uint8Array {
-  return typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  if (typeof data === 'string') return Buffer.from(data, 'utf8');
+  if (data instanceof Uint8Array) return data;
+  throw new TypeError(`cannot write a ${typeof data} to a file (expected bytes or a string)`);
 }
 
 /** Each piece is written in order; pieces avoid concatenating large buffers. */

@@ -124,15 +124,18 @@ describe('IDX round trips', () => {
 
 describe('atomic writes', () => {
   it('replace the file whole and leave no temporary files', async () => {
-    const path = join(dir, 'atomic', 'x.bin');
-    mkdtempSync(join(dir, 'unused-'));
-    rmSync(join(dir, 'atomic'), { recursive: true, force: true });
-    await import('node:fs').then((fs) => fs.mkdirSync(join(dir, 'atomic')));
+    const folder = mkdtempSync(join(dir, 'atomic-'));
+    const path = join(folder, 'x.bin');
     writeFileAtomicSync(path, 'first');
     await writeFileAtomic(path, [Buffer.from('sec'), 'ond']);
     assert.equal(readFileSync(path, 'utf8'), 'second');
-    assert.deepEqual(readdirSync(join(dir, 'atomic')), ['x.bin']);
+    assert.deepEqual(readdirSync(folder), ['x.bin']);
     assert.throws(() => writeFileAtomicSync(join(dir, 'no-such-folder', 'x'), 'x'), /ENOENT/);
+    // a write that fails part-way leaves the old file whole and no temporary file behind
+    assert.throws(() => writeFileAtomicSync(path, ['third', 42 as unknown as string]));
+    await assert.rejects(writeFileAtomic(path, ['third', 42 as unknown as string]));
+    assert.equal(readFileSync(path, 'utf8'), 'second');
+    assert.deepEqual(readdirSync(folder), ['x.bin']);
   });
 });
 
