@@ -64,7 +64,7 @@ export async function inspectResolved(resolved: ResolvedModel, options: InspectO
   };
 
   phase('data');
-  const data = loadInspectionData(config, options.data, seed);
+  const data = loadInspectionData(config, options.data, seed, batchSize);
   const batch = hostBatch(data, 0, batchSize);
   const { height, width, channels } = config.input;
   const images = tf.tensor4d(batch.images, [batch.count, height, width, channels]);

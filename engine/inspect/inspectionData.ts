@@ -14,10 +14,11 @@ export interface HostBatch {
   description: string;
 }
 
-export function defaultDataSpec(config: RevNetConfig, seed = 0): DataSpec {
+/** the built-in digits for 28x28x1 models, else random images: enough that the test split holds `batchSize` */
+export function defaultDataSpec(config: RevNetConfig, seed = 0, batchSize = 16): DataSpec {
   const { height, width, channels } = config.input;
   if (height === 28 && width === 28 && channels === 1) return { kind: 'mnist' };
-  return { kind: 'random', count: 64, seed };
+  return { kind: 'random', count: Math.max(64, 4 * batchSize), seed };
 }
 
 export interface InspectionData {
@@ -29,19 +30,37 @@ export interface InspectionData {
   name: string;
 }
 
-export function loadInspectionData(config: RevNetConfig, spec: DataSpec | undefined, seed = 0): InspectionData {
-  const chosen = spec ?? defaultDataSpec(config, seed);
-  const dataset = loadDataset(chosen, { shape: config.input, classes: config.classes });
+export function loadInspectionData(config: RevNetConfig, spec: DataSpec | undefined, seed = 0, batchSize?: number): InspectionData {
+  const chosen = spec ?? defaultDataSpec(config, seed, batchSize);
+  const dataset = cachedDataset(chosen, config);
   checkDatasetFitsModel(dataset, config);
   const normalization = config.normalization ?? computeNormalization(dataset.train, dataset.channels);
   return { dataset, split: dataset.test, normalization, name: dataset.name };
 }
 
-/** samples first..first+count-1 of the split (fewer when the split is smaller), normalised */
+// The panel's Invert view asks again for every edit: keep the last built-in or random data set (they never
+// change); files are read afresh, as they may have changed.
+let lastDataset: { key: string; dataset: Dataset } | undefined;
+
+function cachedDataset(spec: DataSpec, config: RevNetConfig): Dataset {
+  const options = { shape: config.input, classes: config.classes };
+  if (spec.kind !== 'mnist' && spec.kind !== 'random') return loadDataset(spec, options);
+  const key = JSON.stringify([spec, options]);
+  if (lastDataset?.key !== key) lastDataset = { key, dataset: loadDataset(spec, options) };
+  return lastDataset.dataset;
+}
+
+/**
+ * samples first..first+count-1 of the test split, normalised; the training split when the test split is too
+ * small for the batch; fewer samples when that one is too small as well
+ */
 export function hostBatch(data: InspectionData, first: number, count: number): HostBatch {
-  const { dataset, split, normalization } = data;
+  const { dataset, normalization } = data;
+  const useTrain = data.split.count < first + count && dataset.train.count > data.split.count;
+  const split = useTrain ? dataset.train : data.split;
+  const which = useTrain ? 'training' : 'test';
   if (!Number.isInteger(first) || first < 0 || first >= split.count) {
-    throw new Error(`${data.name}: sample ${first} does not exist (the test split has ${split.count} images, 0-${split.count - 1})`);
+    throw new Error(`${data.name}: sample ${first} does not exist (the ${which} split has ${split.count} images, 0-${split.count - 1})`);
   }
   const size = Math.min(count, split.count - first);
   const pixels = dataset.height * dataset.width * dataset.channels;
@@ -51,5 +70,5 @@ export function hostBatch(data: InspectionData, first: number, count: number): H
     images[i] = ((split.images[first * pixels + i] as number) - (normalization.mean[c] as number)) / (normalization.std[c] as number);
   }
   const labels = split.labels.slice(first, first + size);
-  return { images, labels, count: size, description: `${data.name}, test split, images ${first}-${first + size - 1}` };
+  return { images, labels, count: size, description: `${data.name}, ${which} split, images ${first}-${first + size - 1}` };
 }

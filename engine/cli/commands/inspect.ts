@@ -6,7 +6,8 @@ import { initBackend, isBackendPreference } from '../../backend';
 import { DEFAULT_INSPECT_BATCH, inspectResolved } from '../../inspect/inspectModel';
 import { formatReport } from '../../inspect/reportTable';
 import { resolveModel } from '../../inspect/resolveModel';
-import { PRESET_NAMES } from '../../model/presets';
+import { loadConfig } from '../../model/loadConfig';
+import { PRESET_NAMES, presetConfig } from '../../model/presets';
 import { DATA_SPEC_HELP, parseDataSpec } from '../../train/parseDataSpec';
 import { CliError, helpText, numberOption, parseArgs, stringOption, type OptionSpec } from '../args';
 
@@ -63,6 +64,16 @@ async function run(argv: string[]): Promise<number> {
   const quiet = args.flags.get('quiet') === true;
   const out = stringOption(args, 'out');
 
+  // bad model names and files are reported before the backend starts
+  if (preset !== undefined) {
+    try {
+      presetConfig(preset);
+    } catch (error) {
+      throw new CliError(`inspect: ${(error as Error).message}`);
+    }
+  } else {
+    await loadConfig((config ?? model) as string);
+  }
   const choice = await initBackend(backend);
   if (choice.note !== undefined && !quiet) process.stderr.write(`revnet: ${choice.note}\n`);
   const ref: ModelRef = preset !== undefined ? { preset, ...(seed !== undefined ? { seed } : {}) } : model !== undefined ? { configPath: model, ...(weights !== undefined ? { weightsPath: weights } : {}) } : { configPath: config as string };

@@ -1,0 +1,174 @@
+// EngineOperations.explore (the panel's Invert view): one image through the trunk (BatchNorm in inference
+// mode), its output edited (channels zeroed or scaled, seeded Gaussian noise, interpolation towards another
+// sample's output), and the edited output inverted back to an image. Images are in pixel space: the network
+// sees them normalised (the model's stored normalisation, else the data's own statistics for data samples),
+// and the inverted image is mapped back before it is compared with the input.
+import * as tf from '@tensorflow/tfjs-core';
+import type { ExploreParams, ExploreResult, OutputEdit } from '../../protocol/engineApi';
+import type { PlainTensor } from '../../protocol/tensor';
+import { readNpy } from '../io/npy';
+import { activationError } from '../inspect/errorStats';
+import { loadInspectionData, type InspectionData } from '../inspect/inspectionData';
+import { resolveModel } from '../inspect/resolveModel';
+import { isInvertible, type TrunkStep } from '../model/architecture';
+import type { RevNetConfig } from '../model/config';
+import { forwardTrunk } from '../model/forward';
+import { describeStop, invertTrunk } from '../model/invert';
+import { architectureOf } from '../model/network';
+import type { Network } from '../model/network.types';
+import { SeededRandom } from '../util/random';
+
+export class ExploreError extends Error {}
+
+interface Normalization {
+  mean: number[];
+  std: number[];
+}
+
+function plain(shape: number[], data: ArrayLike<number>): PlainTensor {
+  return { shape, dtype: 'float32', data: Array.from(data) };
+}
+
+/** why the trunk's output does not lead back to the image, or undefined when it does */
+export function trunkInversionProblem(network: Network): string | undefined {
+  const steps = architectureOf(network).steps;
+  for (let i = steps.length - 1; i >= 0; i--) {
+    const step = steps[i] as TrunkStep;
+    if (!isInvertible(step)) {
+      return `the trunk of model "${network.config.name}" is not invertible to the image: ${describeStop(step)} (the Invert view needs a trunk built from squeezes and reversible units, like the mnist-tiny and mnist-small presets)`;
+    }
+  }
+  return undefined;
+}
+
+/** one image (HWC pixels) of the data's test split */
+function sampleImage(data: InspectionData, index: number): { pixels: Float32Array; label: number } {
+  const { split, dataset } = data;
+  if (!Number.isInteger(index) || index < 0 || index >= split.count) {
+    throw new ExploreError(`sample ${index} does not exist: ${data.name} has ${split.count} test images (0-${split.count - 1})`);
+  }
+  const pixels = dataset.height * dataset.width * dataset.channels;
+  return { pixels: split.images.slice(index * pixels, (index + 1) * pixels), label: split.labels[index] as number };
+}
+
+/** one image from a .npy file holding HWC or 1HWC values in pixel space */
+function npyImage(path: string, config: RevNetConfig): Float32Array {
+  const array = readNpy(path);
+  const { height, width, channels } = config.input;
+  const shape = array.shape.length === 4 && array.shape[0] === 1 ? array.shape.slice(1) : array.shape;
+  if (shape.length !== 3 || shape[0] !== height || shape[1] !== width || shape[2] !== channels) {
+    throw new ExploreError(`${path}: has shape (${array.shape.join(', ')}); model "${config.name}" takes one image of shape (${height}, ${width}, ${channels}) or (1, ${height}, ${width}, ${channels}) (HWC)`);
+  }
+  const data = array.data instanceof BigInt64Array ? Float32Array.from(array.data, Number) : Float32Array.from(array.data);
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i])) throw new ExploreError(`${path}: value ${i} is ${data[i]}`);
+  }
+  return data;
+}
+
+function normalize(pixels: Float32Array, n: Normalization | undefined, channels: number): Float32Array {
+  if (n === undefined) return Float32Array.from(pixels);
+  return pixels.map((v, i) => (v - (n.mean[i % channels] as number)) / (n.std[i % channels] as number));
+}
+
+function denormalize(values: Float32Array, n: Normalization | undefined, channels: number): Float32Array {
+  if (n === undefined) return Float32Array.from(values);
+  return values.map((v, i) => v * (n.std[i % channels] as number) + (n.mean[i % channels] as number));
+}
+
+function checkChannels(channels: number[], count: number, edit: number): void {
+  for (const c of channels) {
+    if (!Number.isInteger(c) || c < 0 || c >= count) throw new ExploreError(`edits[${edit}]: channel ${c} does not exist; the output has channels 0-${count - 1}`);
+  }
+}
+
+/** applies the edits in order to an output (HWC values, channels last) */
+export function applyEdits(output: Float32Array, channels: number, edits: OutputEdit[], otherOutput: (sample: number) => Float32Array): Float32Array {
+  let edited = Float32Array.from(output);
+  edits.forEach((edit, index) => {
+    switch (edit.kind) {
+      case 'zeroChannels':
+      case 'scaleChannels': {
+        checkChannels(edit.channels, channels, index);
+        const factor = edit.kind === 'zeroChannels' ? 0 : edit.factor;
+        if (!Number.isFinite(factor)) throw new ExploreError(`edits[${index}]: factor must be a finite number, got ${factor}`);
+        const chosen = new Set(edit.channels);
+        edited = edited.map((v, i) => (!chosen.has(i % channels) ? v : factor === 0 ? 0 : v * factor));
+        break;
+      }
+      case 'noise': {
+        if (!Number.isFinite(edit.std) || edit.std < 0) throw new ExploreError(`edits[${index}]: std must be a number ≥ 0, got ${edit.std}`);
+        const random = new SeededRandom(edit.seed);
+        edited = edited.map((v) => v + edit.std * random.normal());
+        break;
+      }
+      case 'interpolate': {
+        if (!Number.isFinite(edit.t)) throw new ExploreError(`edits[${index}]: t must be a finite number, got ${edit.t}`);
+        const other = otherOutput(edit.otherSample);
+        edited = edited.map((v, i) => (1 - edit.t) * v + edit.t * (other[i] as number));
+        break;
+      }
+      default: {
+        const unknown: never = edit;
+        throw new ExploreError(`edits[${index}]: unknown edit kind ${JSON.stringify((unknown as { kind: unknown }).kind)}`);
+      }
+    }
+  });
+  return edited;
+}
+
+function trunkOutput(network: Network, normalized: Float32Array, shape: readonly number[]): Float32Array {
+  return tf.tidy(() => {
+    const images = tf.tensor4d(normalized, [1, shape[0] as number, shape[1] as number, shape[2] as number]);
+    const { features } = forwardTrunk(network, images);
+    return Float32Array.from(features.dataSync() as Float32Array);
+  });
+}
+
+export async function explore(params: ExploreParams): Promise<ExploreResult> {
+  const resolved = await resolveModel(params.model);
+  const { network, config } = resolved;
+  try {
+    const problem = trunkInversionProblem(network);
+    if (problem !== undefined) throw new ExploreError(problem);
+    const arch = architectureOf(network);
+    const { height, width, channels } = config.input;
+    const [outH, outW, outC] = arch.trunkShape;
+    const needsData = 'sample' in params.source || params.edits.some((edit) => edit.kind === 'interpolate');
+    const data = needsData ? loadInspectionData(config, params.data) : undefined;
+    const normalization = config.normalization ?? (data !== undefined && 'sample' in params.source ? data.normalization : undefined);
+
+    let pixels: Float32Array;
+    let label: number | undefined;
+    if ('sample' in params.source) {
+      const sample = sampleImage(data as InspectionData, params.source.sample);
+      pixels = sample.pixels;
+      label = sample.label;
+    } else {
+      pixels = npyImage(params.source.npyPath, config);
+    }
+    const outputOf = (image: Float32Array) => trunkOutput(network, normalize(image, normalization, channels), [height, width, channels]);
+    const output = outputOf(pixels);
+    const edited = applyEdits(output, outC, params.edits, (sample) => outputOf(sampleImage(data as InspectionData, sample).pixels));
+    const inverted = tf.tidy(() => {
+      const features = tf.tensor4d(edited, [1, outH, outW, outC]);
+      return Float32Array.from(invertTrunk(network, features).dataSync() as Float32Array);
+    });
+    const invertedPixels = denormalize(inverted, normalization, channels);
+    const difference = invertedPixels.map((v, i) => Math.abs((pixels[i] as number) - v));
+    const error = activationError(pixels, invertedPixels, channels);
+    const result: ExploreResult = {
+      input: plain([height, width, channels], pixels),
+      output: plain([outH, outW, outC], output),
+      edited: plain([outH, outW, outC], edited),
+      inverted: plain([height, width, channels], invertedPixels),
+      difference: plain([height, width, channels], difference),
+      maxAbs: error.maxAbs,
+      relL2: error.relL2,
+    };
+    if (label !== undefined) result.label = label;
+    return result;
+  } finally {
+    network.dispose();
+  }
+}
