@@ -12,6 +12,8 @@ import { architectureOf, batchNormSettings, trainingContext } from '../model/net
 import { param, type RunContext } from '../model/runContext';
 import { unsqueeze } from '../model/squeeze';
 import { applyStep } from '../model/trunk';
+import { joinHalves, reversibleForwardHalves } from '../model/units';
+import { toHalves, toWhole, tensorsOf, type Activation } from './activation';
 import type { BackpropHooks } from './hooks';
 import { reversibleUnitBackward } from './reversibleUnit';
 import { headParamNames, stepParamNames } from './stepParams';
@@ -34,15 +36,22 @@ export function reversibleForwardPass(
   hooks: BackpropHooks = {},
 ): StoredForward {
   const storedInputs = new Map<number, tf.Tensor4D>();
-  let h = images;
+  let h: Activation = images;
   steps.forEach((step, index) => {
     hooks.onUnit?.(step.id, 'forward');
-    if (mustStoreInput(step)) storedInputs.set(index, h);
-    const next = applyStep(ctx, step, h);
-    if (h !== images && !mustStoreInput(step)) h.dispose();
-    h = next;
+    if (step.kind === 'reversible') {
+      const halves = toHalves(h, images);
+      h = reversibleForwardHalves(ctx, step, halves);
+      tf.dispose(halves);
+      return;
+    }
+    const whole = toWhole(h);
+    if (mustStoreInput(step)) storedInputs.set(index, whole);
+    h = applyStep(ctx, step, whole);
+    if (whole !== images && !mustStoreInput(step)) whole.dispose();
   });
-  return { features: h === images ? tf.clone(images) : h, storedInputs };
+  const features = toWhole(h);
+  return { features: features === images ? tf.clone(images) : features, storedInputs };
 }
 
 /** vector-Jacobian product of a whole step from its stored input: the parameter gradients and, if asked, dx */
@@ -92,37 +101,53 @@ export function reversibleGradients(net: Network, images: tf.Tensor4D, labels: t
 
     // the first step with parameters: no input gradient is needed before it
     const firstWithParams = steps.findIndex((step) => stepParamNames(step).length > 0);
-    let y: tf.Tensor4D = stored.features;
-    let dy: tf.Tensor4D = headPass.grads[0] as tf.Tensor4D;
+    let y: Activation = stored.features;
+    let dy: Activation = headPass.grads[0] as tf.Tensor4D;
     live.add(dy);
+    const release = (a: Activation) => tensorsOf(a).forEach((t) => live.delete(t));
+    const hold = (a: Activation) => tensorsOf(a).forEach((t) => t !== images && live.add(t));
     for (let i = steps.length - 1; i >= 0; i--) {
       const step = steps[i] as TrunkStep;
       hooks.onUnit?.(step.id, 'backward');
       if (i < firstWithParams) break;
-      let x: tf.Tensor4D;
-      let dx: tf.Tensor4D | undefined;
+      let x: Activation;
+      let dx: Activation | undefined;
+      release(y);
+      release(dy);
       if (step.kind === 'reversible') {
-        const unit = reversibleUnitBackward(recomputeCtx, step, y, dy);
+        const [yh, dyh] = [toHalves(y), toHalves(dy)];
+        hold(yh);
+        hold(dyh);
+        const unit = reversibleUnitBackward(recomputeCtx, step, yh, dyh);
+        tf.dispose([...yh, ...dyh]);
+        release(yh);
+        release(dyh);
         x = unit.x;
         dx = unit.dx;
         for (const [name, g] of unit.grads) grads.set(name, g);
-        hooks.onRebuilt?.(step.id, x);
+        if (hooks.onRebuilt !== undefined) {
+          const whole = joinHalves(unit.x[0], unit.x[1]);
+          hooks.onRebuilt(step.id, whole);
+          whole.dispose();
+        }
       } else if (step.kind === 'squeeze') {
-        x = unsqueeze(y);
-        dx = unsqueeze(dy);
+        const [yw, dyw] = [toWhole(y), toWhole(dy)];
+        x = unsqueeze(yw);
+        dx = unsqueeze(dyw);
+        tf.dispose([yw, dyw]);
       } else {
+        const dyw = toWhole(dy);
+        tf.dispose(tensorsOf(y));
         x = stored.storedInputs.get(i) as tf.Tensor4D;
-        const pass = stepBackwardFromInput(recomputeCtx, step, x, dy, i > firstWithParams);
+        live.delete(x);
+        const pass = stepBackwardFromInput(recomputeCtx, step, x, dyw, i > firstWithParams);
+        dyw.dispose();
         dx = pass.dx;
         for (const [name, g] of pass.grads) grads.set(name, g);
       }
-      for (const t of [y, dy]) {
-        t.dispose();
-        live.delete(t);
-      }
-      if (x !== images) live.add(x);
+      hold(x);
       if (dx === undefined) break;
-      live.add(dx);
+      hold(dx);
       y = x;
       dy = dx;
     }

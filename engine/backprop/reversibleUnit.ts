@@ -5,13 +5,13 @@ import './registerGradients';
 import type { ReversibleStep } from '../model/architecture';
 import { residual, residualParamNames } from '../model/residual';
 import { param, type RunContext } from '../model/runContext';
-import { joinHalves, splitHalves } from '../model/units';
+import type { Halves } from '../model/units';
 
 export interface UnitBackward {
   /** the rebuilt input (x1, x2) */
-  x: tf.Tensor4D;
-  /** the gradient of the loss with respect to the input */
-  dx: tf.Tensor4D;
+  x: Halves;
+  /** the gradient of the loss with respect to the input, (dx1, dx2) */
+  dx: Halves;
   /** one gradient per parameter of F and G */
   grads: Map<string, tf.Tensor>;
 }
@@ -22,12 +22,10 @@ export interface UnitBackward {
  * x1 = y1 - F(x2), F's parameter gradients and dx2 = dy2 + (∂F/∂x2)ᵀ dy1; dx1 = dy1.
  * ctx must not record batch statistics: the running statistics moved once, in the forward pass.
  */
-export function reversibleUnitBackward(ctx: RunContext, step: ReversibleStep, y: tf.Tensor4D, dy: tf.Tensor4D): UnitBackward {
+export function reversibleUnitBackward(ctx: RunContext, step: ReversibleStep, [y1, y2]: Halves, [dy1, dy2]: Halves): UnitBackward {
   if (ctx.stats !== undefined) throw new Error('the reversible recomputation must not record BatchNorm statistics');
   const grads = new Map<string, tf.Tensor>();
-  const [x, dx] = tf.tidy(() => {
-    const [y1, y2] = splitHalves(y);
-    const [dy1, dy2] = splitHalves(dy);
+  const [x1, x2, dx1, dx2] = tf.tidy(() => {
 
     const gNames = residualParamNames(step.g);
     const gPass = tf.valueAndGrads((input: tf.Tensor) => residual(ctx, step.g, input as tf.Tensor4D))(
@@ -46,7 +44,7 @@ export function reversibleUnitBackward(ctx: RunContext, step: ReversibleStep, y:
     fNames.forEach((name, i) => grads.set(name, tf.keep(fPass.grads[i + 1] as tf.Tensor)));
     const x1: tf.Tensor4D = tf.sub(y1, fPass.value);
     const dx2: tf.Tensor4D = tf.add(dy2, fPass.grads[0] as tf.Tensor);
-    return [joinHalves(x1, x2), joinHalves(dy1Total, dx2)];
+    return [x1, x2, dy1Total, dx2];
   });
-  return { x, dx, grads };
+  return { x: [x1, x2], dx: [dx1, dx2], grads };
 }
