@@ -9,6 +9,8 @@ import { saveTensor } from './saveTensor';
 import { forward } from '../operations/forward';
 import { invert } from '../operations/invert';
 import { load } from '../operations/load';
+import { explore } from '../operations/explore';
+import { inspectModel } from '../inspect/inspectModel';
 
 export class NotAvailableError extends Error {
   constructor(operation: string, module: string) {
@@ -17,7 +19,7 @@ export class NotAvailableError extends Error {
   }
 }
 
-function notAvailable(operation: string, module: string): () => Promise<never> {
+export function notAvailable(operation: string, module: string): () => Promise<never> {
   return async () => {
     throw new NotAvailableError(operation, module);
   };
@@ -33,10 +35,10 @@ export interface ServerOperations extends EngineOperations {
 export const operations: ServerOperations = {
   load,
   train: trainModel,
-  inspect: notAvailable('inspect', 'engine/inspect/inspectModel.ts'),
+  inspect: inspectModel,
   invert,
   forward,
-  explore: notAvailable('explore', 'engine/operations/explore.ts'),
+  explore,
   saveTensor,
   presets: async () => presetSummaries().map(({ name, summary }) => ({ name, description: summary, config: presetConfig(name) })),
 };
