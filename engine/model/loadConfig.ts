@@ -4,8 +4,15 @@ import type { RevNetConfig } from './config';
 import { findJsonSyntaxError } from './jsonSyntax';
 import { ConfigError, validateConfig } from './validateConfig';
 
+export const MAX_CONFIG_CHARS = 256 * 1024;
+
 /** Parses and validates a model file's text; `fileName` starts every error message. */
 export function parseConfig(text: string, fileName: string): RevNetConfig {
+  // real model files are a few kilobytes; a huge one would make the validator list millions of problems
+  // (found by test/fuzz/fuzzReaders.ts)
+  if (text.length > MAX_CONFIG_CHARS) {
+    throw new ConfigError(fileName, [{ path: '', message: `is ${text.length} characters long; a model file has at most ${MAX_CONFIG_CHARS}` }]);
+  }
   const withoutBom = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   let value: unknown;
   try {

@@ -12,6 +12,8 @@ export interface ConfigProblem {
   message: string;
 }
 
+const MAX_LISTED_PROBLEMS = 50;
+
 export class ConfigError extends Error {
   readonly fileName: string;
   readonly problems: ConfigProblem[];
@@ -26,7 +28,10 @@ export class ConfigError extends Error {
   private static describe(fileName: string, problems: ConfigProblem[]): string {
     const only = problems[0];
     if (problems.length === 1 && only !== undefined && only.path === '') return `${fileName}: ${only.message}`;
-    const lines = problems.map((problem) => `  ${problem.path === '' ? '(top level)' : problem.path}: ${problem.message}`);
+    // a hostile file can hold millions of bad elements: list the first ones only (found by test/fuzz/fuzzReaders.ts)
+    const listed = problems.slice(0, MAX_LISTED_PROBLEMS);
+    const lines = listed.map((problem) => `  ${problem.path === '' ? '(top level)' : problem.path}: ${problem.message}`);
+    if (problems.length > listed.length) lines.push(`  ... and ${problems.length - listed.length} more`);
     const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
     return `${fileName}: ${count} in the model file\n${lines.join('\n')}`;
   }

@@ -37,6 +37,24 @@ describe('saved inputs that once broke a reader', () => {
   }
 });
 
+describe('found by fuzzing the model config reader', () => {
+  const config = READERS.find((r) => r.name === 'config')!;
+  const withStages = (count: number) => JSON.stringify({ name: 'x', input: { height: 8, width: 8, channels: 1 }, classes: 2, stem: { kind: 'squeeze' }, stages: new Array(count).fill(1), head: { pool: 'flatten' } });
+  it('a config with 100,000 bad stages gets a short message (the first 50 problems), not one line per element', () => {
+    assert.throws(() => config.read(Buffer.from(withStages(100_000)), 'big.revnet.json'), (error: Error) => {
+      assert.ok(error.message.length < 10_000, `message of ${error.message.length} characters`);
+      return true;
+    });
+  });
+  it('a config text over 256 KiB is refused before parsing', () => {
+    assert.throws(() => config.read(Buffer.from(withStages(200_000)), 'huge.revnet.json'), /huge\.revnet\.json: is \d+ characters long; a model file has at most 262144/);
+  });
+  it('deep nesting with a syntax error ends in the reader\'s own error', () => {
+    const { outcome } = judge(config, Buffer.from('{"name": ' + '['.repeat(50_000) + '1,,'), 5000);
+    assert.equal(outcome.kind, 'refused');
+  });
+});
+
 describe('the harness', () => {
   const fake = (read: FuzzReader['read']): FuzzReader => ({ ...READERS[0], name: 'fake', read });
   it('calls a foreign error type broken', () => {
