@@ -7,7 +7,9 @@ import { computeGradients, computeGradientsWithHooks, ownerOfParam } from '../..
 import { BatchStatsRecorder } from '../../engine/model/batchStats';
 import type { RevNetConfig } from '../../engine/model/config';
 import { forwardTrunk } from '../../engine/model/forward';
-import { buildNetwork, type RevNet } from '../../engine/model/network';
+import { crossEntropyLoss, head } from '../../engine/model/head';
+import { buildNetwork, trainingContext, type RevNet } from '../../engine/model/network';
+import { SeededRandom } from '../../engine/util/random';
 import type { StepGradients } from '../../engine/model/network.types';
 import {
   compareVectors,
@@ -161,5 +163,52 @@ test('hooks mark every unit in both passes, and the rebuilt inputs are the forwa
   for (const [id, err] of rebuiltErrors) assert.ok(err < 1e-5, `${id}: rebuilt input off by ${err} (relative)`);
   disposeStep(step);
   tf.dispose([images, labels, ...outputs.values()]);
+  net.dispose();
+});
+
+test('both gradients agree with a central finite difference of the training-mode loss along the BatchNorm parameters', (t) => {
+  const config = squeezeOnlyConfig;
+  const net = buildNetwork(config, 17);
+  const images = randomImages(config, 8, 21);
+  const labels = randomLabels(config, 8, 22);
+  const names = [...net.weights.params.keys()];
+  const random = new SeededRandom(5);
+  const probed = (name: string) => /bn\d\.(gamma|beta)$/.test(name);
+  const direction = new Map(names.map((name) => {
+    const v = net.weights.params.get(name) as tf.Variable;
+    const data = random.normalArray(v.size);
+    if (!probed(name)) data.fill(0);
+    return [name, tf.tensor(data, v.shape)];
+  }));
+  const lossAt = (scale: number): number => {
+    const saved = new Map(names.map((name) => [name, tf.clone(net.weights.params.get(name) as tf.Variable)]));
+    for (const name of names) {
+      const v = net.weights.params.get(name) as tf.Variable;
+      tf.tidy(() => v.assign(tf.add(v, tf.mul(direction.get(name) as tf.Tensor, scale))));
+    }
+    const ctx = trainingContext(net);
+    const value = tf.tidy(() => {
+      const { features } = forwardTrunk(net, images, { training: true });
+      return crossEntropyLoss(head(ctx, net.architecture.head, features), labels).dataSync()[0] as number;
+    });
+    for (const name of names) (net.weights.params.get(name) as tf.Variable).assign(saved.get(name) as tf.Tensor);
+    tf.dispose([...saved.values()]);
+    return value;
+  };
+  // Along every BatchNorm gamma and beta at once (their gradients run through the batch statistics' backward):
+  // the loss (~1) rounds at ~1e-7, so with eps 1e-4 the quotient is good to ~1e-3 absolute, ~0.3% of this
+  // derivative; larger eps crosses ReLU kinks (the quotient wanders by a few % at eps 3e-4..1e-2), so keep it small.
+  const eps = 1e-4;
+  const numeric = (lossAt(eps) - lossAt(-eps)) / (2 * eps);
+  for (const mode of ['standard', 'reversible'] as const) {
+    const step = computeGradients(net, images, labels, mode);
+    let analytic = 0;
+    for (const name of names) analytic += tf.tidy(() => tf.sum(tf.mul(step.grads.get(name) as tf.Tensor, direction.get(name) as tf.Tensor)).dataSync()[0] as number);
+    const relErr = Math.abs(analytic - numeric) / Math.abs(numeric);
+    t.diagnostic(`${mode}: directional derivative ${analytic.toFixed(6)}, finite difference ${numeric.toFixed(6)}, relative ${relErr.toExponential(2)}`);
+    assert.ok(relErr < 1e-2, `${mode}: directional derivative ${analytic} vs finite difference ${numeric} (relative ${relErr})`);
+    disposeStep(step);
+  }
+  tf.dispose([images, labels, ...direction.values()]);
   net.dispose();
 });
