@@ -65,7 +65,7 @@ export function anchoredEstimates(config: RevNetConfig, batchSize: number, units
   const [base] = analyticDepthSeries(config, batchSize, [anchor.unitsPerStage]) as [DepthPoint];
   return estimates.map((point) => ({
     ...point,
-    standardPeakBytes: anchor.standardPeakBytes + point.standardPeakBytes - base.standardPeakBytes,
-    reversiblePeakBytes: anchor.reversiblePeakBytes + point.reversiblePeakBytes - base.reversiblePeakBytes,
+    standardPeakBytes: Math.round(anchor.standardPeakBytes + point.standardPeakBytes - base.standardPeakBytes),
+    reversiblePeakBytes: Math.round(anchor.reversiblePeakBytes + point.reversiblePeakBytes - base.reversiblePeakBytes),
   }));
 }

@@ -30,6 +30,7 @@ export function formatReport(report: InspectReport): string {
     block.reconstruction === null ? '-' : sci(block.reconstruction.maxAbs),
     block.reconstruction === null ? '-' : sci(block.reconstruction.chainMaxAbs),
     block.gradient.cosine.toFixed(8),
+    sci(block.gradient.relErr),
     formatBytes(block.memory.storedBytes),
     formatBytes(block.memory.reversibleBytes),
   ]);
@@ -39,7 +40,7 @@ export function formatReport(report: InspectReport): string {
     `model ${model.name}${model.preset !== undefined ? ` (preset ${model.preset})` : ''}: ${model.params} params, ${(model.flops / 1e6).toFixed(1)} MFLOPs per example, trunk ${model.trunkInvertible ? 'invertible to the image' : 'not invertible to the image'}`,
     `backend ${report.backend}, batch ${report.batchSize}, data ${report.data}`,
     '',
-    table(['block', 'kind', 'params', 'one-block max|Δ|', 'chain max|Δ|', 'grad cosine', 'stored', 'reversible'], rows),
+    table(['block', 'kind', 'params', 'one-block max|Δ|', 'chain max|Δ|', 'grad cosine', 'grad relErr', 'stored', 'reversible'], rows),
     '',
     `totals: stored ${formatBytes(memory.storedBytesTotal)}, reversible ${formatBytes(memory.reversibleBytesTotal)} (analytic, activations per block)`,
     `measured peak of one training step: standard ${formatBytes(memory.standardPeakBytes)}, reversible ${formatBytes(memory.reversiblePeakBytes)}`,
