@@ -89,10 +89,8 @@ export class Ctx implements vscode.Disposable {
     this.status = new EngineStatusItem();
     this.pushEngineDisposable(this.status);
     void this.engine.request(Requests.info).then(
-      (info) => {
-        this.status?.showBackend(info.backend);
-        if (info.backendNote !== undefined) this.output.warn(info.backendNote);
-      },
+      // the engine logs its own backend note
+      (info) => this.status?.showBackend(info.backend),
       () => undefined,
     );
   }

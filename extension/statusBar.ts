@@ -27,7 +27,8 @@ export class EngineStatusItem implements vscode.Disposable {
       this.item.tooltip = 'Training finished: click to show the log';
       return;
     }
-    this.item.text = `$(sync~spin) RevNet: epoch ${event.epoch}/${event.epochs} · step ${event.step}/${event.stepsPerEpoch} · loss ${event.loss.toFixed(4)} · ${event.backend}`;
+    // event.epoch counts finished epochs; event.step counts steps since the run began
+    this.item.text = `$(sync~spin) RevNet: epoch ${Math.min(event.epoch + 1, event.epochs)}/${event.epochs} · step ${event.step} · loss ${event.loss.toFixed(4)} · ${event.backend}`;
     this.item.tooltip = 'Training: click to stop (a checkpoint is written)';
     this.item.command = 'revnet.stopTraining';
   }

@@ -1,7 +1,7 @@
 // RevNet: Train Model… — from the active or chosen config, on the built-in digits or the user's files,
 // with a cancellable progress notification (cancel = stop after the step and write a checkpoint).
 import * as vscode from 'vscode';
-import { Requests, type DataSpec, type TrainResult } from '../../protocol/engineApi';
+import { Requests, type DataSpec, type TrainParams, type TrainResult } from '../../protocol/engineApi';
 import { config } from '../config';
 import type { Ctx } from '../context';
 import { baseName } from '../modelFiles';
@@ -64,14 +64,14 @@ export function trainModel(ctx: Ctx) {
     const outDir = vscode.Uri.joinPath(configUri, '..', 'runs', baseName(configUri));
     const model = await ctx.modelFiles.modelFor(configUri);
     // Train from the config (fresh weights) unless there are weights to continue from.
-    const params = {
+    const params: TrainParams = {
       model,
       data,
       epochs,
       batchSize: config.trainBatchSize(),
       outDir: outDir.fsPath,
-      ...(config.trainMaxSteps() > 0 ? { steps: config.trainMaxSteps() } : {}),
     };
+    if (config.trainMaxSteps() > 0) params.steps = config.trainMaxSteps();
     ctx.lastModel = configUri;
     const cancel = new vscode.CancellationTokenSource();
     ctx.training = { configUri, cancel };
@@ -88,11 +88,11 @@ export function trainModel(ctx: Ctx) {
           });
           let reported = 0;
           const listener = ctx.onProgress((event) => {
-            const total = event.epochs * Math.max(event.stepsPerEpoch, 1);
-            const done = (event.epoch - 1) * event.stepsPerEpoch + event.step;
-            const percent = Math.min(100, (100 * done) / total);
+            // event.epoch counts finished epochs; event.step counts steps since the run began
+            const total = Math.min(params.steps ?? Number.POSITIVE_INFINITY, event.epochs * Math.max(event.stepsPerEpoch, 1));
+            const percent = Math.min(100, (100 * event.step) / total);
             progress.report({
-              message: `epoch ${event.epoch}/${event.epochs} · step ${event.step}/${event.stepsPerEpoch} · loss ${event.loss.toFixed(4)} · acc ${(event.accuracy * 100).toFixed(1)}% · ${event.backend}`,
+              message: `epoch ${Math.min(event.epoch + 1, event.epochs)}/${event.epochs} · step ${event.step}/${total} · loss ${event.loss.toFixed(4)} · acc ${(event.accuracy * 100).toFixed(1)}% · ${event.backend}`,
               increment: Math.max(0, percent - reported),
             });
             reported = Math.max(reported, percent);
@@ -114,7 +114,7 @@ export function trainModel(ctx: Ctx) {
     const loss = result.finalLoss !== undefined ? `, loss ${result.finalLoss.toFixed(4)}` : '';
     const summary =
       result.status === 'finished'
-        ? `Training finished: ${result.epochs} epoch(s), ${result.steps} steps${loss}${accuracy}.`
+        ? `Training finished: ${result.steps} steps${loss}${accuracy}.`
         : result.status === 'cancelled'
           ? `Training stopped after ${result.steps} steps; checkpoint written to ${result.weightsPath}.`
           : `Training diverged${result.message ? ` (${result.message})` : ''}; the last good checkpoint is ${result.weightsPath}.`;

@@ -93,10 +93,31 @@ export class Workbench {
     return this.page.locator('.tabs-container .tab', { hasText: name }).first();
   }
 
-  /** The first frame (webviews nest iframes) that holds `selector`. */
+  /** The text of a RevNet error notification on screen, if there is one. */
+  async revnetError(): Promise<string | undefined> {
+    const toast = this.page.locator('.notifications-toasts .notification-toast', { hasText: /RevNet: .* failed|The RevNet engine/ }).first();
+    if ((await toast.count()) === 0) return undefined;
+    return (await toast.innerText().catch(() => 'RevNet error')).replace(/\s+/g, ' ');
+  }
+
+  /** Waits for a locator, but fails at once when the extension reports an error instead. */
+  async waitOrFail(locator: Locator, timeout: number): Promise<void> {
+    const deadline = Date.now() + timeout;
+    for (;;) {
+      if ((await locator.count()) > 0 && (await locator.isVisible())) return;
+      const error = await this.revnetError();
+      if (error !== undefined) throw new Error(`the extension reported: ${error}`);
+      if (Date.now() > deadline) throw new Error(`not visible within ${timeout} ms: ${locator.toString()}`);
+      await this.page.waitForTimeout(100);
+    }
+  }
+
+  /** The first frame (webviews nest iframes) that holds `selector`; fails early on a RevNet error. */
   async frameWith(selector: string, timeout = 60_000): Promise<Frame> {
     const deadline = Date.now() + timeout;
     for (;;) {
+      const error = await this.revnetError();
+      if (error !== undefined) throw new Error(`the extension reported: ${error}`);
       for (const frame of this.page.frames()) {
         try {
           if ((await frame.locator(selector).count()) > 0) return frame;

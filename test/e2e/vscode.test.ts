@@ -1,0 +1,221 @@
+// The extension in a real VS Code: code-server (VS Code 1.139 with a Node extension host) in Chromium,
+// driven through the command palette, the explorer, hovers and the panel's webview.
+// Set-up and caching: test/e2e/codeServer.ts. Screenshots of every step: artifacts/e2e/.
+// The steps run in order and share one window; a later step that needs an engine operation which is
+// missing fails on its own with the engine's "not available yet" message.
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Frame } from 'playwright-core';
+import { Requests } from '../../protocol/engineApi';
+import type { InspectReport } from '../../protocol/inspectReport';
+import { EngineClient } from '../../extension/engine/engineClient';
+import { formatError } from '../../extension/model/hoverTable';
+import { parseNpy, encodeNpyToBuffer } from '../../engine/io/npy';
+import { root, startCodeServer, type CodeServer } from './codeServer';
+import { launchBrowser, Workbench } from './workbench';
+
+const artifacts = join(root, 'artifacts', 'e2e');
+const timings: Record<string, number> = {};
+
+function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? filesUnder(path) : [path];
+  });
+}
+
+async function eventually<T>(what: string, timeoutMs: number, probe: () => T | undefined): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: not seen within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('RevNet Inspector in code-server', { timeout: 8 * 60_000 }, () => {
+  let server: CodeServer;
+  let browser: Browser;
+  let wb: Workbench;
+  let panelFrame: Frame | undefined;
+
+  /** the inspection the extension stored for a config (workspace storage), as the panel got it */
+  function storedReport(configName: string): InspectReport | undefined {
+    const files = filesUnder(join(server.userDataDir, 'User', 'workspaceStorage')).filter((f) => f.includes(`${'inspections'}`) && f.endsWith('.json'));
+    for (const file of files) {
+      const stored = JSON.parse(readFileSync(file, 'utf8')) as { configUri: string; report: InspectReport };
+      if (stored.configUri.endsWith(`/${configName}`)) return stored.report;
+    }
+    return undefined;
+  }
+
+  before(async () => {
+    mkdirSync(artifacts, { recursive: true });
+    for (const bundle of ['extension.js', 'engine.js', 'webview.js']) {
+      assert.ok(existsSync(join(root, 'dist', bundle)), `dist/${bundle} is missing: run node esbuild.mjs`);
+    }
+    server = await startCodeServer({
+      settings: {
+        'revnet.train.maxSteps': 60,
+        'revnet.train.batchSize': 32,
+        'revnet.inspect.batchSize': 8,
+      },
+    });
+    browser = await launchBrowser();
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    wb = new Workbench(page, artifacts);
+    await wb.open(server.url);
+  });
+
+  after(async () => {
+    writeFileSync(join(artifacts, 'timings.json'), `${JSON.stringify(timings, null, 2)}\n`);
+    console.log(`e2e timings: ${JSON.stringify(timings)}`);
+    await browser?.close();
+    if (server !== undefined) {
+      writeFileSync(join(artifacts, 'code-server.log'), server.logs());
+      for (const file of filesUnder(join(server.userDataDir, 'logs')).filter((f) => /RevNet|exthost\.log$|remoteexthost\.log$/.test(f))) {
+        writeFileSync(join(artifacts, file.split('/').slice(-2).join('-')), readFileSync(file));
+      }
+      await server.stop();
+    }
+  });
+
+  test('activates on its Show Log command and says how long activation took', async () => {
+    await wb.runCommand('RevNet: Show Log');
+    const line = await eventually('the activation line in the RevNet log', 30_000, () => {
+      for (const file of filesUnder(join(server.userDataDir, 'logs'))) {
+        const match = /RevNet Inspector activated in ([\d.]+) ms/.exec(readFileSync(file, 'utf8'));
+        if (match) return match;
+      }
+      return undefined;
+    });
+    timings['activateMs'] = Number(line[1]);
+    await wb.page.locator('.panel .monaco-editor, .output-view').first().waitFor({ timeout: 10_000 }).catch(() => undefined);
+    await wb.screenshot('01-activated-log');
+    assert.ok(Number(line[1]) < 500, `activation took ${line[1]} ms`);
+  });
+
+  test('New Model Config… writes mnist-tiny.revnet.json, opened with its schema and hover', async () => {
+    await wb.page.keyboard.press('Escape');
+    await wb.runCommand('RevNet: New Model Config…');
+    await wb.pick('mnist-tiny');
+    await wb.editorTab('mnist-tiny.revnet.json').waitFor({ timeout: 30_000 });
+    const path = join(server.workspace, 'mnist-tiny.revnet.json');
+    const config = JSON.parse(readFileSync(path, 'utf8')) as { name: string; stages: { units: number }[] };
+    assert.equal(config.name, 'mnist-tiny');
+    // the schema (jsonValidation) and our hover answer on the same key
+    await wb.page.locator('.monaco-editor .view-line span', { hasText: '"units"' }).first().hover();
+    const hover = wb.page.locator('.monaco-hover:visible, .workbench-hover:visible').first();
+    await hover.waitFor({ timeout: 15_000 });
+    await wb.page.waitForTimeout(500);
+    const text = await hover.innerText();
+    await wb.screenshot('02-new-config-hover');
+    assert.match(text, /Residual units in the stage/, 'the JSON schema did not reach the editor');
+    assert.match(text, /no inspection of this model yet/);
+  });
+
+  test('Train Model… on the built-in digits shows progress and the status bar, and writes weights', async () => {
+    await wb.page.mouse.move(5, 400);
+    await wb.page.keyboard.press('Escape');
+    await wb.editorTab('mnist-tiny.revnet.json').click();
+    await wb.runCommand('RevNet: Train Model…');
+    await wb.answer('1');
+    await wb.waitOrFail(wb.statusBar(/epoch 1\/1 · step \d+/), 120_000);
+    const status = await wb.statusBar(/epoch 1\/1/).innerText().catch(() => '');
+    await wb.waitOrFail(wb.notification(/training mnist-tiny/), 10_000);
+    const progress = await wb.notification(/training mnist-tiny/).innerText().catch(() => '');
+    await wb.screenshot('03-training-progress');
+    assert.match(status, /loss \d+\.\d+ · (wasm|cpu|tensorflow)/);
+    assert.match(progress, /step \d+\/60 · loss/);
+    await wb.waitOrFail(wb.notification(/Training (finished|stopped)/), 240_000);
+    await wb.screenshot('04-training-done');
+    const weights = filesUnder(join(server.workspace, 'runs', 'mnist-tiny')).filter((f) => f.endsWith('.safetensors'));
+    assert.ok(weights.length > 0, 'no .safetensors written under runs/mnist-tiny');
+  });
+
+  test('Inspect Model opens the panel with one row per block', async () => {
+    await wb.dismissNotifications();
+    await wb.editorTab('mnist-tiny.revnet.json').click();
+    const started = Date.now();
+    await wb.runCommand('RevNet: Inspect Model');
+    panelFrame = await wb.frameWith('#view-overview tbody tr[data-block]', 180_000);
+    timings['inspectMnistTinyToNumbersMs'] = Date.now() - started;
+    const rows = await panelFrame.locator('#view-overview tbody tr[data-block]').count();
+    await wb.screenshot('05-inspect-panel');
+    const config = JSON.parse(readFileSync(join(server.workspace, 'mnist-tiny.revnet.json'), 'utf8')) as { stages: { units: number }[] };
+    const expected = config.stages.reduce((sum, s) => sum + s.units, 0);
+    assert.equal(rows, expected, `panel rows ${rows}, blocks in the config ${expected}`);
+    const report = await eventually('the stored inspection', 10_000, () => storedReport('mnist-tiny.revnet.json'));
+    assert.equal(report.blocks.length, expected);
+  });
+
+  test('hovering the stage in the config reads its reconstruction error from the inspection', async () => {
+    const report = storedReport('mnist-tiny.revnet.json');
+    assert.ok(report !== undefined, 'no inspection stored: the previous step failed');
+    await wb.page.keyboard.press('Escape');
+    await wb.editorTab('mnist-tiny.revnet.json').click();
+    await wb.page.locator('.monaco-editor .view-line span', { hasText: '"channels"' }).nth(1).hover();
+    const hover = wb.page.locator('.monaco-hover:visible, .workbench-hover:visible', { hasText: 'one-block' }).first();
+    await hover.waitFor({ timeout: 15_000 });
+    const text = await hover.innerText();
+    await wb.screenshot('06-hover-block');
+    const block = report.blocks.find((b) => b.id === 'stage1.unit0');
+    assert.ok(block?.reconstruction, 'stage1.unit0 has no reconstruction stats');
+    const row = text.split('\n').find((l) => l.includes('stage1.unit0'));
+    assert.ok(row !== undefined, `no row for stage1.unit0 in the hover:\n${text}`);
+    assert.ok(row.includes(formatError(block.reconstruction.maxAbs)), `hover row "${row}" lacks ${formatError(block.reconstruction.maxAbs)}`);
+    assert.ok(row.includes(formatError(block.reconstruction.chainMaxAbs)));
+  });
+
+  test('Invert Tensor… on a .npy from the explorer writes the inverted tensor beside it', async () => {
+    await wb.page.mouse.move(5, 400);
+    await wb.page.keyboard.press('Escape');
+    // an output of the trained model, made through the engine directly (not through the editor)
+    const weights = filesUnder(join(server.workspace, 'runs', 'mnist-tiny')).find((f) => f.endsWith('.safetensors'));
+    const configPath = filesUnder(join(server.workspace, 'runs', 'mnist-tiny')).find((f) => f.endsWith('.revnet.json'));
+    assert.ok(weights && configPath, 'no trained model: the training step failed');
+    const image = new Float32Array(28 * 28);
+    for (let i = 0; i < image.length; i++) image[i] = ((i * 7919) % 256) / 255;
+    const inputPath = join(server.workspace, 'sample.npy');
+    writeFileSync(inputPath, encodeNpyToBuffer({ shape: [1, 28, 28, 1], data: image }));
+    const featuresPath = join(server.workspace, 'features.npy');
+    const engine = new EngineClient({ enginePath: join(root, 'dist', 'engine.js'), backend: () => 'cpu', onLog: () => undefined });
+    try {
+      await engine.request(Requests.forward, { model: { configPath, weightsPath: weights }, inputPath, outputPath: featuresPath });
+    } finally {
+      await engine.stop();
+    }
+    const item = wb.page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'features.npy' }).first();
+    await item.waitFor({ timeout: 20_000 });
+    await item.click({ button: 'right' });
+    await wb.page.locator('.context-view .action-label', { hasText: 'Invert Tensor' }).first().click();
+    await wb.waitOrFail(wb.notification(/Inverted features\.npy/), 120_000);
+    await wb.screenshot('07-invert-tensor');
+    const outputPath = join(server.workspace, 'features.inverted.npy');
+    assert.ok(existsSync(outputPath), 'features.inverted.npy was not written');
+    const inverted = parseNpy(readFileSync(outputPath), outputPath);
+    const values = Array.from(inverted.data as Float32Array);
+    assert.equal(values.length, image.length);
+    const maxAbs = values.reduce((m, v, i) => Math.max(m, Math.abs(v - (image[i] as number))), 0);
+    assert.ok(maxAbs < 1e-3, `inverse of the forward pass is ${maxAbs} away from the input image`);
+  });
+
+  test('Inspect Model on mnist-small: time from the command to numbers in the panel', async () => {
+    await wb.dismissNotifications();
+    await wb.runCommand('RevNet: New Model Config…');
+    await wb.pick('mnist-small');
+    await wb.editorTab('mnist-small.revnet.json').waitFor({ timeout: 30_000 });
+    const started = Date.now();
+    await wb.runCommand('RevNet: Inspect Model');
+    const frame = await wb.frameWith('#view-overview tbody tr[data-block]', 180_000);
+    await wb.waitOrFail(frame.locator('#model-title', { hasText: 'mnist-small' }), 300_000);
+    timings['inspectMnistSmallToNumbersMs'] = Date.now() - started;
+    await wb.screenshot('08-inspect-mnist-small');
+    const report = await eventually('the stored mnist-small inspection', 10_000, () => storedReport('mnist-small.revnet.json'));
+    assert.equal(await frame.locator('#view-overview tbody tr[data-block]').count(), report.blocks.length);
+  });
+});
