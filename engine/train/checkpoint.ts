@@ -51,6 +51,8 @@ export interface TrainingState {
   history: { epoch: number; loss: number; accuracy: number; testAccuracy?: number }[];
   /** every planned step is done */
   finished: boolean;
+  /** sums over the steps done in the epoch in progress, for its mean loss and accuracy */
+  epochTotals: { loss: number; correct: number; examples: number };
 }
 
 export interface Checkpoint {

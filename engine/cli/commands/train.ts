@@ -1,0 +1,203 @@
+// `revnet train`: trains a model on a data set and writes NAME.revnet.json + NAME.safetensors into --out,
+// with checkpoints in --out/checkpoint/ (after every epoch and on Ctrl-C) that `--resume DIR` continues.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ModelRef, TrainParams, TrainResult } from '../../../protocol/engineApi';
+import { initBackend, isBackendPreference, backendPreferences } from '../../backend';
+import { PRESET_NAMES } from '../../model/presets';
+import { DATA_SPEC_HELP, parseDataSpec } from '../../train/parseDataSpec';
+import { parseDrops } from '../../train/schedule';
+import { trainingDefaults } from '../../train/defaults';
+import { CliError, helpText, numberOption, parseArgs, stringOption, type OptionSpec } from '../args';
+import { ProgressBar } from '../progressBar';
+
+const summary = 'train a model (preset or config) on a data set; writes the model files and checkpoints into --out';
+
+const options: Record<string, OptionSpec> = {
+  preset: { type: 'string', description: `a built-in model: ${PRESET_NAMES.join(', ')}` },
+  config: { type: 'string', description: 'a model file NAME.revnet.json (instead of --preset)' },
+  data: { type: 'string', description: `the data: ${DATA_SPEC_HELP}` },
+  epochs: { type: 'string', description: 'epochs to train (default: the preset\'s, else 10)' },
+  batch: { type: 'string', description: 'examples per step (default: the preset\'s, else 64)' },
+  out: { type: 'string', description: 'output folder: the model files, checkpoint/ and inspect.json' },
+  mode: { type: 'string', description: 'backward pass: reversible (default; recomputes activations) or standard' },
+  optimizer: { type: 'string', description: 'sgd (momentum, weight decay, step schedule) or adam (default: the preset\'s, else sgd)' },
+  lr: { type: 'string', description: 'learning rate (default: the preset\'s; sgd 0.1, adam 0.001)' },
+  'lr-drops': { type: 'string', description: 'epochs after which the learning rate is multiplied by 0.1, e.g. 30,45' },
+  momentum: { type: 'string', description: 'SGD momentum (default 0.9)' },
+  'weight-decay': { type: 'string', description: 'L2 weight decay on conv and dense kernels (default: sgd 1e-4, adam 0)' },
+  seed: { type: 'string', description: 'seed of the initial weights and the shuffling (default 0)' },
+  steps: { type: 'string', description: 'stop after N steps in total' },
+  shuffle: { type: 'boolean', description: 'shuffle the training data every epoch (default; --no-shuffle keeps file order)' },
+  init: { type: 'string', description: 'start from these weights (.safetensors for the model) instead of seeded ones' },
+  resume: { type: 'string', description: 'continue the run whose output folder is DIR from its checkpoint (--out defaults to DIR)' },
+  'checkpoint-every': { type: 'string', description: 'also write a checkpoint every N steps' },
+  backend: { type: 'string', description: `TensorFlow.js backend: ${backendPreferences.join(', ')} (default auto)` },
+  'no-inspect': { type: 'boolean', description: 'do not write inspect.json beside the model' },
+  json: { type: 'boolean', description: 'print the result as JSON on stdout (progress goes to stderr)' },
+  help: { type: 'boolean', description: 'show this help' },
+};
+
+const examples = `
+examples:
+  revnet train --preset mnist-small --data mnist --out out/mnist-small
+  revnet train --config my.revnet.json --data idx:images=train-images-idx3-ubyte.gz,labels=train-labels-idx1-ubyte.gz --epochs 10 --batch 128 --out out/my
+  revnet train --resume out/my            (after Ctrl-C or a crash: continues from out/my/checkpoint)
+Ctrl-C stops after the current step and writes a checkpoint; a second Ctrl-C quits at once.
+`;
+
+function integer(args: ReturnType<typeof parseArgs>, name: string): number | undefined {
+  const value = numberOption(args, name, 'train');
+  if (value !== undefined && (!Number.isSafeInteger(value) || value < 0)) throw new CliError(`train: --${name} must be a whole number, got ${value}`);
+  return value;
+}
+
+function buildParams(args: ReturnType<typeof parseArgs>): TrainParams {
+  const resume = stringOption(args, 'resume');
+  const preset = stringOption(args, 'preset');
+  const config = stringOption(args, 'config');
+  const out = stringOption(args, 'out') ?? resume;
+  if (out === undefined) throw new CliError('train: --out DIR is required (the folder for the model files and checkpoints)');
+  let model: ModelRef;
+  if (resume !== undefined) {
+    if (!existsSync(join(resume, 'checkpoint'))) throw new CliError(`train: --resume ${resume}: no checkpoint folder there (${join(resume, 'checkpoint')})`);
+    model = { preset: 'resumed' };
+  } else if (preset !== undefined && config !== undefined) {
+    throw new CliError('train: give --preset or --config, not both');
+  } else if (preset !== undefined) {
+    model = { preset };
+  } else if (config !== undefined) {
+    model = { configPath: config };
+  } else {
+    throw new CliError(`train: --preset P (one of ${PRESET_NAMES.join(', ')}) or --config FILE is required`);
+  }
+  const defaults = trainingDefaults(preset);
+  const dataText = stringOption(args, 'data');
+  if (dataText === undefined && resume === undefined) throw new CliError(`train: --data SPEC is required: ${DATA_SPEC_HELP}`);
+  let data: TrainParams['data'] = { kind: 'mnist' };
+  if (dataText !== undefined) {
+    try {
+      data = parseDataSpec(dataText);
+    } catch (error) {
+      throw new CliError(`train: ${(error as Error).message}`);
+    }
+  }
+  const optimizer = stringOption(args, 'optimizer') ?? defaults.optimizer;
+  if (optimizer !== 'sgd' && optimizer !== 'adam') throw new CliError(`train: --optimizer must be sgd or adam, got "${optimizer}"`);
+  const mode = stringOption(args, 'mode') ?? 'reversible';
+  if (mode !== 'reversible' && mode !== 'standard') throw new CliError(`train: --mode must be reversible or standard, got "${mode}"`);
+  const epochs = integer(args, 'epochs');
+  const params: TrainParams = {
+    model,
+    data,
+    // on --resume, 0 keeps the checkpoint's epochs
+    epochs: epochs ?? (resume !== undefined ? 0 : defaults.epochs),
+    batchSize: integer(args, 'batch') ?? defaults.batchSize,
+    outDir: out,
+    mode,
+    optimizer,
+    shuffle: args.flags.get('shuffle') ?? true,
+  };
+  const lr = numberOption(args, 'lr', 'train');
+  if (lr !== undefined) params.learningRate = lr;
+  else if (optimizer === defaults.optimizer && preset !== undefined) params.learningRate = defaults.learningRate;
+  const drops = stringOption(args, 'lr-drops');
+  try {
+    if (drops !== undefined) params.lrDrops = parseDrops(drops, '--lr-drops');
+    else if (optimizer === defaults.optimizer) params.lrDrops = defaults.lrDrops;
+  } catch (error) {
+    throw new CliError(`train: ${(error as Error).message}`);
+  }
+  const momentum = numberOption(args, 'momentum', 'train');
+  if (momentum !== undefined) params.momentum = momentum;
+  const weightDecay = numberOption(args, 'weight-decay', 'train');
+  if (weightDecay !== undefined) params.weightDecay = weightDecay;
+  const seed = integer(args, 'seed');
+  if (seed !== undefined) params.seed = seed;
+  const steps = integer(args, 'steps');
+  if (steps !== undefined) params.steps = steps;
+  const every = integer(args, 'checkpoint-every');
+  if (every !== undefined) params.checkpointEvery = every;
+  const init = stringOption(args, 'init');
+  if (init !== undefined) params.initWeights = init;
+  if (resume !== undefined) params.resumeFrom = resume;
+  return params;
+}
+
+/** Writes inspect.json beside the model when the inspection module is there; says why not otherwise. */
+async function writeInspection(result: TrainResult, log: (line: string) => void): Promise<void> {
+  const modulePath = '../../inspect/inspectModel';
+  let inspectModule: { inspectModel?: (params: unknown, cancel: { cancelled: boolean }) => Promise<unknown> };
+  try {
+    inspectModule = (await import(modulePath)) as typeof inspectModule;
+  } catch {
+    log('inspect.json not written: the inspection module (engine/inspect/inspectModel.ts) is not available');
+    return;
+  }
+  if (typeof inspectModule.inspectModel !== 'function') {
+    log('inspect.json not written: engine/inspect/inspectModel.ts exports no inspectModel');
+    return;
+  }
+  const { writeFileAtomic } = await import('../../io/atomicWrite');
+  const report = await inspectModule.inspectModel({ model: { configPath: result.configPath, weightsPath: result.weightsPath } }, { cancelled: false });
+  const path = join(result.outDir, 'inspect.json');
+  await writeFileAtomic(path, `${JSON.stringify(report, null, 2)}\n`);
+  log(`inspection report: ${path}`);
+}
+
+async function run(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, options, 'train');
+  if (args.flags.get('help')) {
+    process.stdout.write(helpText('train', summary, options) + examples);
+    return 0;
+  }
+  if (args.positionals.length > 0) throw new CliError(`train: unexpected argument "${args.positionals[0]}"; see "revnet train --help"`);
+  const json = args.flags.get('json') === true;
+  const params = buildParams(args);
+  const backendName = stringOption(args, 'backend') ?? 'auto';
+  if (!isBackendPreference(backendName)) throw new CliError(`train: --backend must be one of ${backendPreferences.join(', ')}, got "${backendName}"`);
+  const backend = await initBackend(backendName);
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  if (backend.note !== undefined) log(backend.note);
+
+  const display = new ProgressBar(json ? process.stderr : process.stdout);
+  const cancel = { cancelled: false };
+  const onInterrupt = () => {
+    if (cancel.cancelled) process.exit(130);
+    cancel.cancelled = true;
+    display.closeLine();
+    log('stopping after the current step and writing a checkpoint (Ctrl-C again to quit at once)');
+  };
+  process.on('SIGINT', onInterrupt);
+  process.on('SIGTERM', onInterrupt);
+  const started = Date.now();
+  let result: TrainResult;
+  try {
+    const { trainModel } = await import('../../train/trainModel');
+    result = await trainModel(params, (event) => display.update(event), cancel);
+  } finally {
+    process.off('SIGINT', onInterrupt);
+    process.off('SIGTERM', onInterrupt);
+    display.closeLine();
+  }
+  const seconds = (Date.now() - started) / 1000;
+  if (result.status === 'finished' && !args.flags.get('no-inspect')) {
+    try {
+      await writeInspection(result, log);
+    } catch (error) {
+      log(`inspect.json not written: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ ...result, seconds, backend: backend.name }, null, 2)}\n`);
+  } else {
+    const accuracy = result.testAccuracy === undefined ? '' : `, test accuracy ${(result.testAccuracy * 100).toFixed(2)}%`;
+    process.stdout.write(`${result.status} after ${result.steps} steps (${result.epochs} epochs) in ${seconds.toFixed(1)} s on ${backend.name}${accuracy}\n`);
+    if (result.message !== undefined) process.stdout.write(`${result.message}\n`);
+    if (result.configPath !== '') process.stdout.write(`model: ${result.configPath}\n       ${result.weightsPath}\n`);
+    if (result.status !== 'finished') process.stdout.write(`continue with: revnet train --resume ${params.outDir}\n`);
+  }
+  return result.status === 'finished' ? 0 : result.status === 'cancelled' ? 130 : 3;
+}
+
+export const command = { summary, run };

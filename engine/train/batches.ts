@@ -1,0 +1,48 @@
+// Turns a split into normalised batch tensors, in the order the shuffle chose.
+import * as tf from '@tensorflow/tfjs-core';
+import type { Normalization } from '../data/normalization';
+import type { Split } from '../data/types';
+
+export interface ImageShape {
+  height: number;
+  width: number;
+  channels: number;
+}
+
+/** Examples per step and steps per epoch; a split smaller than the batch gives one smaller batch; the remainder is dropped. */
+export function batchPlan(count: number, batchSize: number): { batchSize: number; stepsPerEpoch: number } {
+  const size = Math.min(batchSize, count);
+  return { batchSize: size, stepsPerEpoch: Math.floor(count / size) };
+}
+
+/** The images order[start..start+size) as a normalised NHWC batch with int32 labels; the caller disposes both. */
+export function makeBatch(
+  split: Split,
+  shape: ImageShape,
+  normalization: Normalization,
+  order: ArrayLike<number>,
+  start: number,
+  size: number,
+): { images: tf.Tensor4D; labels: tf.Tensor1D } {
+  const { height, width, channels } = shape;
+  const pixels = height * width * channels;
+  const images = new Float32Array(size * pixels);
+  const labels = new Int32Array(size);
+  for (let b = 0; b < size; b++) {
+    const index = order[start + b] as number;
+    const source = index * pixels;
+    const target = b * pixels;
+    for (let p = 0; p < pixels; p++) {
+      const c = p % channels;
+      images[target + p] = ((split.images[source + p] as number) - (normalization.mean[c] as number)) / (normalization.std[c] as number);
+    }
+    labels[b] = split.labels[index] as number;
+  }
+  return { images: tf.tensor4d(images, [size, height, width, channels]), labels: tf.tensor1d(labels, 'int32') };
+}
+
+export function identityOrder(count: number): Int32Array {
+  const order = new Int32Array(count);
+  for (let i = 0; i < count; i++) order[i] = i;
+  return order;
+}

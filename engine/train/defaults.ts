@@ -1,0 +1,20 @@
+// Training defaults per preset (what `revnet train --preset P` uses when an option is not given),
+// chosen so that the README's command reaches its goal; other models get the generic ones.
+export interface TrainingDefaults {
+  epochs: number;
+  batchSize: number;
+  optimizer: 'sgd' | 'adam';
+  learningRate: number;
+  lrDrops: number[];
+}
+
+export const GENERIC_DEFAULTS: TrainingDefaults = { epochs: 10, batchSize: 64, optimizer: 'sgd', learningRate: 0.1, lrDrops: [] };
+
+const PRESET_DEFAULTS: Record<string, TrainingDefaults> = {
+  'mnist-tiny': { epochs: 3, batchSize: 64, optimizer: 'adam', learningRate: 0.002, lrDrops: [] },
+  'mnist-small': { epochs: 5, batchSize: 64, optimizer: 'adam', learningRate: 0.002, lrDrops: [4] },
+};
+
+export function trainingDefaults(preset: string | undefined): TrainingDefaults {
+  return (preset !== undefined ? PRESET_DEFAULTS[preset] : undefined) ?? GENERIC_DEFAULTS;
+}

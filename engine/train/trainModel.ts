@@ -1,0 +1,191 @@
+// EngineOperations.train: sets up a run (model, data, optimiser, or a checkpoint to resume), runs it,
+// and writes the final model `NAME.revnet.json` + `NAME.safetensors` into the output folder.
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import type { DataSpec, ModelRef, ProgressEvent, TrainParams, TrainResult } from '../../protocol/engineApi';
+import { checkDatasetFitsModel, computeNormalization, loadDataset, type Dataset, type Normalization } from '../data';
+import type { RevNetConfig, TrainingMetadata } from '../model/config';
+import { loadConfig } from '../model/loadConfig';
+import { readWeights, saveModel, type ModelMetadata } from '../model/modelFiles';
+import { buildNetwork, networkFromTensors, type RevNet } from '../model/network';
+import { presetConfig } from '../model/presets';
+import { withDefaults } from '../model/validateConfig';
+import type { CancelSignal } from '../operations.types';
+import { checkpointModelPaths, hasCheckpoint, readCheckpoint, type TrainingState } from './checkpoint';
+import { createOptimizer, type Optimizer } from './optimizers';
+import { resolveOptions, type TrainOptions } from './options';
+import { initialState, runTraining, type RunOutcome } from './trainingRun';
+
+/** What a run starts from: a network, an optimiser with its state, a position, and the data's normalisation. */
+interface RunStart {
+  network: RevNet;
+  optimizer: Optimizer;
+  options: TrainOptions;
+  state: TrainingState;
+  normalization: Normalization | undefined;
+  data: DataSpec;
+}
+
+export function describeData(spec: DataSpec): string {
+  switch (spec.kind) {
+    case 'mnist': return 'mnist';
+    case 'random': return `random(count=${spec.count}, seed=${spec.seed ?? 0})`;
+    case 'idx':
+    case 'npy': return `${spec.kind}(${spec.images})`;
+    case 'cifar10':
+    case 'cifar100': return `${spec.kind}(${spec.files.join(', ')})`;
+  }
+}
+
+/** A file-system-safe base name for the model files. */
+export function modelFileName(name: string): string {
+  const cleaned = name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[.-]+/, '');
+  return cleaned === '' ? 'model' : cleaned;
+}
+
+async function modelConfig(ref: ModelRef): Promise<RevNetConfig> {
+  if ('preset' in ref) return withDefaults(presetConfig(ref.preset));
+  return loadConfig(ref.configPath);
+}
+
+async function freshStart(params: TrainParams): Promise<RunStart> {
+  const options = resolveOptions(params);
+  const config = await modelConfig(params.model);
+  let network: RevNet;
+  if (params.initWeights !== undefined) {
+    network = networkFromTensors(config, readWeights(config, params.initWeights).tensors, params.initWeights);
+  } else if ('configPath' in params.model && params.model.weightsPath !== undefined) {
+    network = networkFromTensors(config, readWeights(config, params.model.weightsPath).tensors, params.model.weightsPath);
+  } else {
+    network = buildNetwork(config, options.seed);
+  }
+  const optimizer = createOptimizer(options);
+  return { network, optimizer, options, state: initialState(options, params.data), normalization: config.normalization, data: params.data };
+}
+
+/** Continues from a checkpoint: its options, except epochs and steps, which the caller may raise. */
+function resumeStart(params: TrainParams, folder: string): RunStart {
+  const checkpoint = readCheckpoint(folder);
+  const options = { ...(checkpoint.state.options as unknown as TrainOptions) };
+  if (params.epochs > 0) options.epochs = params.epochs;
+  if (params.steps !== undefined) options.steps = params.steps;
+  const optimizer = createOptimizer(options);
+  try {
+    optimizer.loadState(checkpoint.optimizer, checkpoint.network.weights.params);
+  } catch (error) {
+    checkpoint.network.dispose();
+    optimizer.dispose();
+    throw new Error(`${checkpoint.folder}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const state = { ...checkpoint.state, finished: false };
+  return { network: checkpoint.network, optimizer, options, state, normalization: checkpoint.config.normalization, data: checkpoint.state.data as DataSpec };
+}
+
+let runCounter = 0;
+
+/** What trainModel reads from outside; tests replace the data loader to train on small in-memory sets. */
+export interface TrainDependencies {
+  loadData: (spec: DataSpec) => Dataset;
+}
+
+export async function trainModel(
+  params: TrainParams,
+  onProgress: (event: ProgressEvent) => void,
+  cancel: CancelSignal,
+  dependencies: TrainDependencies = { loadData: (spec) => loadDataset(spec) },
+): Promise<TrainResult> {
+  const outDir = resolve(params.outDir);
+  const resumeFolder = params.resumeFrom !== undefined ? resolve(params.resumeFrom) : params.resume ? outDir : undefined;
+  if (resumeFolder === undefined && hasCheckpoint(outDir)) {
+    const existing = readCheckpoint(outDir);
+    existing.network.dispose();
+    if (!existing.state.finished) {
+      throw new Error(`${outDir} holds the checkpoint of an unfinished run (step ${existing.state.step}); continue it with --resume ${params.outDir}, or choose another --out`);
+    }
+  }
+  const start = resumeFolder !== undefined ? resumeStart(params, resumeFolder) : await freshStart(params);
+  try {
+    const dataset = dependencies.loadData(start.data);
+    checkDatasetFitsModel(dataset, start.network.config);
+    const normalization = start.normalization ?? computeNormalization(dataset.train, dataset.channels);
+    if (![...normalization.mean, ...normalization.std].every(Number.isFinite) || normalization.std.some((s) => s <= 0)) {
+      throw new Error(`${dataset.name}: the per-channel normalisation is not finite (mean ${normalization.mean.join(', ')}, std ${normalization.std.join(', ')})`);
+    }
+    return await trainOn(start, dataset, normalization, outDir, onProgress, cancel);
+  } finally {
+    start.network.dispose();
+    start.optimizer.dispose();
+  }
+}
+
+async function trainOn(
+  start: RunStart,
+  dataset: Dataset,
+  normalization: Normalization,
+  outDir: string,
+  onProgress: (event: ProgressEvent) => void,
+  cancel: CancelSignal,
+): Promise<TrainResult> {
+  mkdirSync(outDir, { recursive: true });
+  const { network, optimizer, options } = start;
+  const backend = tf.getBackend();
+  const metadata = (state: TrainingState): ModelMetadata => {
+    const training: TrainingMetadata = {
+      data: describeData(start.data),
+      epochs: state.epoch,
+      steps: state.step,
+      batchSize: options.batchSize,
+      optimizer: optimizer.describe(),
+      mode: options.mode,
+      seed: options.seed,
+      backend,
+    };
+    const last = state.history.at(-1);
+    if (last?.testAccuracy !== undefined) training.testAccuracy = last.testAccuracy;
+    if (last !== undefined && Number.isFinite(last.loss)) training.finalLoss = last.loss;
+    return { normalization, training };
+  };
+  const outcome: RunOutcome = await runTraining({
+    network,
+    optimizer,
+    dataset,
+    normalization,
+    options,
+    state: start.state,
+    outDir,
+    runId: `train-${process.pid}-${++runCounter}`,
+    backend,
+    metadata,
+    onProgress,
+    cancel,
+  });
+  const result: TrainResult = {
+    outDir,
+    configPath: '',
+    weightsPath: '',
+    status: outcome.status,
+    epochs: outcome.state.epoch,
+    steps: outcome.state.step,
+  };
+  if (outcome.testAccuracy !== undefined) result.testAccuracy = outcome.testAccuracy;
+  if (outcome.finalLoss !== undefined) result.finalLoss = outcome.finalLoss;
+  if (outcome.message !== undefined) result.message = outcome.message;
+  if (outcome.status === 'finished') {
+    const final = metadata(outcome.state);
+    if (final.training !== undefined) {
+      final.training.finishedAt = new Date().toISOString();
+      if (outcome.testAccuracy !== undefined) final.training.testAccuracy = outcome.testAccuracy;
+    }
+    const paths = await saveModel(outDir, modelFileName(network.config.name), network, final);
+    result.configPath = paths.configPath;
+    result.weightsPath = paths.weightsPath;
+  } else {
+    const paths = checkpointModelPaths(outDir);
+    if (paths !== undefined) {
+      result.configPath = paths.configPath;
+      result.weightsPath = paths.weightsPath;
+    }
+  }
+  return result;
+}
