@@ -32,19 +32,38 @@ export interface FuzzReader {
   namedFile: (error: Error) => string;
   /** bytes a loaded result may hold beyond the input's size */
   allowance: (input: Buffer) => number;
+  /** what must hold of a loaded result; a string says what does not */
+  check?: (result: any) => string | undefined;
 }
+
+const product = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+const arrayFits = (what: string, array: { shape: number[]; data: ArrayLike<unknown> }) =>
+  array.shape.every((d) => Number.isSafeInteger(d) && d >= 0) && product(array.shape) === array.data.length
+    ? undefined
+    : `${what}: shape [${array.shape.join(', ')}] but ${array.data.length} values`;
+const checkTensors = (file: { tensors: Map<string, { shape: number[]; data: ArrayLike<unknown> }>; metadata: Record<string, unknown> }) => {
+  for (const [name, tensor] of file.tensors) {
+    const problem = arrayFits(name, tensor);
+    if (problem) return problem;
+  }
+  return Object.values(file.metadata).every((v) => typeof v === 'string') ? undefined : 'metadata value that is not a string';
+};
+const checkCifar = (limit: number) => (batch: { count: number; images: Uint8Array; labels: Int32Array }) =>
+  batch.images.length !== batch.count * 3072 || batch.labels.length !== batch.count
+    ? `count ${batch.count} but ${batch.images.length} pixels and ${batch.labels.length} labels`
+    : batch.labels.some((l) => l < 0 || l >= limit) ? 'label out of range' : undefined;
 
 const isFileFormatError = (error: unknown): error is FileFormatError => error instanceof FileFormatError;
 const fileOf = (error: Error) => (error as FileFormatError).file;
 const proportional = (factor: number) => (input: Buffer) => factor * input.length + (1 << 20);
 
 export const READERS: FuzzReader[] = [
-  { name: 'safetensors', fileName: 'fuzz.safetensors', seeds: safetensorsSeeds, mutators: headerMutators, read: (b, f) => parseSafetensors(b, f), isOwnError: isFileFormatError, namedFile: fileOf, allowance: proportional(4) },
-  { name: 'npy', fileName: 'fuzz.npy', seeds: npySeeds, mutators: headerMutators, read: (b, f) => parseNpy(b, f), isOwnError: isFileFormatError, namedFile: fileOf, allowance: proportional(2) },
-  { name: 'idx', fileName: 'fuzz-idx3-ubyte', seeds: idxPlainSeeds, mutators: binaryMutators, read: (b, f) => parseIdxFile(b, f, FUZZ_GUNZIP_BYTES), isOwnError: isFileFormatError, namedFile: fileOf, allowance: proportional(2) },
-  { name: 'idx-gzip', fileName: 'fuzz-idx3-ubyte.gz', seeds: idxGzipSeeds, mutators: gzipMutators, read: (b, f) => parseIdxFile(b, f, FUZZ_GUNZIP_BYTES), isOwnError: isFileFormatError, namedFile: fileOf, allowance: () => 2 * FUZZ_GUNZIP_BYTES + (1 << 20) },
-  { name: 'cifar10', fileName: 'fuzz_batch.bin', seeds: () => cifarSeeds('cifar10'), mutators: binaryMutators, read: (b, f) => parseCifar(b, 'cifar10', f), isOwnError: isFileFormatError, namedFile: fileOf, allowance: proportional(6) },
-  { name: 'cifar100', fileName: 'fuzz_train.bin', seeds: () => cifarSeeds('cifar100'), mutators: binaryMutators, read: (b, f) => parseCifar(b, 'cifar100', f), isOwnError: isFileFormatError, namedFile: fileOf, allowance: proportional(6) },
+  { name: 'safetensors', fileName: 'fuzz.safetensors', seeds: safetensorsSeeds, mutators: headerMutators, read: (b, f) => parseSafetensors(b, f), isOwnError: isFileFormatError, namedFile: fileOf, allowance: proportional(4), check: checkTensors },
+  { name: 'npy', fileName: 'fuzz.npy', seeds: npySeeds, mutators: headerMutators, read: (b, f) => parseNpy(b, f), isOwnError: isFileFormatError, namedFile: fileOf, allowance: proportional(2), check: (r) => arrayFits('array', r) },
+  { name: 'idx', fileName: 'fuzz-idx3-ubyte', seeds: idxPlainSeeds, mutators: binaryMutators, read: (b, f) => parseIdxFile(b, f, FUZZ_GUNZIP_BYTES), isOwnError: isFileFormatError, namedFile: fileOf, allowance: proportional(2), check: (r) => arrayFits('array', r) },
+  { name: 'idx-gzip', fileName: 'fuzz-idx3-ubyte.gz', seeds: idxGzipSeeds, mutators: gzipMutators, read: (b, f) => parseIdxFile(b, f, FUZZ_GUNZIP_BYTES), isOwnError: isFileFormatError, namedFile: fileOf, allowance: () => 2 * FUZZ_GUNZIP_BYTES + (1 << 20), check: (r) => arrayFits('array', r) },
+  { name: 'cifar10', fileName: 'fuzz_batch.bin', seeds: () => cifarSeeds('cifar10'), mutators: binaryMutators, read: (b, f) => parseCifar(b, 'cifar10', f), isOwnError: isFileFormatError, namedFile: fileOf, allowance: proportional(6), check: checkCifar(10) },
+  { name: 'cifar100', fileName: 'fuzz_train.bin', seeds: () => cifarSeeds('cifar100'), mutators: binaryMutators, read: (b, f) => parseCifar(b, 'cifar100', f), isOwnError: isFileFormatError, namedFile: fileOf, allowance: proportional(6), check: checkCifar(100) },
   {
     name: 'config', fileName: 'fuzz.revnet.json', seeds: configSeeds, mutators: jsonMutators,
     read: (b, f) => parseConfig(b.toString('utf8'), f),
@@ -69,7 +88,8 @@ export function judge(reader: FuzzReader, input: Buffer, timeLimitMs: number): {
   let result: unknown;
   try {
     result = reader.read(input, reader.fileName);
-    outcome = { kind: 'loaded' };
+    const problem = reader.check?.(result);
+    outcome = problem === undefined ? { kind: 'loaded' } : { kind: 'broken', reason: `loaded an inconsistent object: ${problem}` };
   } catch (error) {
     if (reader.isOwnError(error)) {
       outcome = reader.namedFile(error) === reader.fileName && error.message.includes(reader.fileName)

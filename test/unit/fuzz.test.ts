@@ -56,7 +56,7 @@ describe('found by fuzzing the model config reader', () => {
 });
 
 describe('the harness', () => {
-  const fake = (read: FuzzReader['read']): FuzzReader => ({ ...READERS[0], name: 'fake', read });
+  const fake = (read: FuzzReader['read']): FuzzReader => ({ ...READERS[0], name: 'fake', read, check: undefined });
   it('calls a foreign error type broken', () => {
     const { outcome } = judge(fake(() => { throw new TypeError('x is undefined'); }), Buffer.alloc(4), 1000);
     assert.equal(outcome.kind, 'broken');
@@ -73,6 +73,12 @@ describe('the harness', () => {
   it('calls a slow read broken', () => {
     const { outcome } = judge(fake(() => { const end = Date.now() + 30; while (Date.now() < end); return 1; }), Buffer.alloc(1), 10);
     assert.equal(outcome.kind, 'broken');
+  });
+  it('calls a loaded object that breaks the reader\'s invariants broken', () => {
+    const inconsistent = { ...READERS[0], name: 'fake', read: () => ({ tensors: new Map([['w', { shape: [2, 3], data: new Float32Array(5) }]]), metadata: {} }) };
+    const { outcome } = judge(inconsistent, Buffer.alloc(4), 1000);
+    assert.equal(outcome.kind, 'broken');
+    assert.match((outcome as { reason: string }).reason, /shape \[2, 3\] but 5 values/);
   });
   it('accepts a refusal that names the file', () => {
     const { outcome } = judge(fake((_, file) => { throw new FileFormatError(file, 'bad'); }), Buffer.alloc(4), 1000);
