@@ -1,4 +1,4 @@
 // The engine's TensorFlow.js backend: selection and the wasm training kernels.
 export { backendPreferences, effectivePreference, initBackend, isBackendPreference } from './selectBackend';
 export type { BackendChoice, BackendPreference, SelectOptions } from './selectBackend';
-export { builtInWasmBackpropInput, registerWasmTrainingKernels, wasmTrainingKernels } from './kernels/registerWasmKernels';
+export { builtInKernel, registerTrainingKernels, trainingKernels } from './kernels/registerKernels';

@@ -5,7 +5,7 @@ import { setWasmPaths, version_wasm } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 // Training on any backend needs the gradient functions; tfjs-core alone does not register them.
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { registerWasmTrainingKernels } from './kernels/registerWasmKernels';
+import { registerTrainingKernels } from './kernels/registerKernels';
 import { loadTfjsNode, nativeUnavailableReason, type NativeLoader } from './nativeBackend';
 import { findWasmFolder } from './wasmFiles';
 
@@ -79,12 +79,13 @@ async function useWasm(): Promise<void> {
     setWasmPaths(folder);
     wasmPathsSet = true;
   }
-  registerWasmTrainingKernels();
+  registerTrainingKernels('wasm');
   await activate('wasm');
 }
 
 async function useCpu(): Promise<void> {
   void version_cpu;
+  registerTrainingKernels('cpu');
   await activate('cpu');
 }
 

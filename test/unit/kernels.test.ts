@@ -1,9 +1,9 @@
-// The wasm convolution-gradient kernels (engine/backend/kernels) against the cpu backend's own,
-// and the gradients of a small conv net, every op a RevNet needs, on wasm against cpu.
+// The convolution-gradient kernels (engine/backend/kernels) against the cpu backend's built-in
+// ones, and the gradients of a small conv net, every op a RevNet needs, on wasm against cpu.
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend, wasmTrainingKernels } from '../../engine/backend';
+import { builtInKernel, initBackend, trainingKernels } from '../../engine/backend';
 import { SeededRandom as Rng } from '../../engine/util/random';
 
 type Pad = 'valid' | 'same' | tf.backend_util.ExplicitPadding;
@@ -44,16 +44,29 @@ function outputShape(c: Case): [number, number, number, number] {
   return info.outShape;
 }
 
-/** Runs one kernel on one backend from plain arrays; returns its output as a plain array. */
-async function runOn(backend: string, kernel: string, inputs: Record<string, { values: Float32Array; shape: number[] }>, attrs: tf.NamedAttrMap): Promise<{ values: Float32Array; shape: number[] }> {
+type Arrays = Record<string, { values: Float32Array; shape: number[] }>;
+
+/**
+ * Runs one kernel on one backend from plain arrays and returns its output as a plain array;
+ * `reference` runs the cpu backend's built-in kernel even where ours replaced it.
+ */
+async function runOn(backend: string, kernel: string, inputs: Arrays, attrs: tf.NamedAttrMap, reference = false): Promise<{ values: Float32Array; shape: number[] }> {
   await tf.setBackend(backend);
   const tensors: tf.NamedTensorMap = {};
   for (const [name, input] of Object.entries(inputs)) tensors[name] = tf.tensor(input.values, input.shape);
   const tensorsBefore = tf.memory().numTensors;
   const dataIdsBefore = tf.engine().backend.numDataIds();
-  const out = tf.engine().runKernel(kernel, tensors, attrs) as tf.Tensor;
-  const result = { values: (await out.data()) as Float32Array, shape: out.shape };
-  out.dispose();
+  const builtIn = reference ? (builtInKernel(kernel, backend) ?? tf.getKernel(kernel, backend)) : undefined;
+  let result: { values: Float32Array; shape: number[] };
+  if (builtIn !== undefined) {
+    const info = builtIn.kernelFunc({ inputs: tensors, attrs, backend: tf.engine().backend }) as tf.TensorInfo;
+    result = { values: tf.engine().backend.readSync(info.dataId) as Float32Array, shape: info.shape };
+    tf.engine().backend.disposeData(info.dataId);
+  } else {
+    const out = tf.engine().runKernel(kernel, tensors, attrs) as tf.Tensor;
+    result = { values: (await out.data()) as Float32Array, shape: out.shape };
+    out.dispose();
+  }
   assert.equal(tf.memory().numTensors, tensorsBefore, `${kernel} on ${backend} leaked tensors`);
   assert.equal(tf.engine().backend.numDataIds(), dataIdsBefore, `${kernel} on ${backend} leaked backend buffers`);
   tf.dispose(Object.values(tensors));
@@ -68,30 +81,33 @@ const float32Epsilon = 2 ** -23;
  * kernel run on |inputs|), so the two agree within 2·n·eps·S per element. A wrong index, flip or
  * padding gives errors of the order of S itself, far above this.
  */
-async function assertMatchesCpu(kernel: string, inputs: Record<string, { values: Float32Array; shape: number[] }>, attrs: tf.NamedAttrMap, terms: number, label: string): Promise<void> {
-  const wasm = await runOn('wasm', kernel, inputs, attrs);
-  const cpu = await runOn('cpu', kernel, inputs, attrs);
-  const magnitudes: typeof inputs = {};
+async function assertMatchesCpu(backend: string, kernel: string, inputs: Arrays, attrs: tf.NamedAttrMap, terms: number, label: string): Promise<void> {
+  const ours = await runOn(backend, kernel, inputs, attrs);
+  const cpu = await runOn('cpu', kernel, inputs, attrs, true);
+  const magnitudes: Arrays = {};
   for (const [name, input] of Object.entries(inputs)) magnitudes[name] = { values: input.values.map(Math.abs), shape: input.shape };
-  const bound = await runOn('cpu', kernel, magnitudes, attrs);
-  assert.deepEqual(wasm.shape, cpu.shape, `${label}: shape`);
+  const bound = await runOn('cpu', kernel, magnitudes, attrs, true);
+  assert.deepEqual(ours.shape, cpu.shape, `${label}: shape`);
   let worst = 0;
   for (let i = 0; i < cpu.values.length; i++) {
     const allowed = 2 * terms * float32Epsilon * bound.values[i]! + 1e-30;
-    worst = Math.max(worst, Math.abs(wasm.values[i]! - cpu.values[i]!) / allowed);
+    worst = Math.max(worst, Math.abs(ours.values[i]! - cpu.values[i]!) / allowed);
   }
-  assert.ok(worst <= 1, `${label}: error ${worst.toFixed(3)} times the float32 bound`);
+  assert.ok(worst <= 1, `${backend} ${label}: error ${worst.toFixed(3)} times the float32 bound`);
 }
 
 before(async () => {
+  await initBackend('cpu', { env: {} });
   await initBackend('wasm', { env: {} });
 });
 
-test('our kernels are the ones registered for wasm', () => {
-  for (const config of wasmTrainingKernels) assert.equal(tf.getKernel(config.kernelName, 'wasm'), config);
+test('our kernels are the ones registered, and the cpu built-in is kept as the reference', () => {
+  for (const config of trainingKernels) assert.equal(tf.getKernel(config.kernelName, config.backendName), config);
+  const reference = builtInKernel('Conv2DBackpropFilter', 'cpu');
+  assert.ok(reference !== undefined && !trainingKernels.includes(reference));
 });
 
-test('Conv2DBackpropInput on wasm equals cpu (shapes, strides, paddings, 1x1 and 3x3)', async () => {
+test('Conv2DBackpropInput on wasm equals the cpu built-in (shapes, strides, paddings, 1x1 and 3x3)', async () => {
   const rng = new Rng(11);
   for (const c of cases) {
     const dyShape = outputShape(c);
@@ -101,11 +117,11 @@ test('Conv2DBackpropInput on wasm equals cpu (shapes, strides, paddings, 1x1 and
     };
     const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', inputShape: c.x } as unknown as tf.NamedAttrMap;
     const terms = c.filter[0] * c.filter[1] * c.filter[3];
-    await assertMatchesCpu('Conv2DBackpropInput', inputs, attrs, terms, describe(c));
+    await assertMatchesCpu('wasm', 'Conv2DBackpropInput', inputs, attrs, terms, describe(c));
   }
 });
 
-test('Conv2DBackpropFilter on wasm equals cpu (shapes, strides, paddings, 1x1 and 3x3)', async () => {
+test('Conv2DBackpropFilter on wasm and on cpu equals the cpu built-in (shapes, strides, paddings, 1x1 and 3x3)', async () => {
   const rng = new Rng(12);
   for (const c of cases) {
     const dyShape = outputShape(c);
@@ -115,7 +131,8 @@ test('Conv2DBackpropFilter on wasm equals cpu (shapes, strides, paddings, 1x1 an
     };
     const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', filterShape: c.filter } as unknown as tf.NamedAttrMap;
     const terms = dyShape[0] * dyShape[1] * dyShape[2];
-    await assertMatchesCpu('Conv2DBackpropFilter', inputs, attrs, terms, describe(c));
+    await assertMatchesCpu('wasm', 'Conv2DBackpropFilter', inputs, attrs, terms, describe(c));
+    await assertMatchesCpu('cpu', 'Conv2DBackpropFilter', inputs, attrs, terms, describe(c));
   }
 });
 
@@ -158,9 +175,26 @@ async function smallNetGradients(backend: string): Promise<{ loss: number; grads
   return result;
 }
 
-test('gradients of a small conv net on wasm equal those on cpu', async () => {
+/** Runs `body` with the cpu backend's own kernels in place of ours, so that it is independent. */
+async function withCpuBuiltIns<T>(body: () => Promise<T>): Promise<T> {
+  const ours = trainingKernels.filter((config) => config.backendName === 'cpu');
+  for (const config of ours) {
+    tf.unregisterKernel(config.kernelName, 'cpu');
+    tf.registerKernel(builtInKernel(config.kernelName, 'cpu')!);
+  }
+  try {
+    return await body();
+  } finally {
+    for (const config of ours) {
+      tf.unregisterKernel(config.kernelName, 'cpu');
+      tf.registerKernel(config);
+    }
+  }
+}
+
+test('gradients of a small conv net on wasm equal those on cpu with its built-in kernels', async () => {
   const wasm = await smallNetGradients('wasm');
-  const cpu = await smallNetGradients('cpu');
+  const cpu = await withCpuBuiltIns(() => smallNetGradients('cpu'));
   // Rounding differences (about 1e-7 relative per op) pass through a dozen ops including the
   // batch-norm division; 1e-4 of each gradient's largest entry leaves a wide margin for that
   // while any wrong kernel gives differences of the order of the gradient itself.

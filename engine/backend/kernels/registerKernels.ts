@@ -1,31 +1,39 @@
-// Installs the wasm kernels that training needs and tfjs-backend-wasm 4.22 lacks or runs slowly.
+// Installs the convolution-gradient kernels that training needs where the backend's own are
+// missing or slow: on wasm, Conv2DBackpropFilter is missing and Conv2DBackpropInput ran ~10x
+// slower than Conv2D; on cpu, the built-in Conv2DBackpropFilter is a plain loop ~50x slower than
+// its Conv2D. The replacements are compositions of the same backend's Conv2D (see the kernels).
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilterByConv } from './conv2dBackpropFilter';
 import { conv2dBackpropInputByConv } from './conv2dBackpropInput';
 
-const backendName = 'wasm';
-
-export const wasmTrainingKernels: readonly tf.KernelConfig[] = [
-  { kernelName: tf.Conv2DBackpropInput, backendName, kernelFunc: conv2dBackpropInputByConv(backendName) as unknown as tf.KernelFunc },
-  { kernelName: tf.Conv2DBackpropFilter, backendName, kernelFunc: conv2dBackpropFilterByConv(backendName) as unknown as tf.KernelFunc },
-];
-
-let builtInBackpropInput: tf.KernelConfig | undefined;
-
-/** The kernel tfjs-backend-wasm shipped for Conv2DBackpropInput, kept for benchmarks. */
-export function builtInWasmBackpropInput(): tf.KernelConfig | undefined {
-  return builtInBackpropInput;
+function config(kernelName: string, backendName: string, make: (backendName: string) => unknown): tf.KernelConfig {
+  return { kernelName, backendName, kernelFunc: make(backendName) as tf.KernelFunc };
 }
 
-/** Idempotent: replaces (or adds) each kernel for the wasm backend. */
-export function registerWasmTrainingKernels(): void {
-  for (const config of wasmTrainingKernels) {
-    const existing = tf.getKernel(config.kernelName, backendName);
-    if (existing === config) continue;
+export const trainingKernels: readonly tf.KernelConfig[] = [
+  config(tf.Conv2DBackpropInput, 'wasm', conv2dBackpropInputByConv),
+  config(tf.Conv2DBackpropFilter, 'wasm', conv2dBackpropFilterByConv),
+  config(tf.Conv2DBackpropFilter, 'cpu', conv2dBackpropFilterByConv),
+];
+
+const replaced = new Map<string, tf.KernelConfig>();
+const key = (kernelName: string, backendName: string): string => `${backendName}/${kernelName}`;
+
+/** The kernel the backend itself shipped, if ours replaced one (for tests and benchmarks). */
+export function builtInKernel(kernelName: string, backendName: string): tf.KernelConfig | undefined {
+  return replaced.get(key(kernelName, backendName));
+}
+
+/** Idempotent: installs our kernels for `backendName`, remembering any built-in they replace. */
+export function registerTrainingKernels(backendName: string): void {
+  for (const ours of trainingKernels) {
+    if (ours.backendName !== backendName) continue;
+    const existing = tf.getKernel(ours.kernelName, backendName);
+    if (existing === ours) continue;
     if (existing !== undefined) {
-      if (config.kernelName === tf.Conv2DBackpropInput) builtInBackpropInput = existing;
-      tf.unregisterKernel(config.kernelName, backendName);
+      replaced.set(key(ours.kernelName, backendName), existing);
+      tf.unregisterKernel(ours.kernelName, backendName);
     }
-    tf.registerKernel(config);
+    tf.registerKernel(ours);
   }
 }
