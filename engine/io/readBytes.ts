@@ -2,8 +2,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { FileFormatError } from './fileFormatError';
 
-/** Files larger than this are refused before reading (a safe bound for a Node Buffer). */
-export const MAX_FILE_BYTES = 4 * 1024 * 1024 * 1024 - 1;
+/** Files larger than this are refused before reading (Node's readFileSync limit, 2 GiB - 1). */
+export const MAX_FILE_BYTES = 2 ** 31 - 1;
 
 export function readInputFile(path: string): Buffer {
   let size: number;
@@ -15,7 +15,7 @@ export function readInputFile(path: string): Buffer {
     if (error instanceof FileFormatError) throw error;
     throw new FileFormatError(path, `cannot be read (${describeSystemError(error)})`);
   }
-  if (size > MAX_FILE_BYTES) throw new FileFormatError(path, `is ${size} bytes, more than this reader accepts (${MAX_FILE_BYTES})`);
+  if (size > MAX_FILE_BYTES) throw new FileFormatError(path, `is ${size} bytes; files up to ${MAX_FILE_BYTES} bytes (2 GiB) can be read`);
   try {
     return readFileSync(path);
   } catch (error) {

@@ -1,6 +1,6 @@
 // Round trips through our own writers, and one test per kind of broken file with the message it gets.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -162,6 +162,17 @@ describe('broken safetensors files', () => {
     it(what, () => refuses(() => parseSafetensors(bytes, name), name, pattern));
   }
   it('a missing file', () => refuses(() => readSafetensors(join(dir, 'nope.safetensors')), join(dir, 'nope.safetensors'), /cannot be read \(no such file\)/));
+  it('a file over 2 GiB is refused before reading (sparse, nothing is allocated)', () => {
+    const path = join(dir, 'huge.safetensors');
+    writeFileSync(path, '');
+    truncateSync(path, 3 * 1024 ** 3);
+    try {
+      refuses(() => readSafetensors(path), path, /is 3221225472 bytes; files up to 2147483647 bytes/);
+    } finally {
+      rmSync(path);
+    }
+  });
+  it('a folder', () => refuses(() => readNpy(dir), dir, /is not a regular file/));
 });
 
 describe('broken .npy files', () => {
