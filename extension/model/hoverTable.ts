@@ -28,6 +28,13 @@ export function formatError(n: number): string {
   return n === 0 ? '0' : n.toExponential(2);
 }
 
+/** The angle between reversible and stored gradients, from their cosine (0.9999 is about 0.81°). */
+export function formatAngle(cosine: number): string {
+  if (!Number.isFinite(cosine)) return String(cosine);
+  const degrees = (Math.acos(Math.max(-1, Math.min(1, cosine))) * 180) / Math.PI;
+  return degrees === 0 ? '0°' : `${degrees.toPrecision(2)}°`;
+}
+
 /** The error a block is judged by against the threshold: the larger of one-block and chain max |Δ|. */
 export function blockError(block: BlockStats): number | undefined {
   const r = block.reconstruction;
@@ -53,7 +60,7 @@ function row(block: BlockStats, threshold: number, links: HoverLinks): string {
     `${formatBytes(block.memory.storedBytes)} / ${formatBytes(block.memory.reversibleBytes)}`,
     r === null ? 'not invertible' : formatError(r.maxAbs),
     r === null ? '—' : formatError(r.chainMaxAbs),
-    `cos ${block.gradient.cosine.toFixed(6)}, rel ${formatError(block.gradient.relErr)}`,
+    `∠ ${formatAngle(block.gradient.cosine)}, rel ${formatError(block.gradient.relErr)}`,
   ];
   return `| ${cells.join(' | ')} |`;
 }
@@ -75,7 +82,7 @@ export function stageHoverMarkdown(
   const lines = [
     `**RevNet stage ${stage}** · ${report.model.name} · inspected ${report.createdAt} on ${report.backend}, batch ${report.batchSize}`,
     '',
-    '| block | kind | params | FLOPs | stored / reversible bytes | one-block max \\|Δ\\| | chain max \\|Δ\\| | gradient fidelity |',
+    '| block | kind | params | FLOPs | stored / reversible bytes | one-block max \\|Δ\\| | chain max \\|Δ\\| | gradient angle, rel. error |',
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |',
     ...blocks.map((block) => row(block, threshold, links)),
     '',

@@ -1,0 +1,63 @@
+// The .vsix that `npm run package` makes (here from the already built dist/): the bundles, the wasm
+// files, the schema and the media are in it; sources, source maps, tests and node_modules are not.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+
+const root = join(__dirname, '..', '..');
+
+/** The names in a zip file, read from its central directory. */
+function zipEntries(zip: Buffer): string[] {
+  let end = zip.length - 22;
+  while (end >= 0 && zip.readUInt32LE(end) !== 0x06054b50) end--;
+  assert.ok(end >= 0, 'no end-of-central-directory record');
+  const count = zip.readUInt16LE(end + 10);
+  let at = zip.readUInt32LE(end + 16);
+  const names: string[] = [];
+  for (let i = 0; i < count; i++) {
+    assert.equal(zip.readUInt32LE(at), 0x02014b50, `bad central directory entry ${i}`);
+    const nameLength = zip.readUInt16LE(at + 28);
+    const extraLength = zip.readUInt16LE(at + 30);
+    const commentLength = zip.readUInt16LE(at + 32);
+    names.push(zip.subarray(at + 46, at + 46 + nameLength).toString('utf8'));
+    at += 46 + nameLength + extraLength + commentLength;
+  }
+  return names;
+}
+
+describe('the .vsix package', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'revnet-vsix-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('holds the bundles, wasm files, schema and media, and nothing else of the repo', () => {
+    const out = join(dir, 'revnet.vsix');
+    const vsce = join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
+    execFileSync(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--out', out], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const names = zipEntries(readFileSync(out));
+    for (const wanted of [
+      'extension/package.json',
+      'extension/dist/extension.js',
+      'extension/dist/engine.js',
+      'extension/dist/webview.js',
+      'extension/dist/tfjs-backend-wasm.wasm',
+      'extension/dist/tfjs-backend-wasm-simd.wasm',
+      'extension/schema/revnet.schema.json',
+      'extension/media/icons/revnet.png',
+    ]) {
+      assert.ok(names.includes(wanted), `${wanted} missing from the .vsix: ${names.join(', ')}`);
+    }
+    const unwanted = names.filter((n) => /\.ts$|\.map$|node_modules\/|^extension\/(test|engine|extension|protocol|webview|bench)\//.test(n));
+    assert.deepEqual(unwanted, []);
+    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { main: string; contributes: { jsonValidation: { url: string }[] } };
+    assert.equal(manifest.main, './dist/extension.js');
+    for (const validation of manifest.contributes.jsonValidation) {
+      assert.ok(names.includes(`extension/${validation.url.replace(/^\.\//, '')}`), `${validation.url} is not packaged`);
+    }
+  });
+});
