@@ -1,0 +1,261 @@
+// The inspection panel: a tab per view, one selected block shared by all, state kept across hide and reload.
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
+import '@vscode-elements/elements/dist/vscode-option/index.js';
+import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
+import '@vscode-elements/elements/dist/vscode-radio/index.js';
+import '@vscode-elements/elements/dist/vscode-radio-group/index.js';
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
+import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
+import '@vscode-elements/elements/dist/vscode-tabs/index.js';
+import '@vscode-elements/elements/dist/vscode-textfield/index.js';
+import type { HostToWebview, ViewName } from '../protocol/webviewMessages';
+import { applyChartTheme } from './charts';
+import { clear, el } from './dom';
+import { Host } from './host';
+import { parseHostMessage, VIEW_NAMES } from './hostMessages';
+import { type Change, Store } from './store';
+import { readTheme, type ThemeColours, watchTheme } from './theme';
+import { gradientsView } from './views/gradients';
+import { invertView } from './views/invert';
+import { memoryView } from './views/memory';
+import { overviewView } from './views/overview';
+import { reconstructionView } from './views/reconstruction';
+import { trainingView } from './views/training';
+import type { View, ViewContext } from './views/view';
+
+/** what the tests (and a curious developer) can read: milliseconds of every render, per view */
+interface Diagnostics {
+  __revnetRenderTimes: Record<string, number[]>;
+  __revnetIgnoredMessages: string[];
+  __revnetTheme: ThemeColours;
+}
+const diagnostics = window as unknown as Diagnostics;
+diagnostics.__revnetRenderTimes = {};
+diagnostics.__revnetIgnoredMessages = [];
+
+const host = new Host();
+const store = new Store();
+const saved = host.loadState();
+let currentView: ViewName = saved.view && VIEW_NAMES.includes(saved.view) ? saved.view : 'overview';
+/** the selection restored from state waits for a report that has the block */
+let pendingSelection = saved.selectedBlock;
+let theme: ThemeColours = readTheme();
+applyChartTheme(theme);
+diagnostics.__revnetTheme = theme;
+
+const context: ViewContext = {
+  store,
+  host,
+  selectBlock: (id) => select(id, true),
+  theme: () => theme,
+};
+
+const views: View[] = [overviewView(context), reconstructionView(context), memoryView(context), gradientsView(context), trainingView(context), invertView(context)];
+const panels = new Map<ViewName, HTMLElement>();
+const stale = new Set<ViewName>(VIEW_NAMES);
+
+// ---- the page's frame ----
+const app = document.getElementById('app') ?? document.body.appendChild(el('div', { id: 'app' }));
+clear(app);
+const title = el('h1', { id: 'model-title' }, 'RevNet Inspector');
+const blockSelect = el('vscode-single-select', { id: 'block-select', 'aria-label': 'Selected block' });
+const busyText = el('span', { id: 'busy', class: 'busy', role: 'status' });
+const statusLine = el('p', { id: 'status', class: 'status', role: 'status' });
+const errorText = el('span', { id: 'error-text' });
+const errorDismiss = el('vscode-button', { id: 'error-dismiss', secondary: true }, 'Dismiss');
+const errorBanner = el('div', { id: 'error', class: 'error-banner', role: 'alert' }, errorText, errorDismiss);
+errorBanner.hidden = true;
+errorDismiss.addEventListener('click', () => {
+  errorBanner.hidden = true;
+});
+blockSelect.addEventListener('change', () => {
+  const value = (blockSelect as unknown as { value: string }).value;
+  if (value) select(value, true);
+});
+const tabs = el('vscode-tabs', { id: 'tabs', panel: true });
+for (const view of views) {
+  tabs.appendChild(el('vscode-tab-header', { slot: 'header', id: `tab-${view.name}`, 'data-view': view.name }, view.title));
+  const panel = el('vscode-tab-panel', { id: `view-${view.name}`, 'data-view': view.name, 'aria-label': view.title });
+  panels.set(view.name, panel);
+  tabs.appendChild(panel);
+}
+(tabs as unknown as { selectedIndex: number }).selectedIndex = VIEW_NAMES.indexOf(currentView);
+tabs.addEventListener('vsc-tabs-select', (event) => {
+  const index = (event as CustomEvent<{ selectedIndex: number }>).detail.selectedIndex;
+  const view = VIEW_NAMES[index];
+  if (view && view !== currentView) {
+    currentView = view;
+    saveState();
+    host.post({ type: 'viewChanged', view });
+    requestAnimationFrame(() => renderIfStale(view));
+  }
+});
+app.append(
+  el('header', { class: 'top' }, title, el('label', { class: 'block-picker' }, el('span', {}, 'Block'), blockSelect), busyText),
+  errorBanner,
+  statusLine,
+  tabs,
+);
+
+// ---- drawing ----
+function viewByName(name: ViewName): View {
+  return views.find((v) => v.name === name)!;
+}
+
+function render(view: View): void {
+  const panel = panels.get(view.name);
+  if (!panel) return;
+  const start = performance.now();
+  try {
+    view.dispose();
+    clear(panel);
+    view.render(panel);
+  } catch (error) {
+    clear(panel);
+    panel.appendChild(el('p', { class: 'error' }, `This view could not be drawn: ${error instanceof Error ? error.message : String(error)}`));
+    console.error(error);
+  }
+  const elapsed = performance.now() - start;
+  (diagnostics.__revnetRenderTimes[view.name] ??= []).push(elapsed);
+  stale.delete(view.name);
+}
+
+function renderIfStale(name: ViewName): void {
+  if (stale.has(name)) render(viewByName(name));
+}
+
+function changed(change: Change): void {
+  for (const view of views) {
+    if (!view.dependsOn.includes(change)) continue;
+    if (view.name !== currentView) {
+      // hidden views draw when they are shown again (charts cannot measure a hidden box)
+      stale.add(view.name);
+      continue;
+    }
+    if (stale.has(view.name)) {
+      render(view);
+      continue;
+    }
+    let handled = false;
+    const start = performance.now();
+    try {
+      handled = view.update?.(change) ?? false;
+    } catch (error) {
+      console.error(error);
+    }
+    if (handled) (diagnostics.__revnetRenderTimes[`${view.name}:${change}`] ??= []).push(performance.now() - start);
+    else render(view);
+  }
+}
+
+function fillBlockSelect(): void {
+  clear(blockSelect);
+  for (const block of store.report?.blocks ?? []) {
+    blockSelect.appendChild(el('vscode-option', { value: block.id, selected: block.id === store.selectedBlock }, block.id));
+  }
+  if (store.selectedBlock) (blockSelect as unknown as { value: string }).value = store.selectedBlock;
+}
+
+function select(id: string, fromPanel: boolean): void {
+  if (!store.block(id)) {
+    if (!fromPanel) pendingSelection = id;
+    return;
+  }
+  if (store.selectedBlock === id) return;
+  store.selectedBlock = id;
+  (blockSelect as unknown as { value: string }).value = id;
+  saveState();
+  if (fromPanel) host.post({ type: 'blockSelected', blockId: id });
+  changed('selection');
+}
+
+function saveState(): void {
+  host.saveState({
+    view: currentView,
+    ...(store.selectedBlock !== undefined ? { selectedBlock: store.selectedBlock } : {}),
+    ...(store.report ? { modelKey: store.report.model.configPath ?? store.report.model.name } : {}),
+  });
+}
+
+function showError(message: string): void {
+  errorText.textContent = message;
+  errorBanner.hidden = false;
+}
+
+// ---- messages from the host ----
+function handle(message: HostToWebview): void {
+  switch (message.type) {
+    case 'report': {
+      store.report = message.report;
+      title.textContent = `RevNet Inspector — ${message.report.model.name}`;
+      const wanted = pendingSelection ?? store.selectedBlock;
+      store.selectedBlock = wanted !== undefined && store.block(wanted) ? wanted : undefined;
+      pendingSelection = undefined;
+      fillBlockSelect();
+      saveState();
+      changed('report');
+      break;
+    }
+    case 'settings':
+      store.errorThreshold = message.errorThreshold;
+      changed('threshold');
+      break;
+    case 'progress':
+      store.addProgress(message.event);
+      changed('progress');
+      break;
+    case 'selectBlock':
+      select(message.blockId, false);
+      break;
+    case 'showView': {
+      const index = VIEW_NAMES.indexOf(message.view);
+      (tabs as unknown as { selectedIndex: number }).selectedIndex = index;
+      currentView = message.view;
+      saveState();
+      renderIfStale(message.view);
+      break;
+    }
+    case 'exploreResult':
+      store.exploreResult = message.result;
+      changed('explore');
+      break;
+    case 'saved':
+      statusLine.textContent = `Saved ${message.path}`;
+      break;
+    case 'error':
+      showError(message.message);
+      break;
+    case 'busy':
+      store.busy = { busy: message.busy, ...(message.what !== undefined ? { what: message.what } : {}) };
+      busyText.textContent = message.busy ? `${message.what ?? 'Working'}…` : '';
+      changed('busy');
+      break;
+  }
+}
+
+window.addEventListener('message', (event: MessageEvent) => {
+  const parsed = parseHostMessage(event.data);
+  if (!parsed.ok) {
+    diagnostics.__revnetIgnoredMessages.push(parsed.reason);
+    console.warn(`RevNet panel: ignored a message from the host (${parsed.reason})`);
+    return;
+  }
+  try {
+    handle(parsed.message);
+  } catch (error) {
+    diagnostics.__revnetIgnoredMessages.push(`${parsed.message.type}: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(error);
+  }
+});
+
+watchTheme(() => {
+  theme = readTheme();
+  applyChartTheme(theme);
+  diagnostics.__revnetTheme = theme;
+  changed('theme');
+});
+
+render(viewByName(currentView));
+host.post({ type: 'ready' });

@@ -1,0 +1,156 @@
+// Training: loss and accuracy curves, throughput and memory, updated live from the host's progress messages.
+import type { ProgressEvent } from '../../protocol/engineApi';
+import { type Chart, chartBox, makeChart } from '../charts';
+import { clear, el, num, table } from '../dom';
+import { formatBytes, formatPercent } from '../format';
+import { ChartSet, tiles } from './common';
+import type { View, ViewContext } from './view';
+
+const MIB = 1024 * 1024;
+
+/** the step counted from the start of the run */
+export function globalStep(event: ProgressEvent): number {
+  return event.epoch * event.stepsPerEpoch + event.step;
+}
+
+export function trainingView(context: ViewContext): View {
+  const charts = new ChartSet();
+  let lossChart: Chart | undefined;
+  let speedChart: Chart | undefined;
+  let tileArea: HTMLElement | undefined;
+  let epochArea: HTMLElement | undefined;
+  let drawn = 0;
+  let runId: string | undefined;
+
+  function drawTiles(): void {
+    if (!tileArea) return;
+    clear(tileArea);
+    const events = context.store.progress;
+    const last = events[events.length - 1];
+    if (!last) return;
+    const test = [...events].reverse().find((e) => e.testAccuracy !== undefined)?.testAccuracy;
+    tileArea.appendChild(
+      tiles([
+        ['State', last.kind === 'done' ? 'finished' : 'training', 'state'],
+        ['Epoch', `${Math.min(last.epoch + 1, last.epochs)} / ${last.epochs}`, 'epoch'],
+        ['Step', `${last.step} / ${last.stepsPerEpoch}`, 'step'],
+        ['Loss', last.loss.toFixed(4), 'loss'],
+        ['Accuracy', formatPercent(last.accuracy), 'accuracy'],
+        ['Test accuracy', test !== undefined ? formatPercent(test) : '—', 'testAccuracy'],
+        ['Examples / s', last.examplesPerSecond.toFixed(1), 'examplesPerSecond'],
+        ['Memory', formatBytes(last.memoryBytes), 'memory'],
+        ['Backend', last.backend, 'backend'],
+      ]),
+    );
+  }
+
+  function drawEpochs(): void {
+    if (!epochArea) return;
+    clear(epochArea);
+    const ends = context.store.progress.filter((e) => e.kind === 'epoch' || e.kind === 'done');
+    const epochTable = table(
+      'Per epoch (the charts’ numbers at each epoch end)',
+      ['Epoch', 'Loss', 'Accuracy', 'Test accuracy', 'Examples / s', 'Memory'],
+      ends.map((e) => [num(String(e.epoch + (e.kind === 'done' ? 0 : 1))), num(e.loss.toFixed(4)), num(formatPercent(e.accuracy)), num(e.testAccuracy !== undefined ? formatPercent(e.testAccuracy) : '—'), num(e.examplesPerSecond.toFixed(1)), num(formatBytes(e.memoryBytes))]),
+    );
+    epochTable.id = 'training-epochs';
+    epochArea.appendChild(epochTable);
+  }
+
+  /** appends the events not yet in the charts */
+  function extend(): void {
+    const events = context.store.progress;
+    if (!lossChart || !speedChart) return;
+    for (const event of events.slice(drawn)) {
+      const x = globalStep(event);
+      lossChart.data.datasets[0].data.push({ x, y: event.loss } as never);
+      lossChart.data.datasets[1].data.push({ x, y: event.accuracy } as never);
+      if (event.testAccuracy !== undefined) lossChart.data.datasets[2].data.push({ x, y: event.testAccuracy } as never);
+      speedChart.data.datasets[0].data.push({ x, y: event.examplesPerSecond } as never);
+      speedChart.data.datasets[1].data.push({ x, y: event.memoryBytes / MIB } as never);
+    }
+    drawn = events.length;
+    lossChart.update('none');
+    speedChart.update('none');
+  }
+
+  return {
+    name: 'training',
+    title: 'Training',
+    dependsOn: ['progress', 'theme'],
+    render(element) {
+      const theme = context.theme();
+      drawn = 0;
+      runId = context.store.progress[0]?.runId;
+      element.appendChild(el('p', { class: 'placeholder', id: 'training-empty', hidden: context.store.progress.length > 0 }, 'No training in this window yet. Start one with “RevNet: Train Model…”; its curves appear here live.'));
+      tileArea = el('div', { id: 'training-tiles' });
+      element.appendChild(tileArea);
+      const xAxis = { type: 'linear' as const, title: { display: true, text: 'step' }, ticks: { precision: 0 } };
+      const lossBox = chartBox(element, 'Line chart of training loss and accuracy against step. The per-epoch table lists the values at each epoch end.', 240);
+      lossChart = charts.add(
+        makeChart(lossBox.canvas, {
+          type: 'line',
+          data: {
+            datasets: [
+              { label: 'loss', data: [], borderColor: theme.orange, backgroundColor: theme.orange, yAxisID: 'loss', pointRadius: 0, borderWidth: 1.5 },
+              { label: 'accuracy', data: [], borderColor: theme.blue, backgroundColor: theme.blue, yAxisID: 'accuracy', pointRadius: 0, borderWidth: 1.5 },
+              { label: 'test accuracy', data: [], borderColor: theme.green, backgroundColor: theme.green, yAxisID: 'accuracy', pointRadius: 5, showLine: false },
+            ],
+          },
+          options: {
+            parsing: false,
+            scales: {
+              x: xAxis,
+              loss: { type: 'linear', position: 'left', title: { display: true, text: 'loss' }, beginAtZero: true },
+              accuracy: { type: 'linear', position: 'right', min: 0, max: 1, title: { display: true, text: 'accuracy' }, grid: { drawOnChartArea: false } },
+            },
+          },
+        }) as unknown as Chart,
+      );
+      const speedBox = chartBox(element, 'Line chart of examples per second and memory in MiB against step.', 200);
+      speedChart = charts.add(
+        makeChart(speedBox.canvas, {
+          type: 'line',
+          data: {
+            datasets: [
+              { label: 'examples / s', data: [], borderColor: theme.purple, backgroundColor: theme.purple, yAxisID: 'speed', pointRadius: 0, borderWidth: 1.5 },
+              { label: 'memory (MiB)', data: [], borderColor: theme.yellow, backgroundColor: theme.yellow, yAxisID: 'memory', pointRadius: 0, borderWidth: 1.5 },
+            ],
+          },
+          options: {
+            parsing: false,
+            scales: {
+              x: xAxis,
+              speed: { type: 'linear', position: 'left', title: { display: true, text: 'examples / s' }, beginAtZero: true },
+              memory: { type: 'linear', position: 'right', title: { display: true, text: 'MiB' }, beginAtZero: true, grid: { drawOnChartArea: false } },
+            },
+          },
+        }) as unknown as Chart,
+      );
+      epochArea = el('section', { id: 'training-epoch-section' });
+      element.appendChild(epochArea);
+      extend();
+      drawTiles();
+      drawEpochs();
+    },
+    update(change) {
+      if (change !== 'progress' || !lossChart) return false;
+      const events = context.store.progress;
+      // a new run (the store restarted the series) draws from scratch
+      if (events.length < drawn || (runId !== undefined && events[0]?.runId !== runId)) return false;
+      runId = events[0]?.runId;
+      const empty = document.getElementById('training-empty');
+      if (empty) empty.hidden = events.length > 0;
+      const endedEpoch = events.slice(drawn).some((e) => e.kind !== 'step');
+      extend();
+      drawTiles();
+      if (endedEpoch) drawEpochs();
+      return true;
+    },
+    dispose() {
+      charts.destroyAll();
+      lossChart = undefined;
+      speedChart = undefined;
+    },
+  };
+}
