@@ -80,7 +80,34 @@ async function useWasm(): Promise<void> {
     wasmPathsSet = true;
   }
   registerTrainingKernels('wasm');
-  await activate('wasm');
+  const before = processListeners();
+  try {
+    await activate('wasm');
+  } finally {
+    removeListenersAddedSince(before);
+  }
+}
+
+type ProcessEvent = 'uncaughtException' | 'unhandledRejection';
+const processEvents: readonly ProcessEvent[] = ['uncaughtException', 'unhandledRejection'];
+
+type Listener = (...args: unknown[]) => void;
+const processEmitter: NodeJS.EventEmitter = process;
+
+function processListeners(): Map<ProcessEvent, Listener[]> {
+  return new Map(processEvents.map((event) => [event, processEmitter.listeners(event) as Listener[]]));
+}
+
+// The wasm module's Emscripten glue adds process handlers that rethrow every uncaught error and
+// rejection, which crashes the process (past the engine's own handlers) and prints a whole line
+// of minified glue code. Removing them restores Node's and the engine's own error handling.
+function removeListenersAddedSince(before: Map<ProcessEvent, Listener[]>): void {
+  for (const event of processEvents) {
+    const known = before.get(event) ?? [];
+    for (const listener of processEmitter.listeners(event) as Listener[]) {
+      if (!known.includes(listener)) processEmitter.removeListener(event, listener);
+    }
+  }
 }
 
 async function useCpu(): Promise<void> {

@@ -14,7 +14,10 @@ import { findWasmFolder, wasmBinaryNames } from '../../engine/backend/wasmFiles'
 const noEnv = { env: {} };
 
 test('auto: tfjs-node missing gives one plain note and the wasm backend', async () => {
+  const handlers = [process.listenerCount('uncaughtException'), process.listenerCount('unhandledRejection')];
   const choice = await initBackend('auto', noEnv);
+  // the wasm glue's rethrowing process handlers are removed again
+  assert.deepEqual([process.listenerCount('uncaughtException'), process.listenerCount('unhandledRejection')], handlers);
   assert.equal(choice.name, 'wasm');
   assert.equal(tf.getBackend(), 'wasm');
   assert.match(choice.note ?? '', /^@tensorflow\/tfjs-node is not installed \(Cannot find module '@tensorflow\/tfjs-node'[^\n]*\); using wasm$/);
