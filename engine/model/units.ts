@@ -17,7 +17,12 @@ export type Halves = [tf.Tensor4D, tf.Tensor4D];
 
 /** y1 = x1 + F(x2), y2 = x2 + G(y1) */
 export function reversibleForward(ctx: RunContext, step: ReversibleStep, x: tf.Tensor4D): tf.Tensor4D {
-  return tf.tidy(() => joinHalves(...reversibleForwardHalves(ctx, step, splitHalves(x))));
+  return tf.tidy(() => {
+    const [x1, x2] = splitHalves(x);
+    const y1: tf.Tensor4D = tf.add(x1, residual(ctx, step.f, x2));
+    const y2: tf.Tensor4D = tf.add(x2, residual(ctx, step.g, y1));
+    return joinHalves(y1, y2);
+  });
 }
 
 export function reversibleForwardHalves(ctx: RunContext, step: ReversibleStep, [x1, x2]: Halves): Halves {
