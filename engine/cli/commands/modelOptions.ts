@@ -5,10 +5,10 @@ import { PRESET_NAMES } from '../../model/presets';
 import { CliError, numberOption, stringOption, type OptionSpec, type ParsedArgs } from '../args';
 
 export const modelOptions: Record<string, OptionSpec> = {
-  model: { type: 'string', description: 'a model: NAME.revnet.json (its NAME.safetensors beside it, else fresh weights from --seed)' },
+  model: { type: 'string', description: 'a model: NAME.revnet.json with its weights (NAME.safetensors beside it, else fresh weights from seed 0)' },
   weights: { type: 'string', description: 'with --model: the .safetensors file, if not beside the config' },
   preset: { type: 'string', description: `instead of --model, a preset with fresh seeded weights: ${PRESET_NAMES.join(', ')}` },
-  seed: { type: 'string', description: 'seed of fresh weights (default 0)' },
+  seed: { type: 'string', description: 'with --preset: seed of the fresh weights (default 0)' },
   backend: { type: 'string', description: 'auto (default), tensorflow, wasm or cpu' },
 };
 
@@ -20,6 +20,7 @@ export function modelRefFrom(args: ParsedArgs, command: string): ModelRef {
   if (seed !== undefined && (!Number.isInteger(seed) || seed < 0)) throw new CliError(`${command}: --seed must be an integer ≥ 0, got ${seed}`);
   if ((model === undefined) === (preset === undefined)) throw new CliError(`${command}: give exactly one of --model FILE or --preset P`);
   if (weights !== undefined && model === undefined) throw new CliError(`${command}: --weights goes with --model`);
+  if (seed !== undefined && preset === undefined) throw new CliError(`${command}: --seed goes with --preset`);
   if (preset !== undefined) return { preset, ...(seed !== undefined ? { seed } : {}) };
   return { configPath: model as string, ...(weights !== undefined ? { weightsPath: weights } : {}) };
 }
