@@ -80,6 +80,13 @@ export function logFloor(...lists: (number | null)[][]): number | undefined {
   return Number.isFinite(min) ? 10 ** Math.floor(Math.log10(min)) : undefined;
 }
 
+/** the power of ten at or above the largest value, so the tallest log-scale bar is not cut at the top */
+export function logCeil(...lists: (number | null)[][]): number | undefined {
+  let max = 0;
+  for (const list of lists) for (const v of list) if (v !== null && Number.isFinite(v) && v > max) max = v;
+  return max > 0 ? 10 ** Math.ceil(Math.log10(max) - 1e-12) : undefined;
+}
+
 /** ensures a log axis shows something even when every value is 0 */
 export function positiveOrNull(value: number): number | null {
   return Number.isFinite(value) && value > 0 ? value : null;

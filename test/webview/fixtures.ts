@@ -14,9 +14,14 @@ function recorded(name: string): InspectReport | undefined {
   return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as InspectReport) : undefined;
 }
 
-/** a revnet-164-sized report: 27 bottleneck blocks with 66 parameter tensors each */
+/** revnet-164 as the engine reports it (27 bottleneck blocks), or generated when not recorded */
 export function largeReport(): InspectReport {
   return recorded('revnet-164') ?? revnet164Like(7);
+}
+
+/** a revnet-164-sized report heavier than the engine's: 66 parameter tensors per block */
+export function stressReport(): InspectReport {
+  return revnet164Like(7, 66);
 }
 
 export function smallReport(): InspectReport {

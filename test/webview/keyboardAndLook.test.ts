@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { exploreResult, largeReport, progressEvents, smallReport } from './fixtures';
+import { exploreResult, largeReport, progressEvents, smallReport, stressReport } from './fixtures';
 import { artifacts, ensureBundle, hostMessage, launchBrowser, openPanel, type PanelServer, pageErrors, send, showView, startServer, type ThemeName, THEME_CLASS } from './harness';
 
 const VIEWS = ['overview', 'reconstruction', 'memory', 'gradients', 'training', 'invert'] as const;
@@ -121,8 +121,8 @@ describe('look and speed', () => {
     }
   });
 
-  it('measures the render time of every view for a revnet-164-sized report', async () => {
-    const report = largeReport();
+  for (const [label, report] of [['revnet-164', largeReport()], ['revnet-164-stress', stressReport()]] as const)
+  it(`measures the render time of every view: ${label} (${report.blocks.length} blocks, ${report.blocks[1].gradient.perParameter.length} parameter tensors per block)`, async () => {
     const page = await filledPanel('dark', report);
     const times: Record<string, number[]> = {};
     for (let round = 0; round < 3; round++) {
@@ -139,8 +139,8 @@ describe('look and speed', () => {
       report: { model: report.model.name, blocks: report.blocks.length, parameterTensorsPerBlock: report.blocks[1].gradient.perParameter.length, timelinePoints: report.timeline.standard.length + report.timeline.reversible.length },
       renderMs: all,
     };
-    writeFileSync(join(artifacts, 'render-times.json'), `${JSON.stringify(summary, null, 2)}\n`);
-    console.log(`render times (ms) for ${report.blocks.length} blocks:`);
+    writeFileSync(join(artifacts, `render-times-${label}.json`), `${JSON.stringify(summary, null, 2)}\n`);
+    console.log(`render times (ms), ${label}, ${report.blocks.length} blocks:`);
     for (const [view, list] of Object.entries(all)) console.log(`  ${view.padEnd(24)} ${list.map((t) => t.toFixed(1)).join(', ')}`);
     for (const view of VIEWS) assert.ok((all[view]?.length ?? 0) > 0, `${view} rendered`);
     await page.close();

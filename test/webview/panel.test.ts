@@ -58,15 +58,15 @@ describe('panel page', () => {
   });
 });
 
-describe('views show the numbers they were given', () => {
-  const report = largeReport();
+for (const [label, report] of [['small report', smallReport()], ['revnet-164-sized report', largeReport()]] as const)
+describe(`views show the numbers they were given: ${label} (${report.model.name}, ${report.blocks.length} blocks)`, () => {
 
   it('overview: model facts and one row per block', async () => {
     const page = await panelWith(report);
     const tiles = await tileValues(page, '[data-view="overview"]');
     assert.equal(tiles['params'], fmtCount(report.model.params));
     assert.equal(tiles['backend'], report.backend);
-    assert.equal(tiles['config'], report.model.configPath);
+    assert.equal(tiles['config'], report.model.configPath ?? (report.model.preset ? `preset ${report.model.preset}` : '—'));
     assert.equal(tiles['invertible'], report.model.invertibleParts.join(', '));
     const rows = await tableRows(page, '#overview-blocks');
     assert.deepEqual(rows.map((r) => r[0]), report.blocks.map((b) => b.id));
@@ -267,13 +267,13 @@ describe('selection and state', () => {
 
   it('a block clicked in one view is selected in all and reported to the host; the host can select one', async () => {
     const page = await panelWith(report);
-    const target = report.blocks[2].id;
+    const target = report.blocks[report.blocks.length - 1].id;
     await page.click(`#overview-blocks button[data-block="${target}"]`);
     const selected = (await posted(page)).filter((m) => m.type === 'blockSelected');
     assert.deepEqual(selected.map((m) => m['blockId']), [target]);
     await showView(page, 'memory');
     assert.deepEqual(await page.$$eval('#memory-blocks tr.selected', (rows) => rows.map((r) => (r as HTMLElement).dataset['block'])), [target]);
-    const other = report.blocks[4].id;
+    const other = report.blocks[0].id;
     await send(page, hostMessage({ type: 'selectBlock', blockId: other }));
     assert.deepEqual(await page.$$eval('#memory-blocks tr.selected', (rows) => rows.map((r) => (r as HTMLElement).dataset['block'])), [other]);
     assert.equal(await page.$eval('#block-select', (s) => (s as unknown as { value: string }).value), other);
@@ -287,7 +287,7 @@ describe('selection and state', () => {
   });
 
   it('restores the view and the selected block from the kept state', async () => {
-    const target = report.blocks[3].id;
+    const target = report.blocks[report.blocks.length - 1].id;
     const page = await openPanel(browser, server, { state: { view: 'gradients', selectedBlock: target } });
     await send(page, hostMessage({ type: 'report', report }));
     assert.equal(await page.$eval('vscode-tab-panel[data-view="gradients"]', (p) => (p as HTMLElement).hidden), false);

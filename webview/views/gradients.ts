@@ -1,6 +1,6 @@
 // Gradients: how closely the reversible backward pass reproduces standard backprop's gradients, per block and,
 // for the selected block, per parameter tensor.
-import { chartBox, logFloor, logTicks, makeChart, positiveOrNull } from '../charts';
+import { chartBox, logCeil, logFloor, logTicks, makeChart, positiveOrNull } from '../charts';
 import { clear, el, num, table } from '../dom';
 import { angleDegrees, formatError } from '../format';
 import { withAlpha } from '../theme';
@@ -32,7 +32,7 @@ export function gradientsView(context: ViewContext): View {
         data: { labels: params.map((p) => p.name.startsWith(`${block.id}.`) ? p.name.slice(block.id.length + 1) : p.name), datasets: [{ label: 'relative error', data: values, backgroundColor: withAlpha(theme.blue, 0.8) }] },
         options: {
           indexAxis: 'y',
-          scales: { x: { type: 'logarithmic', ticks: { callback: logTicks }, min: logFloor(values) }, y: { ticks: { autoSkip: false, font: { size: 10 } } } },
+          scales: { x: { type: 'logarithmic', ticks: { callback: logTicks }, min: logFloor(values), max: logCeil(values) }, y: { ticks: { autoSkip: false, font: { size: 10 } } } },
           plugins: { legend: { display: false }, tooltip: { callbacks: { label: (item) => `relative error ${formatError(item.parsed.x ?? NaN)}` } } },
         },
       }),
@@ -79,7 +79,7 @@ export function gradientsView(context: ViewContext): View {
               const index = clickedIndex(elements);
               if (index !== undefined) context.selectBlock(blocks[index].id);
             },
-            scales: { y: { type: 'logarithmic', ticks: { callback: logTicks }, min: logFloor(values) }, x: { ticks: { autoSkip: false, maxRotation: 90, minRotation: 45 } } },
+            scales: { y: { type: 'logarithmic', ticks: { callback: logTicks }, min: logFloor(values), max: logCeil(values) }, x: { ticks: { autoSkip: false, maxRotation: 90, minRotation: 45 } } },
             plugins: { tooltip: { callbacks: { label: (item) => `relative error ${formatError(item.parsed.y ?? NaN)}` } } },
           },
         }),

@@ -2,7 +2,7 @@
 // chain of later blocks (what the reversible backward pass really uses), with the suspect blocks flagged.
 import type { BlockStats, ReconstructionStats } from '../../protocol/inspectReport';
 import type { TooltipItem } from 'chart.js';
-import { chartBox, logFloor, logTicks, makeChart, positiveOrNull } from '../charts';
+import { chartBox, logCeil, logFloor, logTicks, makeChart, positiveOrNull } from '../charts';
 import { clear, el, num, table } from '../dom';
 import { formatError } from '../format';
 import { withAlpha } from '../theme';
@@ -84,7 +84,7 @@ export function reconstructionView(context: ViewContext): View {
             if (index !== undefined) context.selectBlock(blocks[index].id);
           },
           scales: {
-            y: { type: 'logarithmic', ticks: { callback: logTicks }, min: floor, title: { display: true, text: label } },
+            y: { type: 'logarithmic', ticks: { callback: logTicks }, min: floor, max: logCeil(one, chained, threshold !== undefined ? [threshold] : []), title: { display: true, text: label } },
             x: {
               ticks: {
                 autoSkip: false,
@@ -126,7 +126,7 @@ export function reconstructionView(context: ViewContext): View {
           ],
         },
         options: {
-          scales: { y: { type: 'logarithmic', ticks: { callback: logTicks }, min: logFloor(one, chained) }, x: { title: { display: true, text: 'input channel' } } },
+          scales: { y: { type: 'logarithmic', ticks: { callback: logTicks }, min: logFloor(one, chained), max: logCeil(one, chained) }, x: { title: { display: true, text: 'input channel' } } },
           plugins: { tooltip: { callbacks: { label: (item) => `${item.dataset.label}: ${formatError(item.parsed.y ?? NaN)}` } } },
         },
       }),

@@ -51,7 +51,7 @@ export function trainingView(context: ViewContext): View {
     const epochTable = table(
       'Per epoch (the charts’ numbers at each epoch end)',
       ['Epoch', 'Loss', 'Accuracy', 'Test accuracy', 'Examples / s', 'Memory'],
-      ends.map((e) => [num(String(e.epoch + (e.kind === 'done' ? 0 : 1))), num(e.loss.toFixed(4)), num(formatPercent(e.accuracy)), num(e.testAccuracy !== undefined ? formatPercent(e.testAccuracy) : '—'), num(e.examplesPerSecond.toFixed(1)), num(formatBytes(e.memoryBytes))]),
+      ends.map((e) => [num(e.kind === 'done' ? 'final' : String(e.epoch + 1)), num(e.loss.toFixed(4)), num(formatPercent(e.accuracy)), num(e.testAccuracy !== undefined ? formatPercent(e.testAccuracy) : '—'), num(e.examplesPerSecond.toFixed(1)), num(formatBytes(e.memoryBytes))]),
     );
     epochTable.id = 'training-epochs';
     epochArea.appendChild(epochTable);
