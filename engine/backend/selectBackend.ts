@@ -114,6 +114,14 @@ async function useCpu(): Promise<void> {
   void version_cpu;
   registerTrainingKernels('cpu');
   await activate('cpu');
+  silenceCpuBanner();
+}
+
+// On its first tensor in Node the cpu backend prints a banner recommending tfjs-node; the note
+// from `auto` already says that once, in one line.
+function silenceCpuBanner(): void {
+  const cpu = tf.findBackend('cpu') as { firstUse?: boolean } | null;
+  if (cpu !== null && cpu.firstUse === true) cpu.firstUse = false;
 }
 
 async function choose(preference: BackendPreference, loadNative: NativeLoader): Promise<BackendChoice> {

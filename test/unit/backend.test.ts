@@ -47,6 +47,16 @@ test('explicit cpu is used without a note, and auto switches back to wasm', asyn
   const cpu = await initBackend('cpu', noEnv);
   assert.deepEqual(cpu, { name: 'cpu' });
   assert.equal(tf.getBackend(), 'cpu');
+  // and without the cpu backend's multi-line "install tfjs-node" banner on its first tensor
+  const warnings: string[] = [];
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => warnings.push(args.join(' '));
+  try {
+    tf.dispose(tf.sum(tf.ones([3])));
+  } finally {
+    console.warn = warn;
+  }
+  assert.deepEqual(warnings, []);
   assert.equal((await initBackend('auto', noEnv)).name, 'wasm');
   assert.equal(tf.getBackend(), 'wasm');
 });
