@@ -16,7 +16,8 @@ export type ViewName = 'overview' | 'reconstruction' | 'memory' | 'gradients' | 
 
 /** a new inspection report for the panel's model */
 export interface ReportMessage extends Envelope { type: 'report'; report: InspectReport }
-/** the settings the panel follows */
+/** the settings the panel follows; the panel flags a block when max(maxAbs, chainMaxAbs) is above errorThreshold or NaN,
+ *  the same rule as the editor's hover and diagnostics */
 export interface SettingsMessage extends Envelope { type: 'settings'; errorThreshold: number }
 /** a training progress event (live curves) */
 export interface ProgressMessage extends Envelope { type: 'progress'; event: ProgressEvent }

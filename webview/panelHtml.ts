@@ -19,6 +19,13 @@ export interface PanelHtmlOptions {
 }
 
 const NONCE_PATTERN = /^[A-Za-z0-9+/=_-]{16,}$/;
+/** one source of a list: 'self', a scheme or a host (VS Code's cspSource is e.g. "'self' https://*.vscode-cdn.net") */
+const SOURCE_TOKEN = /^('self'|[^\s;,'"]+)$/;
+
+function isPlainSourceList(value: string): boolean {
+  const tokens = value.trim().split(/\s+/);
+  return tokens[0] !== '' && tokens.every((token) => SOURCE_TOKEN.test(token));
+}
 
 function escapeAttribute(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -40,7 +47,7 @@ export function contentSecurityPolicy(cspSource: string, nonce: string): string 
 
 export function panelHtml(options: PanelHtmlOptions): string {
   if (!NONCE_PATTERN.test(options.nonce)) throw new Error('panelHtml: the nonce must be at least 16 base64 or hex characters');
-  if (/[\s;'"]/.test(options.cspSource)) throw new Error(`panelHtml: cspSource "${options.cspSource}" is not a plain source expression`);
+  if (!isPlainSourceList(options.cspSource)) throw new Error(`panelHtml: cspSource "${options.cspSource}" is not a plain source expression`);
   const csp = contentSecurityPolicy(options.cspSource, options.nonce);
   const styles = options.styleUris.map((uri) => `    <link rel="stylesheet" href="${escapeAttribute(uri)}">`);
   if (options.codiconUri) {

@@ -33,11 +33,12 @@ export class Store {
     return this.block(this.selectedBlock) ?? this.report?.blocks[0];
   }
 
-  /** a block is flagged when its one-block or chain max-abs reconstruction error exceeds the threshold */
+  /** a block is flagged when its one-block or chain max-abs reconstruction error exceeds the threshold,
+   *  or is not a number (as the editor's diagnostics do) */
   isFlagged(block: BlockStats): boolean {
     const r = block.reconstruction;
     if (r === null) return false;
-    return Math.max(r.maxAbs, r.chainMaxAbs) > this.errorThreshold;
+    return !(Math.max(r.maxAbs, r.chainMaxAbs) <= this.errorThreshold);
   }
 
   addProgress(event: ProgressEvent): void {

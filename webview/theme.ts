@@ -28,7 +28,7 @@ export function readTheme(): ThemeColours {
   return {
     foreground,
     muted: variable(style, '--vscode-descriptionForeground', foreground),
-    grid: variable(style, '--vscode-editorWidget-border', variable(style, '--vscode-panel-border', 'rgba(128,128,128,0.35)')),
+    grid: variable(style, '--vscode-charts-lines', variable(style, '--vscode-editorWidget-border', 'rgba(128,128,128,0.35)')),
     background: variable(style, '--vscode-editor-background', '#1e1e1e'),
     blue: variable(style, '--vscode-charts-blue', '#3794ff'),
     red: variable(style, '--vscode-charts-red', '#f14c4c'),

@@ -31,7 +31,7 @@ async function panelWith(report: InspectReport, threshold?: number): Promise<Pag
 }
 
 function flaggedIds(report: InspectReport, threshold: number): string[] {
-  return report.blocks.filter((b) => b.reconstruction !== null && Math.max(b.reconstruction.maxAbs, b.reconstruction.chainMaxAbs) > threshold).map((b) => b.id);
+  return report.blocks.filter((b) => b.reconstruction !== null && !(Math.max(b.reconstruction.maxAbs, b.reconstruction.chainMaxAbs) <= threshold)).map((b) => b.id);
 }
 
 describe('panel page', () => {

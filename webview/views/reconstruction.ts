@@ -150,7 +150,7 @@ export function reconstructionView(context: ViewContext): View {
     const blocks = store.report?.blocks ?? [];
     const invertible = blocks.filter((b) => b.reconstruction !== null);
     const flagged = invertible.filter((b) => store.isFlagged(b));
-    return `Threshold ${formatError(store.errorThreshold)} (setting revnet.errorThreshold, on one-block or chain max |x − x̂|): ${flagged.length} of ${invertible.length} invertible blocks flagged${flagged.length ? `: ${flagged.map((b) => b.id).join(', ')}` : ''}.`;
+    return `Threshold ${formatError(store.errorThreshold)} (setting revnet.errorThreshold, on one-block or chain max |x − x̂|): ${flagged.length} of ${invertible.length} invertible blocks flagged${flagged.length ? `: ${flagged.slice(0, 8).map((b) => b.id).join(', ')}${flagged.length > 8 ? ` and ${flagged.length - 8} more` : ''}` : ''}.`;
   }
 
   function status(b: BlockStats): string {
