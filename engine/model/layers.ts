@@ -1,5 +1,6 @@
 // The elementary layers: convolution (HWIO kernels, NHWC, no bias), BatchNorm, ReLU, dense.
 import * as tf from '@tensorflow/tfjs-core';
+import { batchNormTraining } from './batchNormTraining';
 import { buffer, param, type RunContext } from './runContext';
 
 export function conv(ctx: RunContext, name: string, x: tf.Tensor4D, stride: 1 | 2 = 1): tf.Tensor4D {
@@ -7,9 +8,8 @@ export function conv(ctx: RunContext, name: string, x: tf.Tensor4D, stride: 1 | 
 }
 
 /**
- * BatchNorm over N, H, W. Training mode: the batch mean and biased variance, computed with
- * differentiable ops (so gradients flow through the statistics) and handed to ctx.stats.
- * Inference mode: the running statistics.
+ * BatchNorm over N, H, W. Training mode: the batch mean and biased variance, differentiated through
+ * (batchNormTraining's closed-form gradient) and handed to ctx.stats. Inference mode: the running statistics.
  */
 export function batchNorm(ctx: RunContext, name: string, x: tf.Tensor4D): tf.Tensor4D {
   const gamma = param(ctx, `${name}.gamma`);
@@ -19,12 +19,8 @@ export function batchNorm(ctx: RunContext, name: string, x: tf.Tensor4D): tf.Ten
     const shift = tf.sub(beta, tf.mul(buffer(ctx, `${name}.mean`), scale));
     return tf.add(tf.mul(x, scale), shift);
   }
-  const mean = tf.mean(x, [0, 1, 2]) as tf.Tensor1D;
-  const centered = tf.sub(x, mean);
-  const variance = tf.mean(tf.square(centered), [0, 1, 2]) as tf.Tensor1D;
-  ctx.stats?.record(name, mean, variance);
-  const scale = tf.mul(gamma, tf.rsqrt(tf.add(variance, ctx.epsilon)));
-  return tf.add(tf.mul(centered, scale), beta);
+  const stats = ctx.stats;
+  return batchNormTraining(x, gamma, beta, ctx.epsilon, stats && ((mean, variance) => stats.record(name, mean, variance)));
 }
 
 export function batchNormRelu(ctx: RunContext, name: string, x: tf.Tensor4D): tf.Tensor4D {

@@ -12,9 +12,10 @@ before(useTestBackend);
 /**
  * Two stages, chosen so that activations dominate and the test stays fast: a 16x16x4 batch of 16,
  * squeezed to 8x8x16 (one activation tensor: 64 KiB), residual width 1, so one unit's parameters and
- * buffers are ~1.3 KiB. The reversible peak is one unit's recomputation (~1.2 MiB) plus parameters and
- * gradients (~2.6 KiB per unit): 2 → 16 units per stage adds 28 units, ~75 KiB, about 6%.
- * Standard keeps every unit's activations (~1.5 MiB each): 4 → 32 units is ~7x.
+ * buffers are ~1.3 KiB. The reversible peak is one unit's recomputation (~0.7 MiB) plus parameters and
+ * gradients (~2.6 KiB per unit): 2 → 16 units per stage adds 28 units, ~75 KiB, about 10% of the step's
+ * own bytes and 6% of the whole peak (weights and batch included). Standard keeps every unit's
+ * activations (~1.1 MiB each): 4 → 32 units is ~7x.
  */
 function config(units: number): RevNetConfig {
   return {

@@ -5,10 +5,13 @@ import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { describeArchitecture } from '../../engine/model/architecture';
 import { BatchStatsRecorder } from '../../engine/model/batchStats';
+import { batchNormTraining } from '../../engine/model/batchNormTraining';
+import { SeededRandom } from '../../engine/util/random';
+import '../../engine/backprop/registerGradients';
 import { forwardTrunk, predict } from '../../engine/model/forward';
 import { buildNetwork, networkFromTensors, networkToTensors } from '../../engine/model/network';
 import { squeeze, unsqueeze } from '../../engine/model/squeeze';
-import { maxAbsDiff, randomImages, squeezeOnlyConfig, stridedConfig, useTestBackend } from './networkFixtures';
+import { compareVectors, maxAbsDiff, randomImages, squeezeOnlyConfig, stridedConfig, useTestBackend } from './networkFixtures';
 
 before(useTestBackend);
 
@@ -135,4 +138,30 @@ test('running statistics move by momentum 0.9 towards the recorded batch statist
   }
   tf.dispose([images, run.features, x2, unit0.features, ...(unit0.blockOutputs?.values() ?? [])]);
   net.dispose();
+});
+
+test('training-mode BatchNorm: value and closed-form gradient equal autodiff through plain ops', () => {
+  const random = new SeededRandom(9);
+  const x = tf.tensor4d(random.normalArray(3 * 4 * 5 * 6), [3, 4, 5, 6]);
+  const gamma = tf.tensor1d(Array.from({ length: 6 }, () => 0.5 + random.next()));
+  const beta = tf.tensor1d(random.normalArray(6));
+  const dy = tf.tensor4d(random.normalArray(3 * 4 * 5 * 6), [3, 4, 5, 6]);
+  const plain = (input: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+    const mean = tf.mean(input, [0, 1, 2]);
+    const centered = tf.sub(input, mean);
+    const variance = tf.mean(tf.square(centered), [0, 1, 2]);
+    return tf.add(tf.mul(tf.div(centered, tf.sqrt(tf.add(variance, 1e-5))), g), b);
+  };
+  const recorded: number[][] = [];
+  const fused = (input: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+    batchNormTraining(input as tf.Tensor4D, g, b, 1e-5, (mean, variance) => recorded.push([...mean.dataSync(), ...variance.dataSync()]));
+  const expected = tf.valueAndGrads(plain)([x, gamma, beta], dy);
+  const actual = tf.valueAndGrads(fused)([x, gamma, beta], dy);
+  assert.ok(maxAbsDiff(actual.value, expected.value) < 1e-5);
+  ['x', 'gamma', 'beta'].forEach((name, i) => {
+    const { relErr } = compareVectors(actual.grads[i] as tf.Tensor, expected.grads[i] as tf.Tensor);
+    assert.ok(relErr < 1e-5, `d${name}: relative error ${relErr}`);
+  });
+  assert.equal(recorded.length, 1, 'the statistics are handed over once per call');
+  tf.dispose([x, gamma, beta, dy, expected.value, actual.value, ...expected.grads, ...actual.grads]);
 });
