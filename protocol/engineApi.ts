@@ -141,8 +141,10 @@ export interface SaveTensorParams { tensor: PlainTensor; path: string }
 export interface ProgressEvent {
   runId: string;
   kind: 'step' | 'epoch' | 'done';
+  /** 0-based epoch index = epochs finished before this event ('epoch' events: the epoch just finished) */
   epoch: number;
   epochs: number;
+  /** steps done since the run began (global, not within the epoch; a resumed run goes on counting) */
   step: number;
   stepsPerEpoch: number;
   loss: number;

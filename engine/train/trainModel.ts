@@ -98,10 +98,16 @@ export async function trainModel(
   const outDir = resolve(params.outDir);
   const resumeFolder = params.resumeFrom !== undefined ? resolve(params.resumeFrom) : params.resume ? outDir : undefined;
   if (resumeFolder === undefined && hasCheckpoint(outDir)) {
-    const existing = readCheckpoint(outDir);
-    existing.network.dispose();
-    if (!existing.state.finished) {
-      throw new Error(`${outDir} holds the checkpoint of an unfinished run (step ${existing.state.step}); continue it with --resume ${params.outDir}, or choose another --out`);
+    let finished = true;
+    try {
+      const existing = readCheckpoint(outDir);
+      existing.network.dispose();
+      finished = existing.state.finished;
+    } catch {
+      // a damaged checkpoint cannot be resumed; the new run replaces it
+    }
+    if (!finished) {
+      throw new Error(`${outDir} holds the checkpoint of an unfinished run; continue it with --resume ${params.outDir}, or choose another --out`);
     }
   }
   const start = resumeFolder !== undefined ? resumeStart(params, resumeFolder) : await freshStart(params);

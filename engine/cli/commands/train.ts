@@ -124,22 +124,11 @@ function buildParams(args: ReturnType<typeof parseArgs>): TrainParams {
   return params;
 }
 
-/** Writes inspect.json beside the model when the inspection module is there; says why not otherwise. */
-async function writeInspection(result: TrainResult, log: (line: string) => void): Promise<void> {
-  const modulePath = '../../inspect/inspectModel';
-  let inspectModule: { inspectModel?: (params: unknown, cancel: { cancelled: boolean }) => Promise<unknown> };
-  try {
-    inspectModule = (await import(modulePath)) as typeof inspectModule;
-  } catch {
-    log('inspect.json not written: the inspection module (engine/inspect/inspectModel.ts) is not available');
-    return;
-  }
-  if (typeof inspectModule.inspectModel !== 'function') {
-    log('inspect.json not written: engine/inspect/inspectModel.ts exports no inspectModel');
-    return;
-  }
+/** Writes the inspection report (engine/inspect) of the trained model as inspect.json beside it. */
+async function writeInspection(result: TrainResult, data: TrainParams['data'] | undefined, log: (line: string) => void): Promise<void> {
+  const { inspectModel } = await import('../../inspect/inspectModel');
   const { writeFileAtomic } = await import('../../io/atomicWrite');
-  const report = await inspectModule.inspectModel({ model: { configPath: result.configPath, weightsPath: result.weightsPath } }, { cancelled: false });
+  const report = await inspectModel({ model: { configPath: result.configPath, weightsPath: result.weightsPath }, data }, { cancelled: false });
   const path = join(result.outDir, 'inspect.json');
   await writeFileAtomic(path, `${JSON.stringify(report, null, 2)}\n`);
   log(`inspection report: ${path}`);
@@ -183,7 +172,8 @@ async function run(argv: string[]): Promise<number> {
   const seconds = (Date.now() - started) / 1000;
   if (result.status === 'finished' && !args.flags.get('no-inspect')) {
     try {
-      await writeInspection(result, log);
+      // a resumed run's data is the checkpoint's, not known here: the inspection then uses its own default
+      await writeInspection(result, params.resumeFrom === undefined ? params.data : undefined, log);
     } catch (error) {
       log(`inspect.json not written: ${error instanceof Error ? error.message : String(error)}`);
     }
