@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { before, test } from 'node:test';
 import type { ProgressEvent, TrainParams, TrainResult } from '../../protocol/engineApi';
 import type { Dataset } from '../../engine/data/types';
+import { loadModel } from '../../engine/model/modelFiles';
 import { readCheckpoint } from '../../engine/train/checkpoint';
 import { trainModel } from '../../engine/train/trainModel';
 import { TINY_CONFIG, tempFolder, tinyDataset, writeTinyConfig } from './trainHelpers';
@@ -140,5 +141,18 @@ test('an infinite pixel in the data stops the run at its batch, naming the input
   assert.match(result.message ?? '', /at step 1 \(epoch 1\).*first block whose output was not finite: stem.*input batch already held NaN/);
   const saved = readCheckpoint(out);
   assert.equal(saved.state.step, 0);
+  saved.network.dispose();
+});
+
+test('--init starts from the given weights instead of seeded ones', async () => {
+  const out = tempFolder('train-init');
+  const { result } = await train(params(out, { initWeights: straightResult.weightsPath }), { cancelAt: 0 });
+  assert.equal(result.status, 'cancelled');
+  assert.equal(result.steps, 0);
+  const saved = readCheckpoint(out);
+  const given = await loadModel(straightResult.configPath);
+  for (const [name, v] of given.network.weights.params) assert.deepEqual(saved.network.weights.params.get(name)?.dataSync(), v.dataSync(), name);
+  for (const [name, v] of given.network.weights.buffers) assert.deepEqual(saved.network.weights.buffers.get(name)?.dataSync(), v.dataSync(), name);
+  given.network.dispose();
   saved.network.dispose();
 });
