@@ -69,3 +69,9 @@ export function formatFlops(value: number): string {
   const si = formatSi(value);
   return si.includes(' ') ? `${si}FLOP` : `${si} FLOP`;
 }
+
+/** an angle in degrees: 4 decimals, or exponent form below a thousandth of a degree */
+export function formatAngle(degrees: number): string {
+  if (!Number.isFinite(degrees)) return String(degrees);
+  return degrees !== 0 && Math.abs(degrees) < 1e-3 ? degrees.toExponential(2) : degrees.toFixed(4);
+}

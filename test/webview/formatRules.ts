@@ -15,3 +15,5 @@ export function fmtBytes(bytes: number): string {
 }
 export const fmtRatio = (v: number): string => `${v.toFixed(2)}×`;
 export const fmtPercent = (v: number): string => `${(v * 100).toFixed(2)}%`;
+export const fmtAngle = (degrees: number): string => (degrees !== 0 && Math.abs(degrees) < 1e-3 ? degrees.toExponential(2) : degrees.toFixed(4));
+export const angleOf = (cosine: number): number => (Math.acos(Math.min(1, cosine)) * 180) / Math.PI;

@@ -6,7 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { InspectReport } from '../../protocol/inspectReport';
 import { contentSecurityPolicy, panelHtml } from '../../webview/panelHtml';
 import { exploreResult, largeReport, progressEvents, smallReport } from './fixtures';
-import { fmtBytes, fmtCount, fmtError, fmtPercent, fmtRatio } from './formatRules';
+import { angleOf, fmtAngle, fmtBytes, fmtCount, fmtError, fmtPercent, fmtRatio } from './formatRules';
 import { ensureBundle, hostMessage, launchBrowser, openPanel, type PanelServer, pageErrors, posted, send, showView, startServer, tableRows, tileValues } from './harness';
 
 let browser: Browser;
@@ -149,12 +149,12 @@ describe(`views show the numbers they were given: ${label} (${report.model.name}
     const page = await panelWith(report);
     await showView(page, 'gradients');
     const rows = await tableRows(page, '#gradient-blocks');
-    assert.deepEqual(rows.map((r) => [r[0], r[2], r[3], r[5]]), report.blocks.map((b) => [b.id, fmtError(b.gradient.relErr), fmtError(1 - b.gradient.cosine), String(b.gradient.perParameter.length)]));
+    assert.deepEqual(rows.map((r) => [r[0], r[2], r[3], r[4], r[5]]), report.blocks.map((b) => [b.id, fmtError(b.gradient.relErr), fmtError(1 - b.gradient.cosine), fmtAngle(angleOf(b.gradient.cosine)), String(b.gradient.perParameter.length)]));
     const block = report.blocks[Math.floor(report.blocks.length / 2)];
     await page.click(`#gradient-blocks button[data-block="${block.id}"]`);
     await page.waitForFunction((id) => document.querySelector('#gradient-detail h3')?.textContent === `Parameters of ${id}`, block.id);
     const params = await tableRows(page, '#gradient-parameters');
-    assert.deepEqual(params, block.gradient.perParameter.map((p) => [p.name, fmtError(p.relErr), fmtError(1 - p.cosine), ((Math.acos(Math.min(1, p.cosine)) * 180) / Math.PI).toFixed(4)]));
+    assert.deepEqual(params, block.gradient.perParameter.map((p) => [p.name, fmtError(p.relErr), fmtError(1 - p.cosine), fmtAngle(angleOf(p.cosine))]));
     await page.close();
   });
 
