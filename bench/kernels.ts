@@ -24,6 +24,7 @@ const shapes: Shape[] = [
   { label: '32x32x16 → 32, 3x3 s2', x: [32, 32, 32, 16], filter: [3, 3, 16, 32], strides: 2 },
   { label: '16x16x32 → 64, 3x3 s2', x: [32, 16, 16, 32], filter: [3, 3, 32, 64], strides: 2 },
   { label: '32x32x16 → 32, 1x1 s2', x: [32, 32, 32, 16], filter: [1, 1, 16, 32], strides: 2 },
+  { label: '32x32x64 → 16, 1x1 s1', x: [32, 32, 32, 64], filter: [1, 1, 64, 16], strides: 1 },
 ];
 
 function option(name: string, fallback: number): number {

@@ -1,8 +1,9 @@
 // Conv2DBackpropInput (the input gradient of a convolution) as one stride-1 convolution of the
 // stride-dilated output gradient with the spatially flipped, in/out-swapped filter, run by the
-// backend's own fast Conv2D. Only flips, transposes, pads and slices surround it.
+// backend's own fast Conv2D. Only flips, transposes, pads and slices surround it. A strided 1x1
+// filter (the bottleneck shortcut) is multiplied at the output resolution and then spread out.
 import * as tf from '@tensorflow/tfjs-core';
-import { convGeometry, type ConvPad } from './convGeometry';
+import { convGeometry, type ConvGeometry, type ConvPad } from './convGeometry';
 import { compose, type KernelComposer } from './kernelComposer';
 
 interface Attrs {
@@ -25,12 +26,35 @@ function dilate(k: KernelComposer, dy: tf.TensorInfo, sh: number, sw: number): t
   return k.reshape(padded, [n, oh * sh, ow * sw, c]);
 }
 
+/** A 1x1 filter without leading padding, strided: only every stride-th input pixel is read. */
+function isStridedPointwise(g: ConvGeometry): boolean {
+  return (
+    g.filterHeight === 1 &&
+    g.filterWidth === 1 &&
+    g.padTop === 0 &&
+    g.padLeft === 0 &&
+    (g.strideHeight > 1 || g.strideWidth > 1) &&
+    g.outHeight * g.strideHeight >= g.inHeight &&
+    g.outWidth * g.strideWidth >= g.inWidth
+  );
+}
+
+/** dy times the transposed filter at the output resolution, then spread out with zeros. */
+function stridedPointwiseInputGradient(k: KernelComposer, dy: tf.TensorInfo, filter: tf.TensorInfo, g: ConvGeometry): tf.TensorInfo {
+  const swapped = k.transpose(filter, [0, 1, 3, 2]);
+  const product = k.run('Conv2D', { x: dy, filter: swapped }, { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1] });
+  const spread = dilate(k, product, g.strideHeight, g.strideWidth);
+  if (g.outHeight * g.strideHeight === g.inHeight && g.outWidth * g.strideWidth === g.inWidth) return spread;
+  return k.run('Slice', { x: spread }, { begin: [0, 0, 0, 0], size: [g.batch, g.inHeight, g.inWidth, g.inChannels] });
+}
+
 export function conv2dBackpropInputByConv(backendName: string) {
   return ({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap }): tf.TensorInfo => {
     const { dy, filter } = inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
     const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as Attrs;
     const g = convGeometry(inputShape, filter.shape as [number, number, number, number], strides, pad, dimRoundingMode, dataFormat);
     return compose(backend, backendName, (k) => {
+      if (isStridedPointwise(g)) return stridedPointwiseInputGradient(k, dy, filter, g);
       const flipped = k.run('Reverse', { x: filter }, { dims: [0, 1] });
       const swapped = k.transpose(flipped, [0, 1, 3, 2]);
       const spread = dilate(k, dy, g.strideHeight, g.strideWidth);
