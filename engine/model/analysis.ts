@@ -9,19 +9,19 @@ import type { ResidualKind, RevNetConfig } from './config';
 const BYTES_PER_FLOAT = 4;
 
 /**
- * Activation-sized tensors a training-mode BatchNorm-ReLU creates (engine/model/layers.ts):
- * x − mean, its square (for the variance), (x − mean)·γ/σ, + β, and the ReLU output (the conv's input).
- * The per-channel statistics are negligible and not counted.
+ * Activation-sized tensors autodiff keeps for a training-mode BatchNorm-ReLU: the normalised input x̂ (kept by
+ * BatchNorm's gradient), the BatchNorm output (kept by ReLU's) and the ReLU output (the conv's input, kept by
+ * the conv's). Per-channel statistics are negligible and not counted.
  */
-export const BATCH_NORM_RELU_TENSORS = 5;
+export const BATCH_NORM_RELU_TENSORS = 3;
 
 /**
- * Gradient bytes the backward pass creates per stored activation byte. TensorFlow.js's tape keeps every
- * gradient it computes until the backward pass it belongs to ends (the whole step in standard mode, one unit
- * or the head in reversible mode). Measured with tf.profile on this engine's layers (cpu backend): 1.65–2.0
- * depending on the unit; checked against measured step peaks in test/unit/analysis.test.ts.
+ * Further bytes alive at the peak of a backward pass per stored activation byte: the gradients TensorFlow.js's
+ * tape computes (it keeps each until the backward pass it belongs to ends) and the kernels' own temporaries.
+ * A calibration: measured against tf.profile's step peaks on this engine (cpu backend), checked by
+ * test/unit/analysis.test.ts.
  */
-export const BACKWARD_BYTES_PER_STORED_BYTE = 1.8;
+export const BACKWARD_BYTES_PER_STORED_BYTE = 1.5;
 
 export interface UnitAnalysis {
   /** "stage1.unit0" */
