@@ -21,6 +21,18 @@ export function trainingView(context: ViewContext): View {
   let epochArea: HTMLElement | undefined;
   let drawn = 0;
   let runId: string | undefined;
+  let redrawQueued = false;
+
+  /** progress can arrive many times a second: the charts redraw at most once per frame */
+  function queueRedraw(): void {
+    if (redrawQueued) return;
+    redrawQueued = true;
+    requestAnimationFrame(() => {
+      redrawQueued = false;
+      lossChart?.update('none');
+      speedChart?.update('none');
+    });
+  }
 
   function drawTiles(): void {
     if (!tileArea) return;
@@ -70,8 +82,7 @@ export function trainingView(context: ViewContext): View {
       speedChart.data.datasets[1].data.push({ x, y: event.memoryBytes / MIB } as never);
     }
     drawn = events.length;
-    lossChart.update('none');
-    speedChart.update('none');
+    queueRedraw();
   }
 
   return {
