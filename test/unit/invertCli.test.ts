@@ -39,8 +39,12 @@ test('revnet forward then revnet invert --json bring digits back to themselves',
   const back = readNpy(join(dir, 'xr.npy')).data as Float32Array;
   let worst = 0;
   for (let i = 0; i < images.length; i++) worst = Math.max(worst, Math.abs((back[i] as number) - (images[i] as number)));
-  // float32 rounding through 6 steps of activations up to ~20 (see invert.test.ts)
-  assert.ok(worst < 1e-4, `inverted digits off by ${worst}`);
+  // the float32 bound of invert.test.ts: 64 roundings of the largest activation per inverted step (6 here);
+  // the features bound the activations from below, so allow the digits' own scale as well
+  const features = readNpy(join(dir, 'y.npy')).data as Float32Array;
+  const scale = Math.max(1, ...Array.from(features, Math.abs));
+  const bound = 64 * 2 ** -24 * scale * 6;
+  assert.ok(worst < bound, `inverted digits off by ${worst} (bound ${bound})`);
 
   const wrongFrom = revnet('invert', '--preset', 'mnist-small', '--input', join(dir, 'y.npy'), '--output', join(dir, 'z.npy'), '--from', 'stage1.unit9');
   assert.equal(wrongFrom.status, 1);
