@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { builtInKernel, initBackend, trainingKernels } from '../../engine/backend';
-import { SeededRandom as Rng } from '../../engine/util/random';
+import { SeededRandom } from '../../engine/util/random';
 
 type Pad = 'valid' | 'same' | tf.backend_util.ExplicitPadding;
 interface Case {
@@ -36,7 +36,7 @@ const cases: Case[] = [
 
 const describe = (c: Case): string => `x ${c.x.join('x')}, filter ${c.filter.join('x')}, strides ${c.strides.join(',')}, pad ${JSON.stringify(c.pad)}`;
 
-function randomValues(rng: Rng, size: number): Float32Array {
+function randomValues(rng: SeededRandom, size: number): Float32Array {
   const values = new Float32Array(size);
   for (let i = 0; i < size; i++) values[i] = rng.normal();
   return values;
@@ -111,7 +111,7 @@ test('our kernels are the ones registered, and the cpu built-in is kept as the r
 });
 
 test('Conv2DBackpropInput on wasm equals the cpu built-in (shapes, strides, paddings, 1x1 and 3x3)', async () => {
-  const rng = new Rng(11);
+  const rng = new SeededRandom(11);
   for (const c of cases) {
     const dyShape = outputShape(c);
     const inputs = {
@@ -125,7 +125,7 @@ test('Conv2DBackpropInput on wasm equals the cpu built-in (shapes, strides, padd
 });
 
 test('Conv2DBackpropFilter on wasm and on cpu equals the cpu built-in (shapes, strides, paddings, 1x1 and 3x3)', async () => {
-  const rng = new Rng(12);
+  const rng = new SeededRandom(12);
   for (const c of cases) {
     const dyShape = outputShape(c);
     const inputs = {
@@ -164,7 +164,7 @@ function smallNet(x: tf.Tensor4D, labels: tf.Tensor2D, params: tf.Tensor[]): tf.
 
 async function smallNetGradients(backend: string): Promise<{ loss: number; grads: Float32Array[] }> {
   await tf.setBackend(backend);
-  const rng = new Rng(5);
+  const rng = new SeededRandom(5);
   const tensor = (shape: number[], scale = 0.5, offset = 0) => tf.tensor(randomValues(rng, shape.reduce((a, b) => a * b)).map((v) => offset + scale * v), shape);
   const x = tensor([3, 12, 12, 3]) as tf.Tensor4D;
   const labels = tf.cast(tf.oneHot(tf.tensor1d([1, 0, 3], 'int32'), 4), 'float32') as tf.Tensor2D;
@@ -210,4 +210,20 @@ test('gradients of a small conv net on wasm equal those on cpu with its built-in
     for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!));
     assert.ok(worst <= 1e-4 * scale, `parameter ${p}: max difference ${worst} for gradients up to ${scale}`);
   });
+});
+
+test('Identity on wasm shares the buffer safely: the copy outlives its source, nothing leaks', async () => {
+  await tf.setBackend('wasm');
+  const tensorsBefore = tf.memory().numTensors;
+  const buffersBefore = tf.engine().backend.numDataIds();
+  const values = randomValues(new SeededRandom(3), 24);
+  const x = tf.tensor(values, [2, 3, 4]);
+  const y = tf.engine().runKernel('Identity', { x }, {}) as tf.Tensor;
+  x.dispose();
+  const z = tf.add(y, 1);
+  assert.deepEqual(Array.from(await y.data()), Array.from(values));
+  assert.deepEqual(Array.from(await z.data()), Array.from(values, (v) => Math.fround(v + 1)));
+  tf.dispose([y, z]);
+  assert.equal(tf.memory().numTensors, tensorsBefore);
+  assert.equal(tf.engine().backend.numDataIds(), buffersBefore);
 });

@@ -2,9 +2,11 @@
 // missing or slow: on wasm, Conv2DBackpropFilter is missing and Conv2DBackpropInput ran ~10x
 // slower than Conv2D; on cpu, the built-in Conv2DBackpropFilter is a plain loop ~50x slower than
 // its Conv2D. The replacements are compositions of the same backend's Conv2D (see the kernels).
+// Also a copy-free Identity for wasm.
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilterByConv } from './conv2dBackpropFilter';
 import { conv2dBackpropInputByConv } from './conv2dBackpropInput';
+import { identityAlias } from './identityAlias';
 
 function config(kernelName: string, backendName: string, make: (backendName: string) => unknown): tf.KernelConfig {
   return { kernelName, backendName, kernelFunc: make(backendName) as tf.KernelFunc };
@@ -14,6 +16,7 @@ export const trainingKernels: readonly tf.KernelConfig[] = [
   config(tf.Conv2DBackpropInput, 'wasm', conv2dBackpropInputByConv),
   config(tf.Conv2DBackpropFilter, 'wasm', conv2dBackpropFilterByConv),
   config(tf.Conv2DBackpropFilter, 'cpu', conv2dBackpropFilterByConv),
+  config(tf.Identity, 'wasm', identityAlias),
 ];
 
 const replaced = new Map<string, tf.KernelConfig>();
