@@ -68,7 +68,19 @@ interface Launch {
   stderr: string;
 }
 
-function launch(args: string[], killAfterMs?: number): Promise<Launch> {
+function pointerText(out: string): string {
+  try {
+    return readFileSync(join(out, 'checkpoint', 'latest.json'), 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Runs `revnet train ARGS`. With a kill: SIGKILL `delayMs` after the start, or (afterCheckpoint) `delayMs`
+ * after the child has switched the checkpoint pointer for the first time, so that the kill lands in training.
+ */
+function launch(args: string[], kill?: { delayMs: number; afterCheckpoint: boolean; out: string }): Promise<Launch> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'engine/cli/main.ts'), 'train', ...args], {
       cwd: root,
@@ -78,9 +90,21 @@ function launch(args: string[], killAfterMs?: number): Promise<Launch> {
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
     });
-    const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    let timer: NodeJS.Timeout | undefined;
+    let poll: NodeJS.Timeout | undefined;
+    if (kill !== undefined && !kill.afterCheckpoint) timer = setTimeout(() => child.kill('SIGKILL'), kill.delayMs);
+    if (kill !== undefined && kill.afterCheckpoint) {
+      const before = pointerText(kill.out);
+      poll = setInterval(() => {
+        if (pointerText(kill.out) === before) return;
+        clearInterval(poll);
+        poll = undefined;
+        timer = setTimeout(() => child.kill('SIGKILL'), kill.delayMs);
+      }, 20);
+    }
     child.on('exit', (exitCode, signal) => {
       if (timer !== undefined) clearTimeout(timer);
+      if (poll !== undefined) clearInterval(poll);
       resolve({ exitCode, signal, stderr });
     });
   });
@@ -107,7 +131,14 @@ async function checkModelFiles(out: string, report: KillReport): Promise<void> {
   }
 }
 
-export async function runKillTest(options: { kills: number; seed: number; minDelayMs: number; maxDelayMs: number; log?: (line: string) => void }): Promise<KillReport> {
+export async function runKillTest(options: {
+  kills: number;
+  seed: number;
+  minDelayMs: number;
+  maxDelayMs: number;
+  afterCheckpointMaxMs: number;
+  log?: (line: string) => void;
+}): Promise<KillReport> {
   await tf.setBackend('cpu');
   const log = options.log ?? (() => {});
   const folder = mkdtempSync(join(tmpdir(), 'revnet-kill-'));
@@ -122,8 +153,14 @@ export async function runKillTest(options: { kills: number; seed: number; minDel
   let lastStep = -1;
   while (report.kills < options.kills && report.failures.length === 0) {
     const resuming = hasCheckpoint(out);
-    const delay = options.minDelayMs + random.next() * (options.maxDelayMs - options.minDelayMs);
-    const result = await launch(resuming ? ['--resume', out, '--backend', 'cpu', '--checkpoint-every', '1', '--no-inspect'] : fresh, delay);
+    // every other kill comes a random time after the child's first checkpoint, so that it lands in training
+    // (often inside a checkpoint write); the others at a random time from the start (start-up, data, first steps)
+    const afterCheckpoint = report.kills % 2 === 1;
+    const delay = afterCheckpoint
+      ? random.next() * options.afterCheckpointMaxMs
+      : options.minDelayMs + random.next() * (options.maxDelayMs - options.minDelayMs);
+    const args = resuming ? ['--resume', out, '--backend', 'cpu', '--checkpoint-every', '1', '--no-inspect'] : fresh;
+    const result = await launch(args, { delayMs: delay, afterCheckpoint, out });
     if (result.signal !== 'SIGKILL') {
       report.finishedBeforeKill += 1;
       if (result.exitCode !== 0) report.failures.push(`a ${resuming ? 'resumed' : 'fresh'} run ended with code ${result.exitCode}: ${result.stderr.trim()}`);
@@ -133,7 +170,7 @@ export async function runKillTest(options: { kills: number; seed: number; minDel
     if (!hasCheckpoint(out)) {
       report.beforeFirstCheckpoint += 1;
       if (resuming) report.failures.push('the checkpoint pointer disappeared after a kill');
-      log(`kill ${report.kills} after ${Math.round(delay)} ms: no checkpoint yet`);
+      log(`kill ${report.kills} ${Math.round(delay)} ms after ${afterCheckpoint ? 'its first checkpoint' : 'start'}: no checkpoint yet`);
       continue;
     }
     let step: number;
@@ -147,7 +184,7 @@ export async function runKillTest(options: { kills: number; seed: number; minDel
     if (step < lastStep) report.failures.push(`after kill ${report.kills} the checkpoint went back from step ${lastStep} to ${step}`);
     if (resuming && step > lastStep) report.resumesThatAdvanced += 1;
     await checkModelFiles(out, report);
-    log(`kill ${report.kills} after ${Math.round(delay)} ms: checkpoint at step ${step} loads${resuming ? ' (resumed run)' : ''}`);
+    log(`kill ${report.kills} ${Math.round(delay)} ms after ${afterCheckpoint ? 'its first checkpoint' : 'start'}: checkpoint at step ${step} loads${resuming ? ' (resumed run)' : ''}`);
     lastStep = step;
   }
   if (report.failures.length > 0) return report;
@@ -181,8 +218,9 @@ if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.
   runKillTest({
     kills: argument('kills', 25),
     seed: argument('seed', 1),
-    minDelayMs: argument('min-delay', 1500),
-    maxDelayMs: argument('max-delay', 8000),
+    minDelayMs: argument('min-delay', 1000),
+    maxDelayMs: argument('max-delay', 15000),
+    afterCheckpointMaxMs: argument('after-checkpoint-max', 3000),
     log: (line) => process.stdout.write(`${line}\n`),
   }).then((report) => {
     process.stdout.write(`${JSON.stringify({ ...report, seconds: (Date.now() - started) / 1000 }, null, 2)}\n`);
