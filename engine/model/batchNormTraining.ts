@@ -3,7 +3,9 @@
 // With x̂ = (x - μ)/σ over N, H, W (σ² biased, plus ε) and y = γ·x̂ + β:
 //   dβ = Σ dy,  dγ = Σ dy·x̂,  dx = (γ/σ)·(dy - mean(dy) - x̂·mean(dy·x̂)).
 // The batch statistics go to `onStats` (detached), for the one running-statistic update of a step.
+// Sums and per-channel scalings go through channelOps (fast on wasm).
 import * as tf from '@tensorflow/tfjs-core';
+import { channelAffine, channelSum } from './channelOps';
 
 export function batchNormTraining(
   x: tf.Tensor4D,
@@ -13,25 +15,26 @@ export function batchNormTraining(
   onStats?: (mean: tf.Tensor1D, variance: tf.Tensor1D) => void,
 ): tf.Tensor4D {
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [input, scale, shift, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
-    const mean = tf.mean(input, [0, 1, 2]) as tf.Tensor1D;
-    const centered = tf.sub(input, mean);
-    const variance = tf.mean(tf.square(centered), [0, 1, 2]) as tf.Tensor1D;
+    const [input, scale, shift, save] = args as [tf.Tensor4D, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+    const count = input.size / (input.shape[3] as number);
+    const mean = tf.div(channelSum(input), count) as tf.Tensor1D;
+    const centered = channelAffine(input, tf.onesLike(mean), tf.neg(mean));
+    const variance = tf.div(channelSum(tf.square(centered)), count) as tf.Tensor1D;
     onStats?.(mean, variance);
     const invStd = tf.rsqrt(tf.add(variance, epsilon));
-    const normalized = tf.mul(centered, invStd);
+    const normalized = channelAffine(centered, invStd);
     save([normalized, invStd, scale]);
     return {
-      value: tf.add(tf.mul(normalized, scale), shift),
+      value: channelAffine(normalized, scale, shift),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [xHat, inv, g] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
-        const dBeta = tf.sum(dy, [0, 1, 2]);
-        const dGamma = tf.sum(tf.mul(dy, xHat), [0, 1, 2]);
-        const count = dy.size / (dy.shape[3] as number);
-        const dx = tf.mul(
-          tf.mul(g, inv),
-          tf.sub(tf.sub(dy, tf.div(dBeta, count)), tf.mul(xHat, tf.div(dGamma, count))),
-        );
+        const [xHat, inv, g] = saved as [tf.Tensor4D, tf.Tensor, tf.Tensor];
+        const dBeta = channelSum(dy);
+        const dGamma = channelSum(tf.mul(dy, xHat));
+        // dx = a·dy + b·x̂ + c with a = γ/σ, b = -a·mean(dy·x̂), c = -a·mean(dy)
+        const a = tf.mul(g, inv);
+        const b = tf.neg(tf.mul(a, tf.div(dGamma, count)));
+        const c = tf.neg(tf.mul(a, tf.div(dBeta, count)));
+        const dx = tf.add(channelAffine(dy as tf.Tensor4D, a, c), channelAffine(xHat, b));
         return [dx, dGamma, dBeta];
       },
     };

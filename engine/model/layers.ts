@@ -1,6 +1,7 @@
 // The elementary layers: convolution (HWIO kernels, NHWC, no bias), BatchNorm, ReLU, dense.
 import * as tf from '@tensorflow/tfjs-core';
 import { batchNormTraining } from './batchNormTraining';
+import { channelAffine } from './channelOps';
 import { buffer, param, type RunContext } from './runContext';
 
 export function conv(ctx: RunContext, name: string, x: tf.Tensor4D, stride: 1 | 2 = 1): tf.Tensor4D {
@@ -17,7 +18,7 @@ export function batchNorm(ctx: RunContext, name: string, x: tf.Tensor4D): tf.Ten
   if (!ctx.training) {
     const scale = tf.mul(gamma, tf.rsqrt(tf.add(buffer(ctx, `${name}.variance`), ctx.epsilon)));
     const shift = tf.sub(beta, tf.mul(buffer(ctx, `${name}.mean`), scale));
-    return tf.add(tf.mul(x, scale), shift);
+    return channelAffine(x, scale, shift);
   }
   const stats = ctx.stats;
   return batchNormTraining(x, gamma, beta, ctx.epsilon, stats && ((mean, variance) => stats.record(name, mean, variance)));

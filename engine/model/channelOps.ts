@@ -1,0 +1,18 @@
+// Per-channel reductions and scalings of NHWC tensors in the forms the wasm backend runs fast
+// (bench/profile.ts): a sum over N, H, W is a [1, NHW] x [NHW, C] matrix product (reducing the outer
+// axes transposes the whole tensor first), and x·a + b per channel is one 1x1 depthwise convolution
+// with a bias (broadcasting binary ops take a slow generic path there).
+import * as tf from '@tensorflow/tfjs-core';
+
+/** Σ over every axis but the last: [C] */
+export function channelSum(x: tf.Tensor): tf.Tensor1D {
+  const channels = x.shape[x.rank - 1] as number;
+  const rows = tf.reshape(x, [x.size / channels, channels]);
+  return tf.reshape(tf.matMul(tf.ones([1, rows.shape[0]]), rows), [channels]);
+}
+
+/** x·scale + shift per channel (scale, shift: [C]) */
+export function channelAffine(x: tf.Tensor4D, scale: tf.Tensor, shift?: tf.Tensor): tf.Tensor4D {
+  const filter = tf.reshape(scale, [1, 1, x.shape[3], 1]) as tf.Tensor4D;
+  return tf.fused.depthwiseConv2d(shift === undefined ? { x, filter, strides: 1, pad: 'valid' } : { x, filter, strides: 1, pad: 'valid', bias: shift });
+}
