@@ -1,28 +1,22 @@
 // The engine operations the JSON-RPC server calls, gathered in one place.
-// An operation whose module has not landed yet answers with a clear "not available yet" error;
-// it never returns made-up results.
+// An operation whose module is missing would answer with NotAvailableError ("not available yet"),
+// never with made-up results; today every operation of engine/operations.types.ts is wired.
 import type { EngineOperations } from '../operations.types';
 import type { PresetInfo, SaveTensorParams } from '../../protocol/engineApi';
+import { inspectModel } from '../inspect/inspectModel';
 import { presetConfig, presetSummaries } from '../model/presets';
-import { trainModel } from '../train/trainModel';
-import { saveTensor } from './saveTensor';
+import { explore } from '../operations/explore';
 import { forward } from '../operations/forward';
 import { invert } from '../operations/invert';
 import { load } from '../operations/load';
-import { explore } from '../operations/explore';
-import { inspectModel } from '../inspect/inspectModel';
+import { trainModel } from '../train/trainModel';
+import { saveTensor } from './saveTensor';
 
 export class NotAvailableError extends Error {
   constructor(operation: string, module: string) {
     super(`The engine operation "${operation}" is not available yet (${module} has not been written).`);
     this.name = 'NotAvailableError';
   }
-}
-
-export function notAvailable(operation: string, module: string): () => Promise<never> {
-  return async () => {
-    throw new NotAvailableError(operation, module);
-  };
 }
 
 export interface ServerOperations extends EngineOperations {

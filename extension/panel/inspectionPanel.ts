@@ -101,7 +101,13 @@ export class InspectionPanel implements vscode.Disposable {
         if (event.affectsConfiguration('revnet.errorThreshold')) this.post({ type: 'settings', errorThreshold: config.errorThreshold() });
       }),
     );
-    void this.render();
+    this.render().catch((error: unknown) => {
+      const message = error instanceof Error ? error.message : String(error);
+      ctx.output.error(`panel: could not build the page: ${message}`);
+      void vscode.window.showErrorMessage(`RevNet: the panel could not be shown: ${message}`, 'Show Log').then((choice) => {
+        if (choice === 'Show Log') ctx.showLog();
+      });
+    });
   }
 
   get modelUri(): vscode.Uri | undefined {

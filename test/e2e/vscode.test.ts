@@ -27,6 +27,18 @@ function filesUnder(dir: string): string[] {
   });
 }
 
+/** A step of the walk-through; on failure its screenshot is kept as failed-NAME.png. */
+function step(name: string, run: () => Promise<void>, getWorkbench: () => Workbench | undefined): void {
+  test(name, async () => {
+    try {
+      await run();
+    } catch (error) {
+      await getWorkbench()?.screenshot(`failed-${name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`).catch(() => undefined);
+      throw error;
+    }
+  });
+}
+
 async function eventually<T>(what: string, timeoutMs: number, probe: () => T | undefined): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -84,7 +96,7 @@ describe('RevNet Inspector in code-server', { timeout: 8 * 60_000 }, () => {
     }
   });
 
-  test('activates on its Show Log command and says how long activation took', async () => {
+  step('activates on its Show Log command and says how long activation took', async () => {
     await wb.runCommand('RevNet: Show Log');
     const line = await eventually('the activation line in the RevNet log', 30_000, () => {
       for (const file of filesUnder(join(server.userDataDir, 'logs'))) {
@@ -97,9 +109,9 @@ describe('RevNet Inspector in code-server', { timeout: 8 * 60_000 }, () => {
     await wb.page.locator('.panel .monaco-editor, .output-view').first().waitFor({ timeout: 10_000 }).catch(() => undefined);
     await wb.screenshot('01-activated-log');
     assert.ok(Number(line[1]) < 500, `activation took ${line[1]} ms`);
-  });
+  }, () => wb);
 
-  test('New Model Config… writes mnist-tiny.revnet.json, opened with its schema and hover', async () => {
+  step('New Model Config… writes mnist-tiny.revnet.json, opened with its schema and hover', async () => {
     await wb.page.keyboard.press('Escape');
     await wb.runCommand('RevNet: New Model Config…');
     await wb.pick('mnist-tiny');
@@ -116,9 +128,9 @@ describe('RevNet Inspector in code-server', { timeout: 8 * 60_000 }, () => {
     await wb.screenshot('02-new-config-hover');
     assert.match(text, /Residual units in the stage/, 'the JSON schema did not reach the editor');
     assert.match(text, /no inspection of this model yet/);
-  });
+  }, () => wb);
 
-  test('Train Model… on the built-in digits shows progress and the status bar, and writes weights', async () => {
+  step('Train Model… on the built-in digits shows progress and the status bar, and writes weights', async () => {
     await wb.page.mouse.move(5, 400);
     await wb.page.keyboard.press('Escape');
     await wb.editorTab('mnist-tiny.revnet.json').click();
@@ -135,30 +147,31 @@ describe('RevNet Inspector in code-server', { timeout: 8 * 60_000 }, () => {
     await wb.screenshot('04-training-done');
     const weights = filesUnder(join(server.workspace, 'runs', 'mnist-tiny')).filter((f) => f.endsWith('.safetensors'));
     assert.ok(weights.length > 0, 'no .safetensors written under runs/mnist-tiny');
-  });
+  }, () => wb);
 
-  test('Inspect Model opens the panel with one row per block', async () => {
+  step('Inspect Model opens the panel with one row per block', async () => {
     await wb.dismissNotifications();
     await wb.editorTab('mnist-tiny.revnet.json').click();
     const started = Date.now();
     await wb.runCommand('RevNet: Inspect Model');
-    panelFrame = await wb.frameWith('#view-overview tbody tr[data-block]', 180_000);
+    panelFrame = await wb.frameWith('#overview-blocks tbody tr[data-block]', 180_000);
     timings['inspectMnistTinyToNumbersMs'] = Date.now() - started;
-    const rows = await panelFrame.locator('#view-overview tbody tr[data-block]').count();
+    const rows = await panelFrame.locator('#overview-blocks tbody tr[data-block]').count();
     await wb.screenshot('05-inspect-panel');
     const config = JSON.parse(readFileSync(join(server.workspace, 'mnist-tiny.revnet.json'), 'utf8')) as { stages: { units: number }[] };
     const expected = config.stages.reduce((sum, s) => sum + s.units, 0);
     assert.equal(rows, expected, `panel rows ${rows}, blocks in the config ${expected}`);
     const report = await eventually('the stored inspection', 10_000, () => storedReport('mnist-tiny.revnet.json'));
     assert.equal(report.blocks.length, expected);
-  });
+  }, () => wb);
 
-  test('hovering the stage in the config reads its reconstruction error from the inspection', async () => {
+  step('hovering the stage in the config reads its reconstruction error from the inspection', async () => {
     const report = storedReport('mnist-tiny.revnet.json');
     assert.ok(report !== undefined, 'no inspection stored: the previous step failed');
     await wb.page.keyboard.press('Escape');
     await wb.editorTab('mnist-tiny.revnet.json').click();
-    await wb.page.locator('.monaco-editor .view-line span', { hasText: '"channels"' }).nth(1).hover();
+    // "units" only occurs inside stages (Monaco's view lines are not in document order, so no nth())
+    await wb.page.locator('.monaco-editor .view-line span', { hasText: '"units"' }).first().hover();
     const hover = wb.page.locator('.monaco-hover:visible, .workbench-hover:visible', { hasText: 'one-block' }).first();
     await hover.waitFor({ timeout: 15_000 });
     const text = await hover.innerText();
@@ -169,9 +182,9 @@ describe('RevNet Inspector in code-server', { timeout: 8 * 60_000 }, () => {
     assert.ok(row !== undefined, `no row for stage1.unit0 in the hover:\n${text}`);
     assert.ok(row.includes(formatError(block.reconstruction.maxAbs)), `hover row "${row}" lacks ${formatError(block.reconstruction.maxAbs)}`);
     assert.ok(row.includes(formatError(block.reconstruction.chainMaxAbs)));
-  });
+  }, () => wb);
 
-  test('Invert Tensor… on a .npy from the explorer writes the inverted tensor beside it', async () => {
+  step('Invert Tensor… on a .npy from the explorer writes the inverted tensor beside it', async () => {
     await wb.page.mouse.move(5, 400);
     await wb.page.keyboard.press('Escape');
     // an output of the trained model, made through the engine directly (not through the editor)
@@ -189,10 +202,7 @@ describe('RevNet Inspector in code-server', { timeout: 8 * 60_000 }, () => {
     } finally {
       await engine.stop();
     }
-    const item = wb.page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'features.npy' }).first();
-    await item.waitFor({ timeout: 20_000 });
-    await item.click({ button: 'right' });
-    await wb.page.locator('.context-view .action-label', { hasText: 'Invert Tensor' }).first().click();
+    await wb.explorerAction('features.npy', 'Invert Tensor');
     await wb.waitOrFail(wb.notification(/Inverted features\.npy/), 120_000);
     await wb.screenshot('07-invert-tensor');
     const outputPath = join(server.workspace, 'features.inverted.npy');
@@ -202,20 +212,20 @@ describe('RevNet Inspector in code-server', { timeout: 8 * 60_000 }, () => {
     assert.equal(values.length, image.length);
     const maxAbs = values.reduce((m, v, i) => Math.max(m, Math.abs(v - (image[i] as number))), 0);
     assert.ok(maxAbs < 1e-3, `inverse of the forward pass is ${maxAbs} away from the input image`);
-  });
+  }, () => wb);
 
-  test('Inspect Model on mnist-small: time from the command to numbers in the panel', async () => {
+  step('Inspect Model on mnist-small: time from the command to numbers in the panel', async () => {
     await wb.dismissNotifications();
     await wb.runCommand('RevNet: New Model Config…');
     await wb.pick('mnist-small');
     await wb.editorTab('mnist-small.revnet.json').waitFor({ timeout: 30_000 });
     const started = Date.now();
     await wb.runCommand('RevNet: Inspect Model');
-    const frame = await wb.frameWith('#view-overview tbody tr[data-block]', 180_000);
+    const frame = await wb.frameWith('#overview-blocks tbody tr[data-block]', 180_000);
     await wb.waitOrFail(frame.locator('#model-title', { hasText: 'mnist-small' }), 300_000);
     timings['inspectMnistSmallToNumbersMs'] = Date.now() - started;
     await wb.screenshot('08-inspect-mnist-small');
     const report = await eventually('the stored mnist-small inspection', 10_000, () => storedReport('mnist-small.revnet.json'));
-    assert.equal(await frame.locator('#view-overview tbody tr[data-block]').count(), report.blocks.length);
-  });
+    assert.equal(await frame.locator('#overview-blocks tbody tr[data-block]').count(), report.blocks.length);
+  }, () => wb);
 });

@@ -130,6 +130,26 @@ export class Workbench {
     }
   }
 
+  /** Right-clicks an explorer item and runs the context-menu entry `action`. */
+  async explorerAction(item: string, action: string): Promise<void> {
+    const row = this.page.locator('.explorer-folders-view .monaco-list-row', { hasText: item }).first();
+    await row.waitFor({ timeout: 20_000 });
+    const entry = this.page.locator('.context-view .monaco-menu .action-item', { hasText: action }).first();
+    for (let attempt = 0; ; attempt++) {
+      await row.click({ button: 'right' });
+      await entry.waitFor({ state: 'visible', timeout: 5000 });
+      await entry.hover();
+      await entry.click();
+      try {
+        await entry.waitFor({ state: 'hidden', timeout: 2000 });
+        return;
+      } catch (error) {
+        if (attempt >= 2) throw error;
+        await this.page.keyboard.press('Escape');
+      }
+    }
+  }
+
   async dismissNotifications(): Promise<void> {
     for (const toast of await this.page.locator('.notifications-toasts .notification-toast').all()) {
       await toast.hover().catch(() => undefined);
