@@ -1,5 +1,5 @@
 // Per-channel reductions and scalings of NHWC tensors in the forms the wasm backend runs fast
-// (bench/profile.ts): a sum over N, H, W is a [1, NHW] x [NHW, C] matrix product (reducing the outer
+// (bench/profile.ts): a sum over N, H, W is a [C, NHW] x [NHW, 1] matrix product (reducing the outer
 // axes transposes the whole tensor first), and x·a + b per channel is one 1x1 depthwise convolution
 // with a bias (broadcasting binary ops take a slow generic path there).
 import * as tf from '@tensorflow/tfjs-core';
@@ -8,7 +8,8 @@ import * as tf from '@tensorflow/tfjs-core';
 export function channelSum(x: tf.Tensor): tf.Tensor1D {
   const channels = x.shape[x.rank - 1] as number;
   const rows = tf.reshape(x, [x.size / channels, channels]);
-  return tf.reshape(tf.matMul(tf.ones([1, rows.shape[0]]), rows), [channels]);
+  // rowsᵀ · 1 rather than 1ᵀ · rows: the wasm matMul packs its second operand, cheap for a column of ones
+  return tf.reshape(tf.matMul(rows, tf.ones([rows.shape[0], 1]), true, false), [channels]);
 }
 
 /** x·scale + shift per channel (scale, shift: [C]) */
