@@ -1,7 +1,7 @@
 // The requests and notifications between the extension (client) and the engine process (server),
 // carried as JSON-RPC over the fork's IPC channel. Each message says who sends it and why.
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
-import type { InspectReport } from './inspectReport';
+import type { InspectReport, ReconstructionMode } from './inspectReport';
 import type { PlainTensor } from './tensor';
 
 /** Which model: a config file (with optional weights) or a preset with fresh seeded weights. */
@@ -84,6 +84,8 @@ export interface InspectParams {
   data?: DataSpec;
   batchSize?: number;
   seed?: number;
+  /** BatchNorm mode of the reconstruction errors (default "training": batch statistics, as the backward pass) */
+  reconstructionMode?: ReconstructionMode;
 }
 
 export interface InvertParams {

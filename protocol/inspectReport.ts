@@ -7,6 +7,12 @@ export type BlockKind =
   /** the first unit of a stage that changes stride or channels: not invertible, its input is stored */
   | 'transition';
 
+/**
+ * BatchNorm mode of the reconstruction errors: "training" uses the inspected batch's statistics, as a training
+ * step and its reversible backward pass do; "inference" uses the running statistics.
+ */
+export type ReconstructionMode = 'training' | 'inference';
+
 export interface ReconstructionStats {
   /** one-block inverse from the block's true output: max |x - x̂| */
   maxAbs: number;
@@ -95,6 +101,8 @@ export interface InspectReport {
   backend: string;
   batchSize: number;
   data: string;
+  /** the BatchNorm mode of every block's reconstruction errors (reports made before this field: "inference") */
+  reconstructionMode?: ReconstructionMode;
   blocks: BlockStats[];
   memory: {
     /** measured peak tensor bytes of one standard training step */

@@ -3,7 +3,7 @@
 // (weights and BatchNorm running statistics restored bit for bit), and so is tf.memory().numTensors.
 import * as tf from '@tensorflow/tfjs-core';
 import type { DataSpec, InspectParams } from '../../protocol/engineApi';
-import type { BlockStats, InspectReport } from '../../protocol/inspectReport';
+import type { BlockStats, InspectReport, ReconstructionMode } from '../../protocol/inspectReport';
 import { stepParamNames } from '../backprop';
 import { analyzeModel } from '../model/analysis';
 import { isUnit } from '../model/architecture';
@@ -12,7 +12,7 @@ import type { CancelSignal } from '../operations.types';
 import { depthSeries } from './depthSeries';
 import { gradientStats, hostGradients } from './gradientFidelity';
 import { hostBatch, loadInspectionData } from './inspectionData';
-import { measureReconstruction } from './reconstruction';
+import { DEFAULT_RECONSTRUCTION_MODE, measureReconstruction } from './reconstruction';
 import { resolveModel, type ResolvedModel } from './resolveModel';
 import { profileStep } from './stepProfile';
 import { timeSteps, type TimingOptions } from './stepTiming';
@@ -33,6 +33,8 @@ export interface InspectOptions {
   /** seed of the random data and of the depth-series copies (default 0) */
   seed?: number;
   timing?: TimingOptions;
+  /** BatchNorm mode of the reconstruction errors (default "training") */
+  reconstructionMode?: ReconstructionMode;
   /** measure peaks on shallower copies of the model (default true) */
   depth?: boolean;
   /** called as each phase starts, e.g. for a progress line */
@@ -46,6 +48,7 @@ export async function inspectModel(params: InspectParams, cancel: CancelSignal):
     if (params.data !== undefined) options.data = params.data;
     if (params.batchSize !== undefined) options.batchSize = params.batchSize;
     if (params.seed !== undefined) options.seed = params.seed;
+    if (params.reconstructionMode !== undefined) options.reconstructionMode = params.reconstructionMode;
     return await inspectResolved(resolved, options, cancel);
   } finally {
     resolved.network.dispose();
@@ -58,6 +61,10 @@ export async function inspectResolved(resolved: ResolvedModel, options: InspectO
   const batchSize = options.batchSize ?? DEFAULT_INSPECT_BATCH;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batch size must be a positive integer, got ${batchSize}`);
   const seed = options.seed ?? 0;
+  const reconstructionMode = options.reconstructionMode ?? DEFAULT_RECONSTRUCTION_MODE;
+  if (reconstructionMode !== 'training' && reconstructionMode !== 'inference') {
+    throw new Error(`reconstruction mode must be "training" or "inference", got ${JSON.stringify(reconstructionMode)}`);
+  }
   const phase = (name: string): void => {
     if (cancel.cancelled) throw new InspectionCancelled();
     options.onPhase?.(name);
@@ -73,7 +80,7 @@ export async function inspectResolved(resolved: ResolvedModel, options: InspectO
   try {
     // inference mode reads the running statistics: measure before any training step moves them
     phase('reconstruction');
-    const reconstruction = measureReconstruction(network, images);
+    const reconstruction = measureReconstruction(network, images, labels, reconstructionMode);
     phase('gradients');
     const standardGrads = hostGradients(network, images, labels, 'standard');
     const reversibleGrads = hostGradients(network, images, labels, 'reversible');
@@ -142,6 +149,7 @@ export async function inspectResolved(resolved: ResolvedModel, options: InspectO
       backend: tf.getBackend(),
       batchSize: batch.count,
       data: batch.description,
+      reconstructionMode,
       blocks,
       memory: {
         ...own,

@@ -38,7 +38,7 @@ export function formatReport(report: InspectReport): string {
   const depth = memory.depth.map((p) => `  ${String(p.unitsPerStage).padStart(3)} units/stage  standard ${formatBytes(p.standardPeakBytes).padStart(10)}  reversible ${formatBytes(p.reversiblePeakBytes).padStart(10)}  (${p.source})`);
   return [
     `model ${model.name}${model.preset !== undefined ? ` (preset ${model.preset})` : ''}: ${model.params} params, ${(model.flops / 1e6).toFixed(1)} MFLOPs per example, trunk ${model.trunkInvertible ? 'invertible to the image' : 'not invertible to the image'}`,
-    `backend ${report.backend}, batch ${report.batchSize}, data ${report.data}`,
+    `backend ${report.backend}, batch ${report.batchSize}, data ${report.data}, reconstruction with BatchNorm in ${report.reconstructionMode ?? 'inference'} mode`,
     '',
     table(['block', 'kind', 'params', 'one-block max|Δ|', 'chain max|Δ|', 'grad cosine', 'grad relErr', 'stored', 'reversible'], rows),
     '',

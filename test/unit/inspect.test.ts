@@ -1,5 +1,6 @@
-// The inspection report against independent recomputations: reconstruction errors from forwardTrunk and
-// invertStep outputs read back as arrays (float64 plain loops here), the chain inversion done by hand,
+// The inspection report against independent recomputations: inference-mode reconstruction errors from
+// forwardTrunk and invertStep outputs read back as arrays (float64 plain loops here), the chain inversion done
+// by hand (training mode, the default, is checked in inspectTraining.test.ts),
 // gradient agreement of the two modes (and that a real discrepancy shows), measured memory and its timeline,
 // and that inspecting leaves the model bit for bit as it was and no tensor behind.
 import assert from 'node:assert/strict';
@@ -10,6 +11,7 @@ import { stepParamNames } from '../../engine/backprop';
 import { gradientStats, hostGradients } from '../../engine/inspect/gradientFidelity';
 import { hostBatch, loadInspectionData } from '../../engine/inspect/inspectionData';
 import { inspectResolved, InspectionCancelled } from '../../engine/inspect/inspectModel';
+import { measureReconstruction } from '../../engine/inspect/reconstruction';
 import type { RevNetConfig } from '../../engine/model/config';
 import { forwardTrunk } from '../../engine/model/forward';
 import { invertStep } from '../../engine/model/invert';
@@ -64,6 +66,8 @@ const deep: RevNetConfig = withDefaults({
 
 let net: RevNet;
 let report: InspectReport;
+/** inference-mode errors, measured on the untouched model before the inspection */
+let inference: Map<string, NonNullable<InspectReport['blocks'][number]['reconstruction']>>;
 let bitsBefore: Map<string, Uint32Array>;
 let tensorsBefore = 0;
 let tensorsAfter = 0;
@@ -72,6 +76,10 @@ before(async () => {
   await useTestBackend();
   net = buildNetwork(squeeze, 11);
   bitsBefore = bits(net);
+  const images = sameBatch(squeeze);
+  const labels = tf.tensor1d(new Int32Array(BATCH).fill(1), 'int32');
+  inference = measureReconstruction(net, images, labels, 'inference');
+  tf.dispose([images, labels]);
   tensorsBefore = tf.memory().numTensors;
   report = await inspectResolved({ network: net, config: squeeze }, { batchSize: BATCH, ...fast }, { cancelled: false });
   tensorsAfter = tf.memory().numTensors;
@@ -83,7 +91,18 @@ test('inspection leaves every weight and running statistic bit for bit, and no t
   for (const [name, before] of bitsBefore) assert.deepEqual(after.get(name), before, name);
 });
 
-test('one-block reconstruction error equals a recomputation from forwardTrunk and invertStep', () => {
+test('the report is in training mode by default, and so are its reconstruction errors', () => {
+  assert.equal(report.reconstructionMode, 'training');
+  const images = sameBatch(squeeze);
+  const labels = tf.tensor1d(new Int32Array(BATCH).fill(1), 'int32');
+  const training = measureReconstruction(net, images, labels, 'training');
+  tf.dispose([images, labels]);
+  for (const block of report.blocks) assert.deepEqual(block.reconstruction, training.get(block.id), block.id);
+  // the two modes differ on this model: the comparison above tells them apart
+  assert.ok(report.blocks.some((block) => block.reconstruction?.maxAbs !== inference.get(block.id)?.maxAbs));
+});
+
+test('inference mode: one-block reconstruction error equals a recomputation from forwardTrunk and invertStep', () => {
   const images = sameBatch(squeeze);
   const run = forwardTrunk(net, images, { keepBlockOutputs: true });
   const outputs = run.blockOutputs as Map<string, tf.Tensor4D>;
@@ -95,9 +114,8 @@ test('one-block reconstruction error equals a recomputation from forwardTrunk an
     const rebuilt = invertStep(net, step.id, outputs.get(step.id) as tf.Tensor4D);
     const expected = reference(input.dataSync(), rebuilt.dataSync(), step.inShape[2]);
     rebuilt.dispose();
-    const block = report.blocks.find((b) => b.id === step.id);
-    assert.ok(block?.reconstruction, `${step.id} has reconstruction stats`);
-    const got = block.reconstruction;
+    const got = inference.get(step.id);
+    assert.ok(got, `${step.id} has reconstruction stats`);
     assert.ok(expected.max > 0, `${step.id}: float32 leaves some error to measure`);
     assert.equal(got.maxAbs, expected.max, `${step.id} maxAbs`);
     assert.ok(Math.abs(got.relL2 - expected.relL2) <= 1e-12 * expected.relL2 + 1e-300, `${step.id} relL2 ${got.relL2} vs ${expected.relL2}`);
@@ -110,7 +128,7 @@ test('one-block reconstruction error equals a recomputation from forwardTrunk an
   tf.dispose([images, ...outputs.values()]);
 });
 
-test('chain error is the input rebuilt from the final trunk output through every later step', () => {
+test('inference mode: chain error is the input rebuilt from the final trunk output through every later step', () => {
   const images = sameBatch(squeeze);
   const run = forwardTrunk(net, images, { keepBlockOutputs: true });
   const outputs = run.blockOutputs as Map<string, tf.Tensor4D>;
@@ -125,14 +143,14 @@ test('chain error is the input rebuilt from the final trunk output through every
     if (step.kind !== 'reversible') continue;
     const input = i === 0 ? images : (outputs.get((steps[i - 1] as { id: string }).id) as tf.Tensor4D);
     const expected = reference(input.dataSync(), h.dataSync(), step.inShape[2]);
-    const got = report.blocks.find((b) => b.id === step.id)?.reconstruction;
+    const got = inference.get(step.id);
     assert.ok(got);
     assert.equal(got.chainMaxAbs, expected.max, `${step.id} chainMaxAbs`);
     assert.deepEqual(got.channelChainMaxAbs, expected.perChannel);
   }
   h.dispose();
   // the last unit is the end of the trunk: its chain starts from its own true output
-  const last = report.blocks[report.blocks.length - 1]?.reconstruction;
+  const last = inference.get(report.blocks[report.blocks.length - 1]?.id as string);
   assert.ok(last);
   assert.equal(last.chainMaxAbs, last.maxAbs);
   tf.dispose([images, ...outputs.values()]);
@@ -198,10 +216,11 @@ test('memory: timeline labelled by block and phase, its largest point is the rep
   });
 });
 
-test('a deep model: reversible peak below standard, chain error at least one-block error in aggregate', async () => {
+test('a deep model: reversible peak below standard, chain error at least one-block error in aggregate (inference mode)', async () => {
   const deepNet = buildNetwork(deep, 4);
-  const deepReport = await inspectResolved({ network: deepNet, config: deep }, { batchSize: BATCH, depth: false, ...fast }, { cancelled: false });
+  const deepReport = await inspectResolved({ network: deepNet, config: deep }, { batchSize: BATCH, depth: false, reconstructionMode: 'inference', ...fast }, { cancelled: false });
   deepNet.dispose();
+  assert.equal(deepReport.reconstructionMode, 'inference');
   assert.ok(deepReport.memory.reversiblePeakBytes < deepReport.memory.standardPeakBytes, `reversible ${deepReport.memory.reversiblePeakBytes} vs standard ${deepReport.memory.standardPeakBytes}`);
   const sum = (pick: (r: NonNullable<InspectReport['blocks'][number]['reconstruction']>) => number) =>
     deepReport.blocks.reduce((s, b) => s + pick(b.reconstruction as NonNullable<typeof b.reconstruction>), 0);

@@ -25,6 +25,7 @@ test('revnet inspect --preset mnist-tiny --json prints the documented report', {
   assert.equal(report.model.preset, 'mnist-tiny');
   assert.equal(report.model.trunkInvertible, true);
   assert.equal(report.batchSize, 4);
+  assert.equal(report.reconstructionMode, 'training');
   assert.match(report.data, /mnist/);
   assert.equal(report.blocks.length, 2);
   for (const [i, block] of report.blocks.entries()) {
@@ -55,4 +56,7 @@ test('revnet inspect: wrong usage and a missing file are plain messages', () => 
   assert.doesNotMatch(missing.stderr, /\n\s+at /, 'no stack trace');
   const preset = revnet('inspect', '--preset', 'revnet-9', '--quiet');
   assert.match(preset.stderr, /unknown preset "revnet-9"/);
+  const mode = revnet('inspect', '--preset', 'mnist-tiny', '--reconstruction', 'eval', '--quiet');
+  assert.equal(mode.status, 2);
+  assert.match(mode.stderr, /--reconstruction must be training or inference, got "eval"/);
 });

@@ -21,6 +21,7 @@ const options: Record<string, OptionSpec> = {
   weights: { type: 'string', description: 'with --model: the .safetensors file, if not beside the config' },
   data: { type: 'string', description: `the batch's data (default: built-in digits for 28x28x1 models, else random): ${DATA_SPEC_HELP}` },
   batch: { type: 'string', description: `batch size (default ${DEFAULT_INSPECT_BATCH})` },
+  reconstruction: { type: 'string', description: 'BatchNorm mode of the reconstruction errors: training (default; batch statistics, as the backward pass) or inference (running statistics)' },
   backend: { type: 'string', description: 'auto (default), tensorflow, wasm or cpu' },
   json: { type: 'boolean', description: 'print the report as JSON (docs/inspect-json.md)' },
   out: { type: 'string', description: 'also write the JSON report to this file' },
@@ -51,6 +52,10 @@ async function run(argv: string[]): Promise<number> {
   const batchSize = integerOption(numberOption(args, 'batch', 'inspect'), 'batch', 1);
   const backend = stringOption(args, 'backend') ?? 'auto';
   if (!isBackendPreference(backend)) throw new CliError(`inspect: --backend must be auto, tensorflow, wasm or cpu, got "${backend}"`);
+  const reconstructionMode = stringOption(args, 'reconstruction');
+  if (reconstructionMode !== undefined && reconstructionMode !== 'training' && reconstructionMode !== 'inference') {
+    throw new CliError(`inspect: --reconstruction must be training or inference, got "${reconstructionMode}"`);
+  }
   let data: DataSpec | undefined;
   const dataText = stringOption(args, 'data');
   if (dataText !== undefined) {
@@ -92,6 +97,7 @@ async function run(argv: string[]): Promise<number> {
         ...(data !== undefined ? { data } : {}),
         ...(batchSize !== undefined ? { batchSize } : {}),
         ...(seed !== undefined ? { seed } : {}),
+        ...(reconstructionMode !== undefined ? { reconstructionMode } : {}),
         ...(quiet ? {} : { onPhase: (phase: string) => process.stderr.write(`revnet inspect: ${phase} (${((performance.now() - started) / 1000).toFixed(1)} s)\n`) }),
       },
       { cancelled: false },
