@@ -184,6 +184,29 @@ describe('RevNet Inspector in code-server', { timeout: 8 * 60_000 }, () => {
     assert.ok(row.includes(formatError(block.reconstruction.chainMaxAbs)));
   }, () => wb);
 
+  step('blocks over revnet.errorThreshold get a warning in the config with their measured error', async () => {
+    const report = storedReport('mnist-tiny.revnet.json');
+    assert.ok(report !== undefined, 'no inspection stored: the inspect step failed');
+    await wb.page.mouse.move(5, 400);
+    await wb.page.keyboard.press('Escape');
+    // a threshold below every measured error, as a workspace setting: each block of the stage must be reported
+    const settingsDir = join(server.workspace, '.vscode');
+    mkdirSync(settingsDir, { recursive: true });
+    writeFileSync(join(settingsDir, 'settings.json'), JSON.stringify({ 'revnet.errorThreshold': 1e-12 }));
+    await wb.editorTab('mnist-tiny.revnet.json').click();
+    await wb.page.keyboard.press('Control+Shift+M');
+    const warning = wb.page.locator('.markers-panel .monaco-list-row', { hasText: 'stage1.unit0: reconstruction error' }).first();
+    await wb.waitOrFail(warning, 30_000);
+    await wb.screenshot('07-diagnostics');
+    const rows = await wb.page.locator('.markers-panel .monaco-list-row', { hasText: 'reconstruction error' }).allInnerTexts();
+    assert.equal(rows.length, report.blocks.filter((b) => b.reconstruction !== null).length, rows.join('\n'));
+    const block = report.blocks[0]!;
+    const expected = formatError(Math.max(block.reconstruction!.maxAbs, block.reconstruction!.chainMaxAbs));
+    assert.ok(rows.some((r) => r.includes(`stage1.unit0: reconstruction error max |Δ| ${expected}`)), rows.join('\n'));
+    writeFileSync(join(settingsDir, 'settings.json'), '{}');
+    await wb.page.locator('.markers-panel .monaco-list-row', { hasText: 'reconstruction error' }).first().waitFor({ state: 'detached', timeout: 30_000 });
+  }, () => wb);
+
   step('Invert Tensor… on a .npy from the explorer writes the inverted tensor beside it', async () => {
     await wb.page.mouse.move(5, 400);
     await wb.page.keyboard.press('Escape');
@@ -204,7 +227,7 @@ describe('RevNet Inspector in code-server', { timeout: 8 * 60_000 }, () => {
     }
     await wb.explorerAction('features.npy', 'Invert Tensor');
     await wb.waitOrFail(wb.notification(/Inverted features\.npy/), 120_000);
-    await wb.screenshot('07-invert-tensor');
+    await wb.screenshot('08-invert-tensor');
     const outputPath = join(server.workspace, 'features.inverted.npy');
     assert.ok(existsSync(outputPath), 'features.inverted.npy was not written');
     const inverted = parseNpy(readFileSync(outputPath), outputPath);
@@ -224,7 +247,7 @@ describe('RevNet Inspector in code-server', { timeout: 8 * 60_000 }, () => {
     const frame = await wb.frameWith('#overview-blocks tbody tr[data-block]', 180_000);
     await wb.waitOrFail(frame.locator('#model-title', { hasText: 'mnist-small' }), 300_000);
     timings['inspectMnistSmallToNumbersMs'] = Date.now() - started;
-    await wb.screenshot('08-inspect-mnist-small');
+    await wb.screenshot('09-inspect-mnist-small');
     const report = await eventually('the stored mnist-small inspection', 10_000, () => storedReport('mnist-small.revnet.json'));
     assert.equal(await frame.locator('#overview-blocks tbody tr[data-block]').count(), report.blocks.length);
   }, () => wb);
