@@ -1,7 +1,7 @@
 // A real engine process (dist/engine.js, built by the test runner) driven through the extension's
 // EngineClient: requests, errors, cancellation, and a SIGKILL mid-request followed by a fresh process.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -205,5 +205,55 @@ describe('training through the engine process', () => {
     const result = await running;
     assert.equal(result.status, 'cancelled');
     assert.ok(existsSync(result.weightsPath));
+  });
+});
+
+describe('the engine killed during real work', () => {
+  const progress: ProgressEvent[] = [];
+  const crashes: EngineExit[] = [];
+  const client = new EngineClient({
+    enginePath,
+    backend: () => 'cpu',
+    onLog: () => undefined,
+    onProgress: (event) => progress.push(event),
+    onCrash: (exit) => crashes.push(exit),
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'revnet-kill-'));
+  after(async () => {
+    await client.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('SIGKILL mid-training: the request fails clearly, a new engine loads the checkpoint left behind', async () => {
+    const outDir = join(dir, 'run');
+    const running = client.request(Requests.train, {
+      model: { preset: 'mnist-tiny', seed: 3 },
+      data: { kind: 'random', count: 256, seed: 4 },
+      epochs: 1000,
+      batchSize: 8,
+      outDir,
+    });
+    const deadline = Date.now() + 60_000;
+    while (progress.filter((p) => p.kind === 'step').length < 3) {
+      if (Date.now() > deadline) throw new Error('no training progress within 60 s');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const pid = client.pid;
+    assert.ok(pid !== undefined);
+    process.kill(pid, 'SIGKILL');
+    await assert.rejects(running, (error: unknown) => {
+      assert.ok(error instanceof EngineCrashedError, String(error));
+      assert.match(error.message, /killed \(SIGKILL\) while running revnet\/train/);
+      return true;
+    });
+    assert.deepEqual(crashes.at(-1)?.during, ['revnet/train']);
+    // the training writes a checkpoint at its start; whatever was on disk must still load
+    const files = readdirSync(outDir, { recursive: true }).map(String);
+    const config = files.find((f) => f.endsWith('.revnet.json'));
+    const weights = files.find((f) => f.endsWith('.safetensors'));
+    assert.ok(config && weights, `no checkpoint in ${outDir}: ${files.join(', ')}`);
+    const summary = await client.request(Requests.load, { model: { configPath: join(outDir, config), weightsPath: join(outDir, weights) } });
+    assert.equal(summary.name, 'mnist-tiny');
+    assert.notEqual(client.pid, pid);
   });
 });
