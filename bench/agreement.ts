@@ -1,0 +1,88 @@
+// Do we and the peer compute the same thing? Each tensor's largest difference relative to the largest
+// magnitude of the peer's tensor (a scale-aware relative error that tiny entries cannot blow up).
+import * as tf from '@tensorflow/tfjs-core';
+import { computeGradients } from '../engine/backprop';
+import { forwardTrunk } from '../engine/model/forward';
+import { readSafetensors } from '../engine/io/safetensors';
+import type { TrainMode } from '../engine/model/network.types';
+import type { Stack } from './stack';
+
+/** outputs and loss: float32 rounding only */
+/**
+ * Both float32 computations are judged against PyTorch in float64. Outputs and loss agree when ours is
+ * within FACTOR times PyTorch float32's own error, or below FLOOR (rounding only). Gradients get a wider
+ * bound, GRADIENT_BOUND: BatchNorm's backward sums 32K float32 terms that mostly cancel; PyTorch's cpu
+ * kernel accumulates them in double, ours in float32 (measured: ~1e-2 ours vs ~2e-5 PyTorch float32 at
+ * 4 blocks). A different computation (layout, weights, BatchNorm mode) is off by O(1), far outside.
+ */
+export const FACTOR = 4;
+export const FLOOR = 1e-4;
+export const GRADIENT_BOUND = 5e-2;
+
+export interface Comparison {
+  /** ours (float32) vs PyTorch float64 */
+  ours: number;
+  /** PyTorch float32 vs PyTorch float64 */
+  torch: number;
+  /** the tensor (for gradients: the worst one) */
+  tensor: string;
+}
+
+export interface Agreement {
+  comparisons: Record<string, Comparison>;
+  /** outputs within max(FACTOR x torch, FLOOR), gradients within GRADIENT_BOUND */
+  agrees: boolean;
+  worst: { name: string; error: number };
+  ours: { loss: number; reversibleLoss: number };
+  peer: { loss: number; loss64: number };
+}
+
+function relativeError(ours: ArrayLike<number>, theirs: ArrayLike<number>): number {
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < theirs.length; i++) {
+    diff = Math.max(diff, Math.abs((ours[i] as number) - (theirs[i] as number)));
+    scale = Math.max(scale, Math.abs(theirs[i] as number));
+  }
+  return diff / Math.max(scale, 1e-30);
+}
+
+const within = (what: string, c: Comparison): boolean =>
+  c.ours <= (what.endsWith('gradients') ? GRADIENT_BOUND : Math.max(FACTOR * c.torch, FLOOR));
+
+/** ours: inference logits (initial running statistics), training-mode features, then both modes' steps */
+export function compareWithPeer(stack: Stack, peerFile: string, peerLoss: number, peerLoss64: number): Agreement {
+  const peer = readSafetensors(peerFile).tensors;
+  const get = (name: string): Float32Array => {
+    const t = peer.get(name);
+    if (t === undefined) throw new Error(`${peerFile}: the peer wrote no tensor "${name}"`);
+    return t.data as Float32Array;
+  };
+  const comparisons: Record<string, Comparison> = {};
+  const compare = (what: string, name: string, ours: ArrayLike<number>): Comparison => {
+    const reference = get(`f64.${name}`);
+    const c = { ours: relativeError(ours, reference), torch: relativeError(get(name), reference), tensor: name };
+    const previous = comparisons[what];
+    // several tensors under one heading (gradients): keep the one furthest outside its bound
+    if (previous === undefined || c.ours / Math.max(c.torch, FLOOR) > previous.ours / Math.max(previous.torch, FLOOR)) comparisons[what] = c;
+    return c;
+  };
+  const inference = stack.net.predict(stack.images);
+  compare('inference logits', 'inference_logits', inference.dataSync());
+  inference.dispose();
+  const { features } = forwardTrunk(stack.net, stack.images, { training: true });
+  compare('training trunk output', 'features', features.dataSync());
+  features.dispose();
+  const losses: Record<TrainMode, number> = { standard: 0, reversible: 0 };
+  for (const mode of ['standard', 'reversible'] as const) {
+    const step = computeGradients(stack.net, stack.images, stack.labels, mode);
+    losses[mode] = step.loss.dataSync()[0] as number;
+    comparisons[`${mode} loss`] = { ours: Math.abs(losses[mode] - peerLoss64) / Math.abs(peerLoss64), torch: Math.abs(peerLoss - peerLoss64) / Math.abs(peerLoss64), tensor: 'loss' };
+    compare(`${mode} logits`, 'logits', step.logits.dataSync());
+    for (const [name, grad] of step.grads) compare(`${mode} gradients`, `grad.${name}`, grad.dataSync());
+    tf.dispose([step.loss, step.logits, ...step.grads.values()]);
+  }
+  const [name, worst] = Object.entries(comparisons).reduce((a, b) => (b[1].ours > a[1].ours ? b : a));
+  const agrees = Object.entries(comparisons).every(([what, c]) => within(what, c));
+  return { comparisons, agrees, worst: { name: `${name} (${worst.tensor})`, error: worst.ours }, ours: { loss: losses.standard, reversibleLoss: losses.reversible }, peer: { loss: peerLoss, loss64: peerLoss64 } };
+}

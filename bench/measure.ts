@@ -1,0 +1,36 @@
+// Our side's timed operations: one inference forward (`revnet forward`'s predict) and one training
+// step's gradients in either mode; each reads its results back so asynchronous backends finish.
+import * as tf from '@tensorflow/tfjs-core';
+import { computeGradients } from '../engine/backprop';
+import { measureStepPeak } from '../engine/backprop/measurePeak';
+import type { TrainMode } from '../engine/model/network.types';
+import type { Stack } from './stack';
+
+export function timeForward(stack: Stack): number {
+  const start = performance.now();
+  const logits = stack.net.predict(stack.images);
+  logits.dataSync();
+  const elapsed = performance.now() - start;
+  logits.dispose();
+  return elapsed;
+}
+
+export function timeStep(stack: Stack, mode: TrainMode): number {
+  const start = performance.now();
+  const { loss, logits, grads } = computeGradients(stack.net, stack.images, stack.labels, mode);
+  for (const grad of grads.values()) grad.dataSync();
+  const elapsed = performance.now() - start;
+  tf.dispose([loss, logits, ...grads.values()]);
+  return elapsed;
+}
+
+export async function stepPeak(stack: Stack, mode: TrainMode): Promise<{ peakBytes: number; stepPeakBytes: number }> {
+  const { peakBytes, stepPeakBytes } = await measureStepPeak(stack.net, stack.images, stack.labels, mode);
+  return { peakBytes, stepPeakBytes };
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}

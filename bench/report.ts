@@ -1,0 +1,81 @@
+// The bench's results as JSON and as a Markdown table, in bench/results/.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Agreement } from './agreement';
+
+export interface DepthResult {
+  depth: number;
+  agreement?: Agreement;
+  /** median milliseconds and every sample */
+  ms: Record<string, { median: number; samples: number[] }>;
+  memory: { standard: { peakBytes: number; stepPeakBytes: number }; reversible: { peakBytes: number; stepPeakBytes: number }; torchSavedBytes?: number };
+}
+
+export interface BenchResults {
+  commit: string;
+  engineDirty: boolean;
+  date: string;
+  command: string;
+  machine: { nproc: number; cpu: string; node: string; uptimeBefore: string; uptimeAfter: string };
+  backend: string;
+  ourThreads: string;
+  peer: { torch: string; threads: number; interopThreads: number; python: string } | { skipped: string };
+  repeats: number;
+  depths: DepthResult[];
+  backendRatio?: { depth: number; backend: string; backendMs: number; cpuMs: number; ratio: number; repeats: number };
+  goals: { goal: string; value: string; met: boolean | null }[];
+}
+
+const mb = (bytes: number | undefined): string => (bytes === undefined ? '–' : (bytes / 2 ** 20).toFixed(1));
+const ms = (value: number | undefined): string => (value === undefined ? '–' : value.toFixed(1));
+const ratio = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined ? '–' : (a / b).toFixed(2));
+
+export function markdown(r: BenchResults): string {
+  const peer = 'skipped' in r.peer ? `skipped: ${r.peer.skipped}` : `PyTorch ${r.peer.torch} (Python ${r.peer.python}), ${r.peer.threads} intra-op / ${r.peer.interopThreads} inter-op thread(s)`;
+  const lines = [
+    `# Bench: reversible stage vs PyTorch`,
+    '',
+    `Commit \`${r.commit}\`${r.engineDirty ? ' (engine/ had uncommitted changes)' : ''}, ${r.date}. Command: \`${r.command}\`.`,
+    '',
+    `Machine: ${r.machine.nproc} cores, ${r.machine.cpu}, Node ${r.machine.node}. Load (\`uptime\`) before: ${r.machine.uptimeBefore}; after: ${r.machine.uptimeAfter}.`,
+    `Ours: backend **${r.backend}**, ${r.ourThreads}. Peer: ${peer}.`,
+    `Stack: squeeze stem (64x64x8 → 32x32x32), one stage of basic reversible units at 32 channels (F, G: 16 → 16), batch 32, BatchNorm-ReLU / global average / dense head, softmax cross-entropy. Medians of ${r.repeats} interleaved repetitions (one warm-up each).`,
+    '',
+    '## Times (ms, median) and ratios',
+    '',
+    'Before timing, each depth is checked against PyTorch in float64 (error = max |a - ref| / max |ref| per tensor): inference logits, training-mode trunk output, loss, logits and every parameter gradient of both our modes must be within 4x PyTorch float32\'s own error or 1e-4, gradients within 5e-2 (our BatchNorm backward sums in float32, PyTorch\'s in double; see bench/agreement.ts). "agree" shows our largest error and where; the JSON has every comparison, ours and PyTorch float32\'s.',
+    '',
+    '| blocks | agree (worst rel. err) | ours forward | torch forward | forward / torch | ours standard step | ours reversible step | torch step | reversible / torch | standard / torch | reversible / our standard |',
+    '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const d of r.depths) {
+    const m = (key: string) => d.ms[key]?.median;
+    const agree = d.agreement === undefined ? '–' : `${d.agreement.agrees ? 'yes' : 'NO'} (${d.agreement.worst.error.toExponential(1)}, ${d.agreement.worst.name})`;
+    lines.push(
+      `| ${d.depth} | ${agree} | ${ms(m('oursForward'))} | ${ms(m('torchForward'))} | ${ratio(m('oursForward'), m('torchForward'))} | ${ms(m('oursStandard'))} | ${ms(m('oursReversible'))} | ${ms(m('torchStep'))} | ${ratio(m('oursReversible'), m('torchStep'))} | ${ratio(m('oursStandard'), m('torchStep'))} | ${ratio(m('oursReversible'), m('oursStandard'))} |`,
+    );
+  }
+  lines.push('', '## Peak memory of one step (MiB)', '', '| blocks | standard: peak | standard: step adds | reversible: peak | reversible: step adds | torch: saved for backward |', '|---:|---:|---:|---:|---:|---:|');
+  for (const d of r.depths) {
+    const { standard, reversible, torchSavedBytes } = d.memory;
+    lines.push(`| ${d.depth} | ${mb(standard.peakBytes)} | ${mb(standard.stepPeakBytes)} | ${mb(reversible.peakBytes)} | ${mb(reversible.stepPeakBytes)} | ${mb(torchSavedBytes)} |`);
+  }
+  lines.push('', '"peak" is `tf.profile` peakBytes (weights and batch included); "step adds" is peak minus the bytes alive before the step. Torch: distinct tensors autograd saved in one standard step (parameters excluded), measured with `saved_tensors_hooks`.');
+  if (r.backendRatio !== undefined) {
+    const b = r.backendRatio;
+    lines.push('', `## Backends`, '', `Reversible step at ${b.depth} blocks: ${b.backend} ${ms(b.backendMs)} ms, cpu ${ms(b.cpuMs)} ms: cpu / ${b.backend} = ${b.ratio.toFixed(1)} (medians of ${b.repeats}).`);
+  }
+  lines.push('', '## Goals (issue 6)', '', '| goal | measured | met |', '|---|---|---|');
+  for (const g of r.goals) lines.push(`| ${g.goal} | ${g.value} | ${g.met === null ? '–' : g.met ? 'yes' : 'no'} |`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function writeResults(folder: string, r: BenchResults): string[] {
+  mkdirSync(folder, { recursive: true });
+  const base = `bench-${r.backend}`;
+  const json = join(folder, `${base}.json`);
+  const md = join(folder, `${base}.md`);
+  writeFileSync(json, `${JSON.stringify(r, null, 2)}\n`);
+  writeFileSync(md, markdown(r));
+  return [md, json];
+}

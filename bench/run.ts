@@ -1,0 +1,193 @@
+// The issue-6 benchmark: our reversible stage against the same model in PyTorch (bench/torch_peer.py),
+// same weights (exported with our safetensors writer), same batch, same thread count, checked to compute
+// the same forward output, loss and gradients before anything is timed. Writes bench/results/bench-<backend>.{md,json}.
+// Run: npm run bench -- [--backend wasm|cpu|tensorflow] [--repeats N] [--depths 8,32] [--python PATH] [--no-peer] [--no-cpu]
+import { execSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { initBackend, isBackendPreference } from '../engine/backend';
+import { compareWithPeer, FACTOR, FLOOR, GRADIENT_BOUND } from './agreement';
+import { median, stepPeak, timeForward, timeStep } from './measure';
+import { TorchPeer } from './peer';
+import { markdown, writeResults, type BenchResults, type DepthResult } from './report';
+import { buildStack, disposeStack, exportStack, type Stack } from './stack';
+
+function option(name: string, fallback: string): string {
+  const index = process.argv.indexOf(name);
+  return index >= 0 && process.argv[index + 1] !== undefined ? (process.argv[index + 1] as string) : fallback;
+}
+
+const sh = (command: string): string => execSync(command, { encoding: 'utf8' }).trim();
+
+function cpuModel(): string {
+  const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('model name'));
+  return line?.split(':')[1]?.trim() ?? cpus()[0]?.model ?? 'unknown';
+}
+
+/** ours and the peer's repetitions alternate, so that a change in machine load hits both alike */
+async function timeDepth(stack: Stack, peer: TorchPeer | undefined, repeats: number): Promise<DepthResult['ms']> {
+  const samples: Record<string, number[]> = { oursForward: [], oursStandard: [], oursReversible: [], torchForward: [], torchStep: [] };
+  for (let i = 0; i <= repeats; i++) {
+    const round = {
+      oursForward: timeForward(stack),
+      oursStandard: timeStep(stack, 'standard'),
+      oursReversible: timeStep(stack, 'reversible'),
+      ...(peer === undefined
+        ? {}
+        : {
+            torchForward: ((await peer.request({ cmd: 'time', what: 'forward', times: 1 }))['ms'] as number[])[0] as number,
+            torchStep: ((await peer.request({ cmd: 'time', what: 'step', times: 1 }))['ms'] as number[])[0] as number,
+          }),
+    };
+    if (i === 0) continue; // warm-up
+    for (const [key, value] of Object.entries(round)) samples[key]?.push(value);
+    process.stderr.write(`  round ${i}/${repeats}: ${Object.entries(round).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}\n`);
+  }
+  const out: DepthResult['ms'] = {};
+  for (const [key, values] of Object.entries(samples)) if (values.length > 0) out[key] = { median: median(values), samples: values };
+  return out;
+}
+
+async function benchDepth(depth: number, peer: TorchPeer | undefined, repeats: number, scratch: string): Promise<DepthResult> {
+  process.stderr.write(`${depth} blocks\n`);
+  const stack = buildStack(depth);
+  try {
+    const result: DepthResult = { depth, ms: {}, memory: { standard: await stepPeak(stack, 'standard'), reversible: await stepPeak(stack, 'reversible') } };
+    if (peer !== undefined) {
+      const weights = join(scratch, `weights-${depth}.safetensors`);
+      const batch = join(scratch, `batch-${depth}.safetensors`);
+      const peerOut = join(scratch, `peer-${depth}.safetensors`);
+      // fresh weights for the check: the peak runs above moved our running statistics
+      disposeStack(stack);
+      Object.assign(stack, buildStack(depth));
+      exportStack(stack, weights, batch);
+      await peer.request({ cmd: 'load', weights, batch, depth });
+      const { loss, loss64 } = await peer.request({ cmd: 'check', weights, out: peerOut });
+      const agreement = compareWithPeer(stack, peerOut, loss as number, loss64 as number);
+      result.agreement = agreement;
+      process.stderr.write(`  agreement with PyTorch float64 (ours, torch float32): ${JSON.stringify(agreement.comparisons)}\n`);
+      if (!agreement.agrees) {
+        throw new Error(`ours and PyTorch disagree at ${depth} blocks: ${agreement.worst.name} is off by ${agreement.worst.error} relative to PyTorch float64 (bounds: outputs ${FACTOR}x PyTorch float32's own error or ${FLOOR}, gradients ${GRADIENT_BOUND}); timing two different computations would mean nothing`);
+      }
+      result.memory.torchSavedBytes = (await peer.request({ cmd: 'saved_bytes' }))['bytes'] as number;
+    }
+    result.ms = await timeDepth(stack, peer, repeats);
+    return result;
+  } finally {
+    disposeStack(stack);
+  }
+}
+
+async function backendRatio(backend: string, repeats: number): Promise<BenchResults['backendRatio']> {
+  const depth = 2;
+  const stack = buildStack(depth);
+  try {
+    const time = () => {
+      timeStep(stack, 'reversible');
+      return median(Array.from({ length: repeats }, () => timeStep(stack, 'reversible')));
+    };
+    const backendMs = time();
+    await initBackend('cpu');
+    const cpuMs = time();
+    await initBackend(backend as 'wasm');
+    return { depth, backend, backendMs, cpuMs, ratio: cpuMs / backendMs, repeats };
+  } finally {
+    disposeStack(stack);
+  }
+}
+
+function goals(depths: DepthResult[]): BenchResults['goals'] {
+  const at = (depth: number) => depths.find((d) => d.depth === depth);
+  const largest = depths[depths.length - 1];
+  const m = (d: DepthResult | undefined, key: string) => d?.ms[key]?.median;
+  const check = (goal: string, a: number | undefined, b: number | undefined, limit: number, unit = 'x') => {
+    if (a === undefined || b === undefined) return { goal, value: 'not measured', met: null };
+    return { goal, value: `${(a / b).toFixed(2)}${unit}`, met: a / b <= limit };
+  };
+  const out: BenchResults['goals'] = [];
+  for (const d of depths) {
+    out.push(check(`reversible step ≤ 2x torch's standard step (${d.depth} blocks)`, m(d, 'oursReversible'), m(d, 'torchStep'), 2));
+    out.push(check(`reversible step ≤ 1.5x our standard step (${d.depth} blocks)`, m(d, 'oursReversible'), m(d, 'oursStandard'), 1.5));
+    out.push(check(`forward ≤ 1.5x torch's forward (${d.depth} blocks)`, m(d, 'oursForward'), m(d, 'torchForward'), 1.5));
+  }
+  const small = at(8) ?? depths[0];
+  if (small !== undefined && largest !== undefined && small !== largest) {
+    const growth = (mode: 'reversible' | 'standard') => largest.memory[mode].peakBytes / small.memory[mode].peakBytes;
+    out.push({ goal: `reversible peak grows ≤ 10% from ${small.depth} to ${largest.depth} blocks`, value: `x${growth('reversible').toFixed(3)}`, met: growth('reversible') <= 1.1 });
+    const linear = largest.depth / small.depth;
+    out.push({ goal: `standard peak grows with depth (${small.depth} → ${largest.depth} blocks)`, value: `x${growth('standard').toFixed(2)} (depth x${linear})`, met: growth('standard') > 1.5 });
+  }
+  return out;
+}
+
+async function main(): Promise<number> {
+  const preference = option('--backend', 'wasm');
+  if (!isBackendPreference(preference) || preference === 'auto') throw new Error(`--backend must be wasm, cpu or tensorflow, not "${preference}"`);
+  const repeats = Number(option('--repeats', '7'));
+  const depths = option('--depths', '8,32').split(',').map(Number);
+  const python = option('--python', process.env['REVNET_BENCH_PYTHON'] ?? '/usr/bin/python3');
+  const uptimeBefore = sh('uptime');
+  // the code measured is the code loaded now: record its commit before anything runs
+  const commit = sh('git rev-parse HEAD');
+  const engineDirty = sh('git status --porcelain -- engine').length > 0;
+  const choice = await initBackend(preference);
+  const backend = choice.name;
+  // wasm: XNNPACK's threads (1 unless the threaded build loaded); tensorflow: TF's own pool (all cores); cpu: plain JS, 1
+  const threads = backend === 'wasm' ? getThreadsCount() : backend === 'tensorflow' ? cpus().length : 1;
+  const ourThreads = backend === 'wasm' ? `${threads} XNNPACK thread(s) (getThreadsCount)` : backend === 'tensorflow' ? `TensorFlow's default pool (~${threads} threads)` : '1 thread (JavaScript)';
+
+  let peer: TorchPeer | undefined;
+  let peerInfo: BenchResults['peer'];
+  if (process.argv.includes('--no-peer')) {
+    peerInfo = { skipped: '--no-peer' };
+  } else {
+    const started = await TorchPeer.start(python, threads);
+    if ('reason' in started) {
+      peerInfo = { skipped: started.reason };
+      process.stderr.write(`PyTorch peer skipped: ${started.reason}. Only our own figures follow.\n`);
+    } else {
+      peer = started.peer;
+      const i = started.info;
+      peerInfo = { torch: i['torch'] as string, threads: i['threads'] as number, interopThreads: i['interop_threads'] as number, python: i['python'] as string };
+    }
+  }
+  const scratch = mkdtempSync(join(tmpdir(), 'revnet-bench-'));
+  const results: DepthResult[] = [];
+  try {
+    for (const depth of depths) results.push(await benchDepth(depth, peer, repeats, scratch));
+  } finally {
+    await peer?.close();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  const ratio = process.argv.includes('--no-cpu') || backend === 'cpu' ? undefined : await backendRatio(backend, 3);
+  const report: BenchResults = {
+    commit,
+    engineDirty,
+    date: new Date().toISOString(),
+    command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim().replace(/ --$/, ''),
+    machine: { nproc: cpus().length, cpu: cpuModel(), node: process.version, uptimeBefore, uptimeAfter: sh('uptime') },
+    backend,
+    ourThreads,
+    peer: peerInfo,
+    repeats,
+    depths: results,
+    goals: goals(results),
+  };
+  if (ratio !== undefined) report.backendRatio = ratio;
+  const files = writeResults(join(__dirname, 'results'), report);
+  process.stdout.write(markdown(report));
+  process.stderr.write(`written: ${files.join(', ')}\n`);
+  void tf;
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);
