@@ -64,6 +64,35 @@ export class InspectionStore implements vscode.Disposable {
     }
   }
 
+  /**
+   * The inspection a restored panel was showing. The webview keeps the report's config path (or the
+   * model's name) as its key, so stored inspections are matched on those as well as on the config URI.
+   */
+  async findForPanel(key: string): Promise<Inspection | undefined> {
+    const matches = (i: { configUri: string; report: InspectReport }): boolean =>
+      i.configUri === key || i.report.model.configPath === key || i.report.model.name === key;
+    for (const inspection of this.byConfig.values()) {
+      if (matches({ configUri: inspection.configUri.toString(), report: inspection.report })) return inspection;
+    }
+    if (this.storageDir === undefined) return undefined;
+    const dir = vscode.Uri.joinPath(this.storageDir, 'inspections');
+    let entries: [string, vscode.FileType][] = [];
+    try {
+      entries = await vscode.workspace.fs.readDirectory(dir);
+    } catch {
+      return undefined;
+    }
+    for (const [name] of entries.filter(([n]) => n.endsWith('.json'))) {
+      try {
+        const stored = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(dir, name)))) as StoredInspection;
+        if (Array.isArray(stored.report?.blocks) && matches(stored)) return this.restore(stored.configUri);
+      } catch {
+        // a damaged file is skipped: the panel then asks for a new inspection
+      }
+    }
+    return undefined;
+  }
+
   all(): Inspection[] {
     return [...this.byConfig.values()];
   }

@@ -12,6 +12,8 @@ import type { Ctx } from '../context';
 import { revealBlock } from './revealBlock';
 
 export const PANEL_VIEW_TYPE = 'revnet.inspection';
+/** workspace state: the config URI the panel shows, for restoring it after a reload */
+const PANEL_MODEL_KEY = 'revnet.panelModel';
 
 type Outgoing = HostToWebview extends infer T ? (T extends unknown ? Omit<T, 'id'> : never) : never;
 
@@ -64,6 +66,7 @@ export class InspectionPanel implements vscode.Disposable {
       webviewOptions(ctx.extension.extensionUri),
     );
     const created = new InspectionPanel(ctx, panel, configUri.toString());
+    void ctx.extension.workspaceState.update(PANEL_MODEL_KEY, configUri.toString());
     if (blockId !== undefined) created.pendingBlock = blockId;
     return created;
   }
@@ -71,10 +74,21 @@ export class InspectionPanel implements vscode.Disposable {
   /** Restores a panel after a window reload (WebviewPanelSerializer). */
   static revive(ctx: Ctx, panel: vscode.WebviewPanel, state: unknown): InspectionPanel {
     const saved = (typeof state === 'object' && state !== null ? state : {}) as Partial<PanelState>;
-    const modelKey = typeof saved.modelKey === 'string' ? saved.modelKey : undefined;
     panel.webview.options = webviewOptions(ctx.extension.extensionUri);
-    const revived = new InspectionPanel(ctx, panel, modelKey);
+    const revived = new InspectionPanel(ctx, panel, undefined);
     if (typeof saved.selectedBlock === 'string') revived.pendingBlock = saved.selectedBlock;
+    // The host's own record of the panel's model comes first; the webview's key is the fallback.
+    const hostKey = ctx.extension.workspaceState.get<string>(PANEL_MODEL_KEY);
+    const keys = [hostKey, typeof saved.modelKey === 'string' ? saved.modelKey : undefined].filter((k): k is string => k !== undefined);
+    void (async () => {
+      for (const key of keys) {
+        const inspection = await ctx.inspections.findForPanel(key);
+        if (inspection !== undefined) {
+          revived.setModel(inspection.configUri);
+          return;
+        }
+      }
+    })();
     return revived;
   }
 
@@ -131,6 +145,7 @@ export class InspectionPanel implements vscode.Disposable {
     const key = configUri.toString();
     if (key === this.modelKey) return;
     this.modelKey = key;
+    void this.ctx.extension.workspaceState.update(PANEL_MODEL_KEY, key);
     this.lastExplore = undefined;
     this.sendReport();
   }

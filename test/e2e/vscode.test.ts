@@ -49,7 +49,8 @@ async function eventually<T>(what: string, timeoutMs: number, probe: () => T | u
   }
 }
 
-describe('RevNet Inspector in code-server', { timeout: 8 * 60_000 }, () => {
+// 15 minutes: the first run also installs code-server into .cache/ (about 3 minutes here); later runs take about 2.
+describe('RevNet Inspector in code-server', { timeout: 15 * 60_000 }, () => {
   let server: CodeServer;
   let browser: Browser;
   let wb: Workbench;
@@ -250,5 +251,16 @@ describe('RevNet Inspector in code-server', { timeout: 8 * 60_000 }, () => {
     await wb.screenshot('09-inspect-mnist-small');
     const report = await eventually('the stored mnist-small inspection', 10_000, () => storedReport('mnist-small.revnet.json'));
     assert.equal(await frame.locator('#overview-blocks tbody tr[data-block]').count(), report.blocks.length);
+  }, () => wb);
+
+  step('after a window reload the panel comes back with its numbers (serializer and stored inspection)', async () => {
+    await wb.page.reload();
+    await wb.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    const frame = await wb.frameWith('#overview-blocks tbody tr[data-block]', 60_000);
+    await wb.waitOrFail(frame.locator('#model-title', { hasText: 'mnist-small' }), 30_000);
+    await wb.screenshot('10-panel-after-reload');
+    const report = storedReport('mnist-small.revnet.json');
+    assert.equal(await frame.locator('#overview-blocks tbody tr[data-block]').count(), report?.blocks.length);
+
   }, () => wb);
 });
