@@ -183,6 +183,11 @@ describe('RevNet Inspector in code-server', { timeout: 15 * 60_000 }, () => {
     assert.ok(row !== undefined, `no row for stage1.unit0 in the hover:\n${text}`);
     assert.ok(row.includes(formatError(block.reconstruction.maxAbs)), `hover row "${row}" lacks ${formatError(block.reconstruction.maxAbs)}`);
     assert.ok(row.includes(formatError(block.reconstruction.chainMaxAbs)));
+    // the block's link opens the panel at that block
+    await hover.locator('a', { hasText: 'stage1.unit1' }).first().click();
+    const frame = await wb.frameWith('#overview-blocks tbody tr[data-block]', 30_000);
+    await wb.waitOrFail(frame.locator('#overview-blocks tr[data-block="stage1.unit1"].selected'), 15_000);
+    await wb.screenshot('06b-hover-link-selects-block');
   }, () => wb);
 
   step('blocks over revnet.errorThreshold get a warning in the config with their measured error', async () => {
