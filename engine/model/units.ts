@@ -6,24 +6,37 @@ import { param, type RunContext } from './runContext';
 
 // Channel halves through a transpose that brings the halves to the front ([NHW, 2, C/2] → [2, NHW, C/2]):
 // on wasm, split and concat along the last axis take a generic per-element path (~10x slower, bench/).
+// Each direction is one op whose gradient is the other direction, so autodiff saves no tensors for it.
+
+/** [N,H,W,C] → [2,N,H,W,C/2] */
+function halvesFirst(x: tf.Tensor): tf.Tensor {
+  const [n, h, w, c] = x.shape as [number, number, number, number];
+  return tf.reshape(tf.transpose(tf.reshape(x, [n * h * w, 2, c / 2]), [1, 0, 2]), [2, n, h, w, c / 2]);
+}
+
+/** [2,N,H,W,C/2] → [N,H,W,C] */
+function halvesLast(s: tf.Tensor): tf.Tensor {
+  const [, n, h, w, half] = s.shape as [number, number, number, number, number];
+  return tf.reshape(tf.transpose(tf.reshape(s, [2, n * h * w, half]), [1, 0, 2]), [n, h, w, 2 * half]);
+}
+
+function withGradient(forward: (t: tf.Tensor) => tf.Tensor, backward: (dy: tf.Tensor) => tf.Tensor) {
+  return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
+    value: forward(args[0] as tf.Tensor),
+    gradFunc: (dy: tf.Tensor) => backward(dy),
+  }));
+}
+
+const toHalvesFirst = withGradient(halvesFirst, halvesLast);
+const toHalvesLast = withGradient(halvesLast, halvesFirst);
+
 export function splitHalves(x: tf.Tensor4D): [tf.Tensor4D, tf.Tensor4D] {
-  const [n, h, w, c] = x.shape;
-  const rows = n * h * w;
-  return tf.tidy(() => {
-    const halvesFirst = tf.transpose(tf.reshape(x, [rows, 2, c / 2]), [1, 0, 2]);
-    const half = (i: number) => tf.reshape(tf.slice(halvesFirst, [i, 0, 0], [1, rows, c / 2]), [n, h, w, c / 2]);
-    return [half(0), half(1)] as [tf.Tensor4D, tf.Tensor4D];
-  });
+  return tf.tidy(() => tf.unstack(toHalvesFirst(x)) as [tf.Tensor4D, tf.Tensor4D]);
 }
 
 export function joinHalves(a: tf.Tensor4D, b: tf.Tensor4D): tf.Tensor4D {
-  const [n, h, w, half] = a.shape;
-  if (b.shape[3] !== half) return tf.concat([a, b], 3);
-  return tf.tidy(() => {
-    const rows = n * h * w;
-    const stacked = tf.stack([tf.reshape(a, [rows, half]), tf.reshape(b, [rows, half])]);
-    return tf.reshape(tf.transpose(stacked, [1, 0, 2]), [n, h, w, 2 * half]);
-  });
+  if (b.shape[3] !== a.shape[3]) return tf.concat([a, b], 3);
+  return tf.tidy(() => toHalvesLast(tf.stack([a, b])) as tf.Tensor4D);
 }
 
 /** the two channel halves of an activation, kept apart between consecutive reversible units */
