@@ -35,7 +35,7 @@ export function markdown(r: BenchResults): string {
   const lines = [
     `# Bench: reversible stage vs PyTorch`,
     '',
-    `Commit \`${r.commit}\`${r.engineDirty ? ' (engine/ had uncommitted changes)' : ''}, ${r.date}. Command: \`${r.command}\`.`,
+    `Commit \`${r.commit}\`${r.engineDirty ? ' (the measured code — engine/model, backprop, backend, io or bench/ — had uncommitted changes)' : ''}, ${r.date}. Command: \`${r.command}\`.`,
     '',
     `Machine: ${r.machine.nproc} cores, ${r.machine.cpu}, Node ${r.machine.node}. Load (\`uptime\`) before: ${r.machine.uptimeBefore}; after: ${r.machine.uptimeAfter}.`,
     `Ours: backend **${r.backend}**, ${r.ourThreads}. Peer: ${peer}.`,

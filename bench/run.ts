@@ -132,7 +132,7 @@ async function main(): Promise<number> {
   const uptimeBefore = sh('uptime');
   // the code measured is the code loaded now: record its commit before anything runs
   const commit = sh('git rev-parse HEAD');
-  const engineDirty = sh('git status --porcelain -- engine').length > 0;
+  const engineDirty = sh("git status --porcelain -- engine/model engine/backprop engine/backend engine/io 'bench/*.ts' 'bench/*.py'").length > 0;
   const choice = await initBackend(preference);
   const backend = choice.name;
   // wasm: XNNPACK's threads (1 unless the threaded build loaded); tensorflow: TF's own pool (all cores); cpu: plain JS, 1
