@@ -17,6 +17,11 @@ export const config = {
   errorThreshold: (): number => get<number>('errorThreshold', 1e-4),
   trainBatchSize: (): number => get<number>('train.batchSize', 32),
   trainMaxSteps: (): number => get<number>('train.maxSteps', 0),
+  /** revnet.memoryLimitMB as request params: {} for 0 (the engine's default, half the machine's memory) */
+  memoryLimit: (): { memoryLimitBytes?: number } => {
+    const megabytes = get<number>('memoryLimitMB', 0);
+    return Number.isFinite(megabytes) && megabytes > 0 ? { memoryLimitBytes: Math.round(megabytes * 1e6) } : {};
+  },
 };
 
 /** Settings whose change only takes effect in a new engine process. */

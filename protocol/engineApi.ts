@@ -65,6 +65,8 @@ export interface TrainParams {
   lrDrops?: number[];
   /** also write a checkpoint every N steps (default: only after every epoch and on cancel) */
   checkpointEvery?: number;
+  /** refuse the request when its tensors would need more bytes than this (default: REVNET_MEMORY_LIMIT, else half the machine's memory) */
+  memoryLimitBytes?: number;
 }
 export interface TrainResult {
   outDir: string;
@@ -86,6 +88,8 @@ export interface InspectParams {
   seed?: number;
   /** BatchNorm mode of the reconstruction errors (default "training": batch statistics, as the backward pass) */
   reconstructionMode?: ReconstructionMode;
+  /** refuse the request when its tensors would need more bytes than this (default: REVNET_MEMORY_LIMIT, else half the machine's memory) */
+  memoryLimitBytes?: number;
 }
 
 export interface InvertParams {
@@ -94,6 +98,8 @@ export interface InvertParams {
   outputPath: string;
   /** where the given tensor comes from: the whole trunk (default), the end of a stage ("stage2") or a block ("stage1.unit3") */
   from?: string;
+  /** refuse the request when its tensors would need more bytes than this (default: REVNET_MEMORY_LIMIT, else half the machine's memory) */
+  memoryLimitBytes?: number;
 }
 export interface InvertResult {
   outputPath: string;
@@ -109,6 +115,8 @@ export interface ForwardParams {
   inputPath: string;
   outputPath: string;
   logits?: boolean;
+  /** refuse the request when its tensors would need more bytes than this (default: REVNET_MEMORY_LIMIT, else half the machine's memory) */
+  memoryLimitBytes?: number;
 }
 export interface ForwardResult { outputPath: string; shape: number[] }
 
@@ -125,6 +133,8 @@ export interface ExploreParams {
   /** a sample of the data, or a .npy file holding one image (HWC or 1HWC) */
   source: { sample: number } | { npyPath: string };
   edits: OutputEdit[];
+  /** refuse the request when its tensors would need more bytes than this (default: REVNET_MEMORY_LIMIT, else half the machine's memory) */
+  memoryLimitBytes?: number;
 }
 export interface ExploreResult {
   input: PlainTensor;

@@ -5,6 +5,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { DataSpec, InspectParams } from '../../protocol/engineApi';
 import type { BlockStats, InspectReport, ReconstructionMode } from '../../protocol/inspectReport';
 import { stepParamNames } from '../backprop';
+import { inspectionEstimate } from '../limits/estimates';
+import { checkMemoryLimit, resolveMemoryLimit } from '../limits/memoryLimit';
 import { analyzeModel } from '../model/analysis';
 import { isUnit } from '../model/architecture';
 import { architectureOf } from '../model/network';
@@ -37,6 +39,8 @@ export interface InspectOptions {
   reconstructionMode?: ReconstructionMode;
   /** measure peaks on shallower copies of the model (default true) */
   depth?: boolean;
+  /** refuse when the inspection's tensors would need more bytes (default: REVNET_MEMORY_LIMIT, else half the machine's memory) */
+  memoryLimitBytes?: number;
   /** called as each phase starts, e.g. for a progress line */
   onPhase?: (phase: string) => void;
 }
@@ -49,6 +53,7 @@ export async function inspectModel(params: InspectParams, cancel: CancelSignal):
     if (params.batchSize !== undefined) options.batchSize = params.batchSize;
     if (params.seed !== undefined) options.seed = params.seed;
     if (params.reconstructionMode !== undefined) options.reconstructionMode = params.reconstructionMode;
+    if (params.memoryLimitBytes !== undefined) options.memoryLimitBytes = params.memoryLimitBytes;
     return await inspectResolved(resolved, options, cancel);
   } finally {
     resolved.network.dispose();
@@ -73,6 +78,9 @@ export async function inspectResolved(resolved: ResolvedModel, options: InspectO
   phase('data');
   const data = loadInspectionData(config, options.data, seed, batchSize);
   const batch = hostBatch(data, 0, batchSize);
+  const limit = resolveMemoryLimit(options.memoryLimitBytes);
+  const what = `inspecting model "${config.name}" (both backprop modes${options.depth !== false ? ' and the depth series' : ''}, batch ${batch.count})`;
+  checkMemoryLimit(inspectionEstimate(config, batch.count, options.depth !== false), limit, what);
   const { height, width, channels } = config.input;
   const images = tf.tensor4d(batch.images, [batch.count, height, width, channels]);
   const labels = tf.tensor1d(batch.labels, 'int32');

@@ -10,6 +10,8 @@ import { readNpy } from '../io/npy';
 import { activationError } from '../inspect/errorStats';
 import { loadInspectionData, type InspectionData } from '../inspect/inspectionData';
 import { resolveModel } from '../inspect/resolveModel';
+import { inferenceEstimate } from '../limits/estimates';
+import { checkMemoryLimit, resolveMemoryLimit } from '../limits/memoryLimit';
 import { isInvertible, type TrunkStep } from '../model/architecture';
 import type { RevNetConfig } from '../model/config';
 import { forwardTrunk } from '../model/forward';
@@ -129,6 +131,8 @@ export async function explore(params: ExploreParams): Promise<ExploreResult> {
   const resolved = await resolveModel(params.model);
   const { network, config } = resolved;
   try {
+    // one image at a time through the trunk and back
+    checkMemoryLimit(inferenceEstimate(config, 1), resolveMemoryLimit(params.memoryLimitBytes), `exploring model "${config.name}" (one image)`);
     const problem = trunkInversionProblem(network);
     if (problem !== undefined) throw new ExploreError(problem);
     const arch = architectureOf(network);

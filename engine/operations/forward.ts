@@ -3,6 +3,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ForwardParams, ForwardResult } from '../../protocol/engineApi';
 import { resolveModel } from '../inspect/resolveModel';
+import { inferenceEstimate } from '../limits/estimates';
+import { checkMemoryLimit, resolveMemoryLimit } from '../limits/memoryLimit';
 import { forwardTrunk, predict } from '../model/forward';
 import { normalize, readBatch, writeTensor } from './tensorFiles';
 
@@ -10,7 +12,10 @@ export async function forward(params: ForwardParams): Promise<ForwardResult> {
   const { network, config } = await resolveModel(params.model);
   try {
     const { height, width, channels } = config.input;
-    const images = readBatch(params.inputPath, [height, width, channels], `the input of model "${config.name}"`);
+    const limit = resolveMemoryLimit(params.memoryLimitBytes);
+    const images = readBatch(params.inputPath, [height, width, channels], `the input of model "${config.name}"`, (batch) =>
+      checkMemoryLimit(inferenceEstimate(config, batch), limit, `running model "${config.name}" forward on ${batch} images of ${params.inputPath}`),
+    );
     const output = tf.tidy(() => {
       const normalized = normalize(images, config.normalization);
       if (params.logits) return predict(network, normalized);

@@ -4,6 +4,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { InvertParams, InvertResult } from '../../protocol/engineApi';
 import { resolveModel } from '../inspect/resolveModel';
+import { inferenceEstimate } from '../limits/estimates';
+import { checkMemoryLimit, resolveMemoryLimit } from '../limits/memoryLimit';
 import { invertFrom, locateOutput } from '../model/invert';
 import { architectureOf, inferenceContext } from '../model/network';
 import { runSteps } from '../model/trunk';
@@ -16,7 +18,10 @@ export async function invert(params: InvertParams): Promise<InvertResult> {
     const arch = architectureOf(network);
     const start = locateOutput(arch, from);
     const startStep = arch.steps[start] as (typeof arch.steps)[number];
-    const given = readBatch(params.inputPath, startStep.outShape, `the output of ${startStep.id} (--from ${from})`);
+    const limit = resolveMemoryLimit(params.memoryLimitBytes);
+    const given = readBatch(params.inputPath, startStep.outShape, `the output of ${startStep.id} (--from ${from})`, (batch) =>
+      checkMemoryLimit(inferenceEstimate(config, batch), limit, `inverting ${batch} tensors of ${params.inputPath} through model "${config.name}"`),
+    );
     const inversion = invertFrom(network, given, from);
     const output = inversion.complete ? denormalize(inversion.input, config.normalization) : tf.clone(inversion.input);
     const roundTrip = tf.tidy(() => {

@@ -4,7 +4,8 @@ import { FileFormatError } from '../io/fileFormatError';
 import { readNpy, writeNpy } from '../io/npy';
 
 /** a [N,...expected] float32 tensor; a single example without the batch axis gets one */
-export function readBatch(path: string, expected: readonly number[], what: string): tf.Tensor4D {
+/** `beforeAllocating` sees the batch size before the tensor is made (e.g. to check the memory limit) */
+export function readBatch(path: string, expected: readonly number[], what: string, beforeAllocating?: (batch: number) => void): tf.Tensor4D {
   const array = readNpy(path);
   let shape = array.shape;
   if (shape.length === expected.length) shape = [1, ...shape];
@@ -12,6 +13,7 @@ export function readBatch(path: string, expected: readonly number[], what: strin
   if (!matches) {
     throw new FileFormatError(path, `has shape (${array.shape.join(', ')}); ${what} has shape (N, ${expected.join(', ')}) (NHWC)`);
   }
+  beforeAllocating?.(shape[0] as number);
   const data =
     array.data instanceof Float32Array
       ? array.data

@@ -12,6 +12,8 @@ import { buildNetwork, networkFromTensors, type RevNet } from '../model/network'
 import { presetConfig } from '../model/presets';
 import { withDefaults } from '../model/validateConfig';
 import type { CancelSignal } from '../operations.types';
+import { trainingEstimate } from '../limits/estimates';
+import { checkMemoryLimit, resolveMemoryLimit } from '../limits/memoryLimit';
 import { checkpointModelPaths, hasCheckpoint, readCheckpoint, type TrainingState } from './checkpoint';
 import { createOptimizer, type Optimizer } from './optimizers';
 import { resolveOptions, type TrainOptions } from './options';
@@ -49,9 +51,16 @@ async function modelConfig(ref: ModelRef): Promise<RevNetConfig> {
   return loadConfig(ref.configPath);
 }
 
+/** refuses a run whose training step would exceed the memory limit, before its network is built */
+function checkTrainingMemory(config: RevNetConfig, options: TrainOptions, memoryLimitBytes: number | undefined): void {
+  const what = `training model "${config.name}" (${options.mode} backprop, batch ${options.batchSize}, ${options.optimizer})`;
+  checkMemoryLimit(trainingEstimate(config, options.batchSize, options.mode, options), resolveMemoryLimit(memoryLimitBytes), what);
+}
+
 async function freshStart(params: TrainParams): Promise<RunStart> {
   const options = resolveOptions(params);
   const config = await modelConfig(params.model);
+  checkTrainingMemory(config, options, params.memoryLimitBytes);
   let network: RevNet;
   if (params.initWeights !== undefined) {
     network = networkFromTensors(config, readWeights(config, params.initWeights).tensors, params.initWeights);
@@ -70,6 +79,12 @@ function resumeStart(params: TrainParams, folder: string): RunStart {
   const options = { ...(checkpoint.state.options as unknown as TrainOptions) };
   if (params.epochs > 0) options.epochs = params.epochs;
   if (params.steps !== undefined) options.steps = params.steps;
+  try {
+    checkTrainingMemory(checkpoint.config, options, params.memoryLimitBytes);
+  } catch (error) {
+    checkpoint.network.dispose();
+    throw error;
+  }
   const optimizer = createOptimizer(options);
   try {
     optimizer.loadState(checkpoint.optimizer, checkpoint.network.weights.params);

@@ -15,7 +15,7 @@ export function inspectModel(ctx: Ctx) {
     ctx.lastModel = configUri;
     const started = Date.now();
     const model = await ctx.modelFiles.modelFor(configUri);
-    const params: InspectParams = { model, batchSize: config.inspectBatchSize() };
+    const params: InspectParams = { model, batchSize: config.inspectBatchSize(), ...config.memoryLimit() };
     if (config.defaultData() === 'mnist') params.data = { kind: 'mnist' };
     const panel = InspectionPanel.show(ctx, configUri, typeof blockId === 'string' ? blockId : undefined);
     panel.setBusy(true, 'inspecting');

@@ -2,6 +2,7 @@
 // model; the result is written beside it as NAME.inverted.npy and the round-trip error is reported.
 import * as vscode from 'vscode';
 import { Requests } from '../../protocol/engineApi';
+import { config } from '../config';
 import type { Ctx } from '../context';
 import { pickConfig, pickFile, uriArgument } from './pickFiles';
 
@@ -21,7 +22,7 @@ export function invertTensor(ctx: Ctx) {
     const output = vscode.Uri.joinPath(input, '..', `${name}.inverted.npy`);
     const result = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `RevNet: inverting ${name}.npy` },
-      () => ctx.engine.request(Requests.invert, { model, inputPath: input.fsPath, outputPath: output.fsPath }),
+      () => ctx.engine.request(Requests.invert, { model, inputPath: input.fsPath, outputPath: output.fsPath, ...config.memoryLimit() }),
     );
     const text = `Inverted ${name}.npy to ${result.reachedInput} [${result.shape.join('×')}] → ${vscode.workspace.asRelativePath(result.outputPath)}; round trip max |Δ| ${formatError(result.roundTrip.maxAbs)}, relative L2 ${formatError(result.roundTrip.relL2)}.`;
     ctx.output.info(text);

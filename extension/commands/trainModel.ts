@@ -70,6 +70,7 @@ export function trainModel(ctx: Ctx) {
       epochs,
       batchSize: config.trainBatchSize(),
       outDir: outDir.fsPath,
+      ...config.memoryLimit(),
     };
     if (config.trainMaxSteps() > 0) params.steps = config.trainMaxSteps();
     ctx.lastModel = configUri;

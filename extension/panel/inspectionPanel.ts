@@ -241,7 +241,7 @@ export class InspectionPanel implements vscode.Disposable {
     const model = (this.ctx.inspections.get(uri)?.model) ?? (await this.ctx.modelFiles.modelFor(uri));
     this.post({ type: 'busy', busy: true, what: 'inverting', replyTo: message.id });
     try {
-      const result = await this.ctx.engine.request(Requests.explore, { model, data: { kind: 'mnist' }, source, edits: message.edits });
+      const result = await this.ctx.engine.request(Requests.explore, { model, data: { kind: 'mnist' }, source, edits: message.edits, ...config.memoryLimit() });
       this.lastExplore = result;
       this.post({ type: 'exploreResult', replyTo: message.id, result });
     } finally {

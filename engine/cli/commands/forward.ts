@@ -2,6 +2,7 @@
 import { initBackend } from '../../backend';
 import { forward } from '../../operations/forward';
 import { CliError, helpText, parseArgs, type OptionSpec } from '../args';
+import { memoryLimitFrom, memoryLimitOption } from '../memoryLimitOption';
 import { backendFrom, modelOptions, modelRefFrom, requiredOption } from './modelOptions';
 
 const summary = 'run images (.npy) through a model to its trunk features or logits (.npy)';
@@ -10,6 +11,7 @@ const options: Record<string, OptionSpec> = {
   ...modelOptions,
   input: { type: 'string', description: 'images, .npy float32, (N,H,W,C) or (H,W,C), in image space (the model normalises them)' },
   output: { type: 'string', description: 'where to write the result, .npy float32' },
+  'memory-limit': memoryLimitOption,
   logits: { type: 'boolean', description: 'write the logits (N,classes) instead of the trunk features' },
   json: { type: 'boolean', description: 'print the result as JSON' },
   help: { type: 'boolean', description: 'show this help' },
@@ -25,9 +27,10 @@ async function run(argv: string[]): Promise<number> {
   const model = modelRefFrom(args, 'forward');
   const inputPath = requiredOption(args, 'input', 'forward');
   const outputPath = requiredOption(args, 'output', 'forward');
+  const memoryLimitBytes = memoryLimitFrom(args, 'forward');
   const choice = await initBackend(backendFrom(args, 'forward'));
   if (choice.note !== undefined) process.stderr.write(`revnet: ${choice.note}\n`);
-  const result = await forward({ model, inputPath, outputPath, logits: args.flags.get('logits') === true });
+  const result = await forward({ model, inputPath, outputPath, logits: args.flags.get('logits') === true, ...(memoryLimitBytes !== undefined ? { memoryLimitBytes } : {}) });
   if (args.flags.get('json')) process.stdout.write(`${JSON.stringify({ ...result, backend: choice.name }, null, 2)}\n`);
   else process.stdout.write(`wrote ${result.outputPath}: shape (${result.shape.join(', ')})\n`);
   return 0;

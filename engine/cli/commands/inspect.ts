@@ -9,6 +9,7 @@ import { resolveModel } from '../../inspect/resolveModel';
 import { loadConfig } from '../../model/loadConfig';
 import { PRESET_NAMES, presetConfig } from '../../model/presets';
 import { DATA_SPEC_HELP, parseDataSpec } from '../../train/parseDataSpec';
+import { memoryLimitFrom, memoryLimitOption } from '../memoryLimitOption';
 import { CliError, helpText, numberOption, parseArgs, stringOption, type OptionSpec } from '../args';
 
 const summary = 'per-block reconstruction error, gradient fidelity, memory and step times of a model';
@@ -23,6 +24,7 @@ const options: Record<string, OptionSpec> = {
   batch: { type: 'string', description: `batch size (default ${DEFAULT_INSPECT_BATCH})` },
   reconstruction: { type: 'string', description: 'BatchNorm mode of the reconstruction errors: training (default; batch statistics, as the backward pass) or inference (running statistics)' },
   backend: { type: 'string', description: 'auto (default), tensorflow, wasm or cpu' },
+  'memory-limit': memoryLimitOption,
   json: { type: 'boolean', description: 'print the report as JSON (docs/inspect-json.md)' },
   out: { type: 'string', description: 'also write the JSON report to this file' },
   quiet: { type: 'boolean', description: 'no progress lines on stderr' },
@@ -65,6 +67,7 @@ async function run(argv: string[]): Promise<number> {
       throw new CliError(`inspect: ${(error as Error).message}`);
     }
   }
+  const memoryLimitBytes = memoryLimitFrom(args, 'inspect');
   const json = args.flags.get('json') === true;
   const quiet = args.flags.get('quiet') === true;
   const out = stringOption(args, 'out');
@@ -98,6 +101,7 @@ async function run(argv: string[]): Promise<number> {
         ...(batchSize !== undefined ? { batchSize } : {}),
         ...(seed !== undefined ? { seed } : {}),
         ...(reconstructionMode !== undefined ? { reconstructionMode } : {}),
+        ...(memoryLimitBytes !== undefined ? { memoryLimitBytes } : {}),
         ...(quiet ? {} : { onPhase: (phase: string) => process.stderr.write(`revnet inspect: ${phase} (${((performance.now() - started) / 1000).toFixed(1)} s)\n`) }),
       },
       { cancelled: false },

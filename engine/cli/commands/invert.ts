@@ -2,6 +2,7 @@
 import { initBackend } from '../../backend';
 import { invert } from '../../operations/invert';
 import { CliError, helpText, parseArgs, stringOption, type OptionSpec } from '../args';
+import { memoryLimitFrom, memoryLimitOption } from '../memoryLimitOption';
 import { backendFrom, modelOptions, modelRefFrom, requiredOption } from './modelOptions';
 
 const summary = 'run an output (.npy) backwards through the reversible units and squeezes, as far as the model inverts';
@@ -11,6 +12,7 @@ const options: Record<string, OptionSpec> = {
   input: { type: 'string', description: 'the output to invert, .npy float32, NHWC' },
   output: { type: 'string', description: 'where to write what it inverts to, .npy float32 (the image, in image space, when the trunk inverts)' },
   from: { type: 'string', description: 'what the input is the output of: trunk (default), a stage (stage2) or a unit (stage1.unit3)' },
+  'memory-limit': memoryLimitOption,
   json: { type: 'boolean', description: 'print the result as JSON' },
   help: { type: 'boolean', description: 'show this help' },
 };
@@ -26,9 +28,10 @@ async function run(argv: string[]): Promise<number> {
   const inputPath = requiredOption(args, 'input', 'invert');
   const outputPath = requiredOption(args, 'output', 'invert');
   const from = stringOption(args, 'from');
+  const memoryLimitBytes = memoryLimitFrom(args, 'invert');
   const choice = await initBackend(backendFrom(args, 'invert'));
   if (choice.note !== undefined) process.stderr.write(`revnet: ${choice.note}\n`);
-  const result = await invert({ model, inputPath, outputPath, ...(from !== undefined ? { from } : {}) });
+  const result = await invert({ model, inputPath, outputPath, ...(from !== undefined ? { from } : {}), ...(memoryLimitBytes !== undefined ? { memoryLimitBytes } : {}) });
   if (args.flags.get('json')) {
     process.stdout.write(`${JSON.stringify({ ...result, backend: choice.name }, null, 2)}\n`);
   } else {

@@ -8,6 +8,7 @@ import { PRESET_NAMES } from '../../model/presets';
 import { DATA_SPEC_HELP, parseDataSpec } from '../../train/parseDataSpec';
 import { parseDrops } from '../../train/schedule';
 import { trainingDefaults } from '../../train/defaults';
+import { memoryLimitFrom, memoryLimitOption } from '../memoryLimitOption';
 import { CliError, helpText, numberOption, parseArgs, stringOption, type OptionSpec } from '../args';
 import { ProgressBar } from '../progressBar';
 
@@ -33,6 +34,7 @@ const options: Record<string, OptionSpec> = {
   resume: { type: 'string', description: 'continue the run whose output folder is DIR from its checkpoint (--out defaults to DIR)' },
   'checkpoint-every': { type: 'string', description: 'also write a checkpoint every N steps' },
   backend: { type: 'string', description: `TensorFlow.js backend: ${backendPreferences.join(', ')} (default auto)` },
+  'memory-limit': memoryLimitOption,
   'no-inspect': { type: 'boolean', description: 'do not write inspect.json beside the model' },
   json: { type: 'boolean', description: 'print the result as JSON on stdout (progress goes to stderr)' },
   help: { type: 'boolean', description: 'show this help' },
@@ -98,6 +100,8 @@ function buildParams(args: ReturnType<typeof parseArgs>): TrainParams {
     optimizer,
     shuffle: args.flags.get('shuffle') ?? true,
   };
+  const memoryLimitBytes = memoryLimitFrom(args, 'train');
+  if (memoryLimitBytes !== undefined) params.memoryLimitBytes = memoryLimitBytes;
   const lr = numberOption(args, 'lr', 'train');
   if (lr !== undefined) params.learningRate = lr;
   else if (optimizer === defaults.optimizer && preset !== undefined) params.learningRate = defaults.learningRate;
