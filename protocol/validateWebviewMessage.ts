@@ -109,7 +109,8 @@ function checkBody(message: Json): string | undefined {
       return undefined;
     }
     default:
-      return `unknown message type ${JSON.stringify(String(message['type'])).slice(0, 60)}`;
+      // typeof, not String(): String() throws on an object without a prototype
+      return `unknown message type ${JSON.stringify(typeof message['type'] === 'string' ? message['type'] : typeof message['type']).slice(0, 60)}`;
   }
 }
 
