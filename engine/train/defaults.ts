@@ -12,7 +12,7 @@ export const GENERIC_DEFAULTS: TrainingDefaults = { epochs: 10, batchSize: 64, o
 
 const PRESET_DEFAULTS: Record<string, TrainingDefaults> = {
   'mnist-tiny': { epochs: 3, batchSize: 64, optimizer: 'adam', learningRate: 0.002, lrDrops: [] },
-  'mnist-small': { epochs: 3, batchSize: 64, optimizer: 'adam', learningRate: 0.002, lrDrops: [2] },
+  'mnist-small': { epochs: 5, batchSize: 128, optimizer: 'adam', learningRate: 0.003, lrDrops: [3] },
 };
 
 export function trainingDefaults(preset: string | undefined): TrainingDefaults {
