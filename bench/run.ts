@@ -1,7 +1,7 @@
 // The issue-6 benchmark: our reversible stage against the same model in PyTorch (bench/torch_peer.py),
 // same weights (exported with our safetensors writer), same batch, same thread count, checked to compute
 // the same forward output, loss and gradients before anything is timed. Writes bench/results/bench-<backend>.{md,json}.
-// Run: npm run bench -- [--backend wasm|cpu|tensorflow] [--repeats N] [--depths 8,32] [--python PATH] [--no-peer] [--no-cpu]
+// Run: npm run bench -- [--backend wasm|cpu|tensorflow] [--repeats N] [--depths 8,32] [--python PATH] [--no-peer] [--no-cpu] [--out DIR]
 import { execSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -177,7 +177,7 @@ async function main(): Promise<number> {
     goals: goals(results),
   };
   if (ratio !== undefined) report.backendRatio = ratio;
-  const files = writeResults(join(__dirname, 'results'), report);
+  const files = writeResults(option('--out', join(__dirname, 'results')), report);
   process.stdout.write(markdown(report));
   process.stderr.write(`written: ${files.join(', ')}\n`);
   void tf;
