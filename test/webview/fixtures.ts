@@ -52,18 +52,18 @@ export function exploreResult(seed: number): ExploreResult {
   return { input, output, edited, inverted, difference, maxAbs, relL2: Math.sqrt(diff2 / norm2), label: 7 };
 }
 
-/** two epochs of five steps and a final "done" */
+/** two epochs of five steps and a final "done"; `step` counts from the start of the run, as the engine sends it */
 export function progressEvents(runId: string): ProgressEvent[] {
   const events: ProgressEvent[] = [];
   for (let epoch = 0; epoch < 2; epoch++) {
     for (let step = 1; step <= 5; step++) {
       const t = epoch * 5 + step;
-      events.push({ runId, kind: 'step', epoch, epochs: 2, step, stepsPerEpoch: 5, loss: 2.3 / (1 + 0.3 * t), accuracy: Math.min(0.98, 0.1 + 0.08 * t), examplesPerSecond: 400 + 3 * t, memoryBytes: 50e6 + 1e5 * t, backend: 'wasm' });
+      events.push({ runId, kind: 'step', epoch, epochs: 2, step: t, stepsPerEpoch: 5, loss: 2.3 / (1 + 0.3 * t), accuracy: Math.min(0.98, 0.1 + 0.08 * t), examplesPerSecond: 400 + 3 * t, memoryBytes: 50e6 + 1e5 * t, backend: 'wasm' });
     }
     const last = events[events.length - 1];
     events.push({ ...last, kind: 'epoch', testAccuracy: 0.5 + 0.2 * epoch });
   }
   const last = events[events.length - 1];
-  events.push({ ...last, kind: 'done', epoch: 2, step: 0, testAccuracy: 0.91 });
+  events.push({ ...last, kind: 'done', epoch: 2, testAccuracy: 0.91 });
   return events;
 }

@@ -164,6 +164,8 @@ describe(`views show the numbers they were given: ${label} (${report.model.name}
     const events = progressEvents('run-1');
     for (const event of events.slice(0, 4)) await send(page, hostMessage({ type: 'progress', event }));
     assert.equal((await tileValues(page, '#training-tiles'))['loss'], events[3].loss.toFixed(4));
+    // the engine counts steps from the start of the run: the fourth step of the first epoch
+    assert.equal((await tileValues(page, '#training-tiles'))['step'], '4 / 5 (4 in all)');
     for (const event of events.slice(4)) await send(page, hostMessage({ type: 'progress', event }));
     const last = events[events.length - 1];
     const tiles = await tileValues(page, '#training-tiles');
@@ -173,6 +175,7 @@ describe(`views show the numbers they were given: ${label} (${report.model.name}
     assert.equal(tiles['examplesPerSecond'], last.examplesPerSecond.toFixed(1));
     assert.equal(tiles['memory'], fmtBytes(last.memoryBytes));
     assert.equal(tiles['state'], 'finished');
+    assert.equal(tiles['step'], `${last.step} in all`);
     const ends = events.filter((e) => e.kind !== 'step');
     const epochRows = await tableRows(page, '#training-epochs');
     assert.deepEqual(epochRows.map((r) => [r[1], r[3]]), ends.map((e) => [e.loss.toFixed(4), e.testAccuracy !== undefined ? fmtPercent(e.testAccuracy) : '—']));

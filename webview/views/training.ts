@@ -8,9 +8,9 @@ import type { View, ViewContext } from './view';
 
 const MIB = 1024 * 1024;
 
-/** the step counted from the start of the run */
-export function globalStep(event: ProgressEvent): number {
-  return event.epoch * event.stepsPerEpoch + event.step;
+/** the step within its epoch, 1-based (the engine counts `step` from the start of the run) */
+export function stepInEpoch(event: ProgressEvent): number {
+  return event.step - event.epoch * event.stepsPerEpoch;
 }
 
 export function trainingView(context: ViewContext): View {
@@ -45,7 +45,7 @@ export function trainingView(context: ViewContext): View {
       tiles([
         ['State', last.kind === 'done' ? 'finished' : 'training', 'state'],
         ['Epoch', `${Math.min(last.epoch + 1, last.epochs)} / ${last.epochs}`, 'epoch'],
-        ['Step', `${last.step} / ${last.stepsPerEpoch}`, 'step'],
+        ['Step', last.kind === 'done' ? `${last.step} in all` : `${stepInEpoch(last)} / ${last.stepsPerEpoch} (${last.step} in all)`, 'step'],
         ['Loss', last.loss.toFixed(4), 'loss'],
         ['Accuracy', formatPercent(last.accuracy), 'accuracy'],
         ['Test accuracy', test !== undefined ? formatPercent(test) : '—', 'testAccuracy'],
@@ -74,7 +74,7 @@ export function trainingView(context: ViewContext): View {
     const events = context.store.progress;
     if (!lossChart || !speedChart) return;
     for (const event of events.slice(drawn)) {
-      const x = globalStep(event);
+      const x = event.step;
       lossChart.data.datasets[0].data.push({ x, y: event.loss } as never);
       lossChart.data.datasets[1].data.push({ x, y: event.accuracy } as never);
       if (event.testAccuracy !== undefined) lossChart.data.datasets[2].data.push({ x, y: event.testAccuracy } as never);
