@@ -26,9 +26,8 @@ function run(command, args) {
   return result.status ?? 1;
 }
 
-if (suites.some((suite) => suite !== 'unit')) {
-  if (run(process.execPath, ['esbuild.mjs']) !== 0) process.exit(1);
-}
+// Always build first: the CLI tests run `bin/revnet.cjs`, which prefers the built dist/cli.js.
+if (run(process.execPath, ['esbuild.mjs']) !== 0) process.exit(1);
 const files = suites.flatMap((suite) => testFiles(join(root, 'test', suite)));
 if (files.length === 0) {
   console.error(`no test files found in ${suites.join(', ')}`);

@@ -42,9 +42,9 @@ export function parseArgs(argv: string[], spec: Record<string, OptionSpec>, comm
 }
 
 export function helpText(command: string, summary: string, spec: Record<string, OptionSpec>): string {
-  const rows = Object.entries(spec).map(
-    ([name, option]) => `  --${(option.type === 'string' ? `${name} VALUE` : name).padEnd(22)}${option.description}`,
-  );
+  const labels = Object.entries(spec).map(([name, option]) => `--${option.type === 'string' ? `${name} VALUE` : name}`);
+  const width = Math.max(...labels.map((label) => label.length)) + 2;
+  const rows = Object.values(spec).map((option, i) => `  ${(labels[i] as string).padEnd(width)}${option.description}`);
   return `revnet ${command}: ${summary}\n\noptions:\n${rows.join('\n')}\n`;
 }
 
