@@ -11,7 +11,8 @@ function temporaryPath(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.${counter}.tmp`);
 }
 
-function fsyncFolderSync(folder: string): void {
+/** makes a folder's entries (a rename, a new file) durable; a no-op where the file system cannot fsync a folder */
+export function fsyncFolderSync(folder: string): void {
   let fd: number | undefined;
   try {
     fd = openSync(folder, 'r');

@@ -13,9 +13,9 @@
 // current and whole; a kill after it leaves the new one. Reading goes only through latest.json and checks
 // every file's size and hash, so a torn or foreign set is refused, never loaded.
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../io/atomicWrite';
+import { fsyncFolderSync, writeFileAtomic } from '../io/atomicWrite';
 import { encodeSafetensors, parseSafetensors } from '../io/safetensors';
 import type { RevNetConfig } from '../model/config';
 import { parseConfig } from '../model/loadConfig';
@@ -80,18 +80,6 @@ function sha256(pieces: Uint8Array[]): string {
   return hash.digest('hex');
 }
 
-function fsyncFolder(folder: string): void {
-  let fd: number | undefined;
-  try {
-    fd = openSync(folder, 'r');
-    fsyncSync(fd);
-  } catch {
-    // not every file system can fsync a folder; the renames stay atomic
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
-
 function generationNumber(name: string): number | undefined {
   const match = /^gen-(\d{6,})$/.exec(name);
   return match ? Number(match[1]) : undefined;
@@ -148,8 +136,8 @@ export async function writeCheckpoint(
     await writeFileAtomic(join(genFolder, name), pieces);
     files[name] = { bytes: pieces.reduce((sum, piece) => sum + piece.byteLength, 0), sha256: sha256(pieces) };
   }
-  fsyncFolder(genFolder);
-  fsyncFolder(folder);
+  fsyncFolderSync(genFolder);
+  fsyncFolderSync(folder);
   const pointer: PointerFile = { format: POINTER_FORMAT, generation, files };
   await writeFileAtomic(join(folder, POINTER), `${JSON.stringify(pointer, null, 2)}\n`);
   removeGenerations(folder, generation);
