@@ -1,21 +1,20 @@
 // The host side of the inspection panel: creates the webview (CSP with a crypto nonce, resources only
-// from dist/ and media/), validates every message from it, forwards explore to the engine, saves
-// tensors only where the user chose in a save dialog, and keeps the panel and the editor's selection in step.
+// from dist/ and media/), gives every message from it to PanelMessageRouter (which validates it and checks its
+// order) with vscode's effects: explore on the engine, tensors saved only where the user chose in a save
+// dialog, the editor's selection kept in step with the panel's.
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { Requests, type ExploreResult } from '../../protocol/engineApi';
-import { validateWebviewMessage } from '../../protocol/validateWebviewMessage';
-import type { HostToWebview, PanelState, WebviewToHost } from '../../protocol/webviewMessages';
+import { Requests } from '../../protocol/engineApi';
+import type { PanelState } from '../../protocol/webviewMessages';
 import { panelHtml } from '../../webview/panelHtml';
 import { config } from '../config';
 import type { Ctx } from '../context';
+import { PanelMessageRouter, type Outgoing, type PanelEffects } from './panelMessageRouter';
 import { revealBlock } from './revealBlock';
 
 export const PANEL_VIEW_TYPE = 'revnet.inspection';
 /** workspace state: the config URI the panel shows, for restoring it after a reload */
 const PANEL_MODEL_KEY = 'revnet.panelModel';
-
-type Outgoing = HostToWebview extends infer T ? (T extends unknown ? Omit<T, 'id'> : never) : never;
 
 export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
   return {
@@ -42,13 +41,8 @@ async function existingStyles(extensionUri: vscode.Uri): Promise<vscode.Uri[]> {
 export class InspectionPanel implements vscode.Disposable {
   private static current: InspectionPanel | undefined;
 
-  private nextId = 1;
-  private lastExplore: ExploreResult | undefined;
-  private pendingBlock: string | undefined;
-  private ready = false;
+  private readonly router: PanelMessageRouter;
   private readonly disposables: vscode.Disposable[] = [];
-  /** messages refused so far (issue 7 counts them) */
-  refused = 0;
 
   /** Opens (or reveals) the panel for a config's model, optionally at a block. */
   static show(ctx: Ctx, configUri: vscode.Uri, blockId?: string): InspectionPanel {
@@ -67,7 +61,7 @@ export class InspectionPanel implements vscode.Disposable {
     );
     const created = new InspectionPanel(ctx, panel, configUri.toString());
     void ctx.extension.workspaceState.update(PANEL_MODEL_KEY, configUri.toString());
-    if (blockId !== undefined) created.pendingBlock = blockId;
+    if (blockId !== undefined) created.router.selectBlock(blockId);
     return created;
   }
 
@@ -76,7 +70,7 @@ export class InspectionPanel implements vscode.Disposable {
     const saved = (typeof state === 'object' && state !== null ? state : {}) as Partial<PanelState>;
     panel.webview.options = webviewOptions(ctx.extension.extensionUri);
     const revived = new InspectionPanel(ctx, panel, undefined);
-    if (typeof saved.selectedBlock === 'string') revived.pendingBlock = saved.selectedBlock;
+    if (typeof saved.selectedBlock === 'string') revived.router.selectBlock(saved.selectedBlock);
     // The host's own record of the panel's model comes first; the webview's key is the fallback.
     const hostKey = ctx.extension.workspaceState.get<string>(PANEL_MODEL_KEY);
     const keys = [hostKey, typeof saved.modelKey === 'string' ? saved.modelKey : undefined].filter((k): k is string => k !== undefined);
@@ -103,10 +97,11 @@ export class InspectionPanel implements vscode.Disposable {
   ) {
     InspectionPanel.current?.dispose();
     InspectionPanel.current = this;
+    this.router = new PanelMessageRouter(this.effects());
     panel.iconPath = vscode.Uri.joinPath(ctx.extension.extensionUri, 'media', 'icons', 'revnet.svg');
     this.disposables.push(
       panel.onDidDispose(() => this.dispose()),
-      panel.webview.onDidReceiveMessage((raw: unknown) => void this.receive(raw)),
+      panel.webview.onDidReceiveMessage((raw: unknown) => void this.router.receive(raw)),
       ctx.inspections.onDidChange((inspection) => {
         if (inspection.configUri.toString() === this.modelKey) this.sendReport();
       }),
@@ -122,6 +117,11 @@ export class InspectionPanel implements vscode.Disposable {
         if (choice === 'Show Log') ctx.showLog();
       });
     });
+  }
+
+  /** messages refused so far (issue 7 counts them) */
+  get refused(): number {
+    return this.router.refused;
   }
 
   get modelUri(): vscode.Uri | undefined {
@@ -146,7 +146,7 @@ export class InspectionPanel implements vscode.Disposable {
     if (key === this.modelKey) return;
     this.modelKey = key;
     void this.ctx.extension.workspaceState.update(PANEL_MODEL_KEY, key);
-    this.lastExplore = undefined;
+    this.router.forgetExploreResult();
     this.sendReport();
   }
 
@@ -155,116 +155,73 @@ export class InspectionPanel implements vscode.Disposable {
   }
 
   selectBlock(blockId: string): void {
-    if (this.ready) this.post({ type: 'selectBlock', blockId });
-    else this.pendingBlock = blockId;
+    this.router.selectBlock(blockId);
   }
 
   post(message: Outgoing): void {
-    void this.panel.webview.postMessage({ ...message, id: this.nextId++ });
+    this.router.post(message);
   }
 
   private sendReport(): void {
-    if (!this.ready || this.modelKey === undefined) return;
+    if (!this.router.isReady || this.modelKey === undefined) return;
     const inspection = this.ctx.inspections.get(vscode.Uri.parse(this.modelKey));
     if (inspection === undefined) return;
     this.panel.title = `RevNet: ${inspection.report.model.name}`;
     this.post({ type: 'report', report: inspection.report });
   }
 
-  private async receive(raw: unknown): Promise<void> {
-    const checked = validateWebviewMessage(raw);
-    if (!checked.ok) {
-      this.refused++;
-      this.ctx.output.warn(`panel: refused a message from the webview: ${checked.reason}`);
-      this.post(checked.id === undefined ? { type: 'error', message: `Refused: ${checked.reason}` } : { type: 'error', replyTo: checked.id, message: `Refused: ${checked.reason}` });
-      return;
-    }
-    const message = checked.message;
-    try {
-      await this.handle(message);
-    } catch (error) {
-      const text = error instanceof Error ? error.message : String(error);
-      this.ctx.output.error(`panel: ${message.type} failed: ${text}`);
-      this.post({ type: 'error', replyTo: message.id, message: text });
-    }
-  }
-
-  private async handle(message: WebviewToHost): Promise<void> {
-    switch (message.type) {
-      case 'ready': {
-        this.ready = true;
-        this.post({ type: 'settings', errorThreshold: config.errorThreshold() });
-        if (this.modelKey !== undefined) await this.ctx.inspections.restore(this.modelKey);
-        this.sendReport();
-        if (this.pendingBlock !== undefined) {
-          this.post({ type: 'selectBlock', blockId: this.pendingBlock });
-          this.pendingBlock = undefined;
-        }
-        return;
-      }
-      case 'blockSelected': {
-        const uri = this.modelUri;
-        if (uri !== undefined) await revealBlock(uri, message.blockId);
-        return;
-      }
-      case 'viewChanged':
-        return;
-      case 'refresh': {
-        const uri = this.modelUri;
-        if (uri === undefined) throw new Error('this panel has no model; run RevNet: Inspect Model');
-        await vscode.commands.executeCommand('revnet.inspectModel', uri);
-        return;
-      }
-      case 'explore':
-        await this.explore(message);
-        return;
-      case 'saveTensor':
-        await this.saveTensor(message);
-        return;
-    }
-  }
-
-  private async explore(message: Extract<WebviewToHost, { type: 'explore' }>): Promise<void> {
+  private requireModel(): vscode.Uri {
     const uri = this.modelUri;
     if (uri === undefined) throw new Error('this panel has no model; run RevNet: Inspect Model');
-    let source: { sample: number } | { npyPath: string };
-    if ('sample' in message.source) {
-      source = { sample: message.source.sample };
-    } else {
-      const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { NumPy: ['npy'] }, title: 'A .npy image to invert' });
-      if (picked?.[0] === undefined) {
-        this.post({ type: 'busy', busy: false, replyTo: message.id });
-        return;
-      }
-      source = { npyPath: picked[0].fsPath };
-    }
-    const model = (this.ctx.inspections.get(uri)?.model) ?? (await this.ctx.modelFiles.modelFor(uri));
-    this.post({ type: 'busy', busy: true, what: 'inverting', replyTo: message.id });
-    try {
-      const result = await this.ctx.engine.request(Requests.explore, { model, data: { kind: 'mnist' }, source, edits: message.edits, ...config.memoryLimit() });
-      this.lastExplore = result;
-      this.post({ type: 'exploreResult', replyTo: message.id, result });
-    } finally {
-      this.post({ type: 'busy', busy: false });
-    }
+    return uri;
   }
 
-  private async saveTensor(message: Extract<WebviewToHost, { type: 'saveTensor' }>): Promise<void> {
-    const result = this.lastExplore;
-    if (result === undefined) throw new Error('nothing to save yet: invert a sample first');
-    const tensor = result[message.which];
-    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-    const defaultUri = folder === undefined ? undefined : vscode.Uri.joinPath(folder, `${message.which}.npy`);
-    // The path comes from the user's own save dialog, never from the webview.
-    const target = await vscode.window.showSaveDialog({
-      filters: { NumPy: ['npy'] },
-      saveLabel: 'Save tensor',
-      ...(defaultUri === undefined ? {} : { defaultUri }),
-    });
-    if (target === undefined) return;
-    if (target.scheme !== 'file') throw new Error(`cannot save to ${target.toString()}: only local files`);
-    await this.ctx.engine.request(Requests.saveTensor, { tensor, path: target.fsPath });
-    this.post({ type: 'saved', replyTo: message.id, path: target.fsPath });
+  /** vscode's side of the router: what each decision does */
+  private effects(): PanelEffects {
+    const { ctx } = this;
+    return {
+      post: (message) => void this.panel.webview.postMessage(message),
+      warn: (text) => ctx.output.warn(text),
+      error: (text) => ctx.output.error(text),
+      errorThreshold: () => config.errorThreshold(),
+      hasModel: () => this.modelKey !== undefined,
+      restoreAndSendReport: async () => {
+        if (this.modelKey !== undefined) await ctx.inspections.restore(this.modelKey);
+        this.sendReport();
+      },
+      currentReport: () => (this.modelKey === undefined ? undefined : ctx.inspections.get(vscode.Uri.parse(this.modelKey))?.report),
+      revealBlock: async (blockId) => {
+        const uri = this.modelUri;
+        if (uri !== undefined) await revealBlock(uri, blockId);
+      },
+      refresh: async () => {
+        await vscode.commands.executeCommand('revnet.inspectModel', this.requireModel());
+      },
+      pickNpyFile: async () => {
+        const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { NumPy: ['npy'] }, title: 'A .npy image to invert' });
+        return picked?.[0]?.fsPath;
+      },
+      explore: async (source, edits) => {
+        const uri = this.requireModel();
+        const model = ctx.inspections.get(uri)?.model ?? (await ctx.modelFiles.modelFor(uri));
+        return ctx.engine.request(Requests.explore, { model, data: { kind: 'mnist' }, source, edits, ...config.memoryLimit() });
+      },
+      askSavePath: async (which) => {
+        const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+        const defaultUri = folder === undefined ? undefined : vscode.Uri.joinPath(folder, `${which}.npy`);
+        const target = await vscode.window.showSaveDialog({
+          filters: { NumPy: ['npy'] },
+          saveLabel: 'Save tensor',
+          ...(defaultUri === undefined ? {} : { defaultUri }),
+        });
+        if (target === undefined) return undefined;
+        if (target.scheme !== 'file') throw new Error(`cannot save to ${target.toString()}: only local files`);
+        return target.fsPath;
+      },
+      writeTensor: async (tensor, path) => {
+        await ctx.engine.request(Requests.saveTensor, { tensor, path });
+      },
+    };
   }
 
   dispose(): void {
