@@ -35,7 +35,7 @@ describe('the .vsix package', () => {
   test('holds the bundles, wasm files, schema and media, and nothing else of the repo', () => {
     const out = join(dir, 'revnet.vsix');
     const vsce = join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
-    execFileSync(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--out', out], {
+    execFileSync(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '--out', out], {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -93,6 +93,8 @@ describe(`views show the numbers they were given: ${label} (${report.model.name}
     const order = block.reconstruction!.channelMaxAbs.map((v, c) => [v, c] as const).sort((a, b) => b[0] - a[0]).slice(0, 8);
     assert.deepEqual(channels.map((r) => [Number(r[0]), r[1], r[2]]), order.map(([v, c]) => [c, fmtError(v), fmtError(block.reconstruction!.channelChainMaxAbs[c])]));
     await page.click('#all-channels summary');
+    // the table is built on the details' toggle event, which the browser fires in a later task
+    await page.waitForSelector('#all-channels table tbody tr');
     const all = await tableRows(page, '#all-channels table');
     assert.equal(all.length, block.reconstruction!.channelMaxAbs.length);
     await page.close();
