@@ -18,6 +18,7 @@ import { invertStep } from '../../engine/model/invert';
 import { buildNetwork, type RevNet } from '../../engine/model/network';
 import { withDefaults } from '../../engine/model/validateConfig';
 import { squeezeOnlyConfig, stridedConfig, useTestBackend } from './networkFixtures';
+import { reference } from './errorReference';
 
 const BATCH = 8;
 const fast = { timing: { maxSteps: 1 } };
@@ -29,22 +30,6 @@ function bits(net: RevNet): Map<string, Uint32Array> {
     out.set(name, new Uint32Array(Float32Array.from(v.dataSync() as Float32Array).buffer));
   }
   return out;
-}
-
-/** max |a-b| over all, relative L2, and max |a-b| per channel (last axis), plain float64 loops */
-function reference(truth: ArrayLike<number>, rebuilt: ArrayLike<number>, channels: number) {
-  let max = 0;
-  let num = 0;
-  let den = 0;
-  const perChannel = new Array<number>(channels).fill(0);
-  for (let i = 0; i < truth.length; i++) {
-    const d = Math.abs((truth[i] as number) - (rebuilt[i] as number));
-    max = Math.max(max, d);
-    perChannel[i % channels] = Math.max(perChannel[i % channels] as number, d);
-    num += d * d;
-    den += (truth[i] as number) ** 2;
-  }
-  return { max, relL2: Math.sqrt(num / den), perChannel };
 }
 
 function sameBatch(config: RevNetConfig): tf.Tensor4D {

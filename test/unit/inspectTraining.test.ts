@@ -18,25 +18,10 @@ import { splitHalves } from '../../engine/model/units';
 import { withDefaults } from '../../engine/model/validateConfig';
 import type { ReconstructionStats } from '../../protocol/inspectReport';
 import { stridedConfig, useTestBackend } from './networkFixtures';
+import { reference } from './errorReference';
 
 const BATCH = 4;
 const EPSILON = 1e-5;
-
-/** max |a-b|, relative L2 and max |a-b| per channel (last axis), plain float64 loops */
-function reference(truth: ArrayLike<number>, rebuilt: ArrayLike<number>, channels: number) {
-  let max = 0;
-  let num = 0;
-  let den = 0;
-  const perChannel = new Array<number>(channels).fill(0);
-  for (let i = 0; i < truth.length; i++) {
-    const d = Math.abs((truth[i] as number) - (rebuilt[i] as number));
-    max = Math.max(max, d);
-    perChannel[i % channels] = Math.max(perChannel[i % channels] as number, d);
-    num += d * d;
-    den += (truth[i] as number) ** 2;
-  }
-  return { max, relL2: Math.sqrt(num / den), perChannel };
-}
 
 function bits(net: RevNet): Map<string, Uint32Array> {
   const out = new Map<string, Uint32Array>();
