@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureSystemPackages } from './systemPackages.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const allSuites = ['unit', 'integration', 'webview', 'e2e'];
@@ -25,6 +26,9 @@ function run(command, args) {
   const result = spawnSync(command, args, { cwd: root, stdio: 'inherit' });
   return result.status ?? 1;
 }
+
+// The Debian packages the chosen suites need (chromium, python3-torch, …): installed or asked for before anything runs.
+if (!ensureSystemPackages(suites, root)) process.exit(1);
 
 // Always build first: the CLI tests run `bin/revnet.cjs`, which prefers the built dist/cli.js.
 if (run(process.execPath, ['esbuild.mjs']) !== 0) process.exit(1);
