@@ -27,12 +27,13 @@ export const SIZES = {
 
 interface Sized { id: string; width: number; height: number }
 
-function runDagre(nodes: Sized[], edges: [string, string][], options: { nodesep: number; ranksep: number }): Laid {
+/** edges listed in `heavy` are kept short first (dagre's weight), e.g. split → x1 so x1 and x2 sit side by side */
+function runDagre(nodes: Sized[], edges: [string, string][], options: { nodesep: number; ranksep: number }, heavy: ReadonlySet<string> = new Set()): Laid {
   const g = new dagre.graphlib.Graph();
   g.setGraph({ rankdir: 'TB', nodesep: options.nodesep, ranksep: options.ranksep, marginx: 0, marginy: 0 });
   g.setDefaultEdgeLabel(() => ({}));
   for (const n of nodes) g.setNode(n.id, { width: n.width, height: n.height });
-  for (const [a, b] of edges) g.setEdge(a, b);
+  for (const [a, b] of edges) g.setEdge(a, b, { weight: heavy.has(`${a}>${b}`) ? 4 : 1 });
   dagre.layout(g);
   const boxes = new Map<string, Box>();
   for (const n of nodes) {
@@ -81,7 +82,7 @@ export function layoutCoupling(c: Coupling): Laid {
   let laid = couplingCache.get(key);
   if (laid === undefined) {
     const { nodes, edges } = couplingNodes(c);
-    laid = runDagre(nodes, edges, { nodesep: 14, ranksep: 16 });
+    laid = runDagre(nodes, edges, { nodesep: 14, ranksep: 16 }, new Set(['split>x1', 'split>x2', 'x1>s1', 'x2>s2']));
     couplingCache.set(key, laid);
   }
   return laid;

@@ -67,6 +67,14 @@ export class Viewport {
     return { x: point.x, y: point.y };
   }
 
+  /** zooms out (about the box's center) when the box is wider than the view, so an expanded node fits across */
+  fitWidth(target: Box, margin = 12): void {
+    const rect = this.element.getBoundingClientRect();
+    const scale = this.scale();
+    if (rect.width === 0 || (target.width + 2 * margin) * scale <= rect.width) return;
+    this.zoom(rect.width / ((target.width + 2 * margin) * scale), { x: target.x + target.width / 2, y: target.y });
+  }
+
   /** pans (without zooming) so that the box is in view, centered when it was outside */
   reveal(target: Box): void {
     const rect = this.element.getBoundingClientRect();

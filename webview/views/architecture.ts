@@ -261,7 +261,10 @@ export function architectureView(context: ViewContext): View {
     if (anchor) {
       const after = scene.nodes.find((n) => n.id === anchor.id)?.box;
       // the toggled node keeps its top edge and its center on screen
-      if (after) viewport.shift(after.x + after.width / 2 - (anchor.before.x + anchor.before.width / 2), after.y - anchor.before.y);
+      if (after) {
+        viewport.shift(after.x + after.width / 2 - (anchor.before.x + anchor.before.width / 2), after.y - anchor.before.y);
+        viewport.fitWidth(after);
+      }
     }
     const diagnostics = window as unknown as Diagnostics;
     (diagnostics.__revnetRenderTimes ??= {})['architecture:draw'] ??= [];
