@@ -96,7 +96,7 @@ for (const [label, report] of [['mnist-tiny', smallReport()], ['revnet-164', lar
     it('colors each block along the scale by its value (read back from the DOM)', async () => {
       const page = await architecture(report);
       await expandStages(page);
-      for (const key of ['reconstruction.chainMaxAbs', 'params', 'memory.storedBytes']) {
+      for (const key of ['reconstruction.chainMaxAbs', 'gradient.relErr', 'params', 'memory.storedBytes']) {
         await page.$eval('#arch-measure', (select, value) => {
           (select as unknown as { value: string }).value = value;
           select.dispatchEvent(new Event('change'));

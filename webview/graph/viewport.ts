@@ -18,14 +18,14 @@ export class Viewport {
     this.element.setAttribute('viewBox', `${x.toFixed(2)} ${y.toFixed(2)} ${width.toFixed(2)} ${height.toFixed(2)}`);
   }
 
-  /** the whole content in view, never magnified beyond maxScale */
-  fit(content: Box, margin = 16): void {
+  /** the whole content in view (or, with acrossOnly, its width, from the top), never magnified beyond maxScale */
+  fit(content: Box, margin = 16, acrossOnly = false): void {
     const rect = this.element.getBoundingClientRect();
     const width = content.width + 2 * margin;
     const height = content.height + 2 * margin;
     const pxWidth = rect.width || width;
     const pxHeight = rect.height || height;
-    const scale = Math.min(this.maxScale, pxWidth / width, pxHeight / height);
+    const scale = Math.min(this.maxScale, pxWidth / width, acrossOnly ? Infinity : pxHeight / height);
     const viewWidth = pxWidth / scale;
     const viewHeight = pxHeight / scale;
     this.box = { x: content.x + content.width / 2 - viewWidth / 2, y: content.y - margin, width: viewWidth, height: viewHeight };

@@ -57,7 +57,8 @@ export function architectureView(context: ViewContext): View {
 
   /** the stage node a collapsed unit hides in */
   function stageOf(unitId: string): string | undefined {
-    return model?.units.find((u) => u.id === unitId) ? `stage${model.units.find((u) => u.id === unitId)?.stage ?? ''}` : undefined;
+    const unit = model?.units.find((u) => u.id === unitId);
+    return unit ? `stage${unit.stage}` : undefined;
   }
 
   function nodeFor(unitId: string): SceneNode | undefined {
@@ -251,7 +252,8 @@ export function architectureView(context: ViewContext): View {
     if (scene.stop) {
       const s = scene.stop.box;
       content.appendChild(svg('line', { class: 'arch-stop', x1: s.x - 12, x2: s.x + s.width + 12, y1: s.y + s.height + 3, y2: s.y + s.height + 3 }));
-      content.appendChild(svg('text', { class: 'arch-stop-label', x: s.x + s.width + 14, y: s.y + s.height + 7 }, 'invert stops'));
+      const inside = scene.stop.id === model.invertStopsAt ? 'invert stops here' : `invert stops at ${model.invertStopsAt ?? ''}`;
+      content.appendChild(svg('text', { class: 'arch-stop-label', x: s.x + 4, y: s.y + s.height + 14 }, `▲ ${inside}`));
     }
     const defs = svg('defs', {}, svg('marker', { id: 'arch-arrow', viewBox: '0 0 8 8', refX: 7, refY: 4, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' }, svg('path', { d: 'M0,0 L8,4 L0,8 z', class: 'arch-arrowhead' })));
     svgElement.replaceChildren(defs, content);
@@ -271,8 +273,8 @@ export function architectureView(context: ViewContext): View {
     diagnostics.__revnetRenderTimes['architecture:draw']?.push(performance.now() - start);
   }
 
-  function fit(): void {
-    if (scene && viewport) viewport.fit({ x: -16, y: 0, width: scene.width + 32, height: scene.height });
+  function fit(acrossOnly = false): void {
+    if (scene && viewport) viewport.fit({ x: -16, y: 0, width: scene.width + 32, height: scene.height }, 16, acrossOnly);
   }
 
   function markSelection(): void {
@@ -470,13 +472,13 @@ export function architectureView(context: ViewContext): View {
           el(
             'span',
             { class: 'arch-buttons' },
-            button('arch-fit', 'Fit', 'Fit the graph to the view (0)', fit),
+            button('arch-fit', 'Fit', 'Fit the graph to the view (0)', () => fit()),
             button('arch-zoom-out', '−', 'Zoom out (-)', () => viewport?.zoom(0.8)),
             button('arch-zoom-in', '+', 'Zoom in (+)', () => viewport?.zoom(1.25)),
             button('arch-expand', 'Expand stages', 'Show every unit of every stage', () => {
               for (const id of allStages()) expandedStages.add(id);
               draw();
-              fit();
+              fit(true);
             }),
             button('arch-collapse', 'Collapse', 'Collapse every stage and unit', () => {
               expandedStages.clear();
@@ -505,7 +507,8 @@ export function architectureView(context: ViewContext): View {
       element.append(info, live);
       hovered = undefined;
       draw();
-      fit();
+      // readable first: the graph's width across the view, from the top (Fit shows all of it)
+      fit(true);
       const selected = context.store.selectedBlock;
       if (selected !== undefined) reveal(selected);
     },
