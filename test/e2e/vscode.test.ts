@@ -292,12 +292,19 @@ describe('RevNet Inspector in code-server', { timeout: 15 * 60_000 }, () => {
     await wb.waitOrFail(frame.locator(`#arch-graph g.arch-node.selected[data-block="${target}"]`), 10_000);
     await frame.locator(`#arch-graph g.arch-node[data-block="${target}"]`).dblclick();
     await frame.locator(`#arch-graph g.kind-unit-frame[data-block="${target}"]`).waitFor({ timeout: 10_000 });
-    await frame.locator('#arch-fit').click();
-    await wb.screenshot('11-architecture-dark-full');
     const settingsDir = join(server.workspace, '.vscode');
     mkdirSync(settingsDir, { recursive: true });
     const original = wb.page.viewportSize() ?? { width: 1400, height: 900 };
+    let maximized = false;
     try {
+      writeFileSync(join(settingsDir, 'settings.json'), JSON.stringify({ 'workbench.colorTheme': 'Default Dark Modern' }));
+      await wb.waitOrFail(wb.page.locator('.monaco-workbench.vs-dark'), 30_000);
+      // full width: the panel's editor group maximized (best effort: the shot is taken either way)
+      await wb.editorTab(`RevNet: ${name}`).click().catch(() => undefined);
+      maximized = await wb.runCommand('View: Toggle Maximize Editor Group', 10_000).then(() => true, () => false);
+      await wb.page.keyboard.press('Escape');
+      await wb.page.waitForTimeout(800);
+      await wb.screenshot('11-architecture-dark-full');
       // about 400 px of webview: shrink the window by what the panel has beyond 400
       for (let i = 0; i < 3; i++) {
         const inner = await frame.evaluate(() => window.innerWidth);
@@ -307,20 +314,20 @@ describe('RevNet Inspector in code-server', { timeout: 15 * 60_000 }, () => {
         await wb.page.waitForTimeout(500);
       }
       timings['architectureNarrowWidthPx'] = await frame.evaluate(() => window.innerWidth);
-      await frame.locator('#arch-fit').click();
       await wb.screenshot('12-architecture-dark-400');
       writeFileSync(join(settingsDir, 'settings.json'), JSON.stringify({ 'workbench.colorTheme': 'Default Light Modern' }));
       await wb.waitOrFail(wb.page.locator('.monaco-workbench.vs'), 30_000);
       await frame.locator('#arch-graph g.arch-node').first().waitFor({ timeout: 30_000 });
-      await wb.page.waitForTimeout(500);
+      await wb.page.waitForTimeout(800);
       await wb.screenshot('13-architecture-light-400');
       await wb.page.setViewportSize(original);
-      await wb.page.waitForTimeout(500);
-      await frame.locator('#arch-fit').click();
+      await wb.page.waitForTimeout(800);
       await wb.screenshot('14-architecture-light-full');
     } finally {
       writeFileSync(join(settingsDir, 'settings.json'), '{}');
       await wb.page.setViewportSize(original);
+      if (maximized) await wb.runCommand('View: Toggle Maximize Editor Group', 10_000).catch(() => undefined);
+      await wb.page.keyboard.press('Escape');
     }
   }, () => wb);
 });
