@@ -17,6 +17,7 @@ import { Host } from './host';
 import { parseHostMessage, VIEW_NAMES } from './hostMessages';
 import { type Change, Store } from './store';
 import { readTheme, type ThemeColours, watchTheme } from './theme';
+import { architectureView } from './views/architecture';
 import { gradientsView } from './views/gradients';
 import { invertView } from './views/invert';
 import { memoryView } from './views/memory';
@@ -52,7 +53,7 @@ const context: ViewContext = {
   theme: () => theme,
 };
 
-const views: View[] = [overviewView(context), reconstructionView(context), memoryView(context), gradientsView(context), trainingView(context), invertView(context)];
+const views: View[] = [overviewView(context), reconstructionView(context), memoryView(context), gradientsView(context), trainingView(context), invertView(context), architectureView(context)];
 const panels = new Map<ViewName, HTMLElement>();
 const stale = new Set<ViewName>(VIEW_NAMES);
 

@@ -26,7 +26,7 @@ export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions 
 
 async function existingStyles(extensionUri: vscode.Uri): Promise<vscode.Uri[]> {
   const found: vscode.Uri[] = [];
-  for (const path of [['media', 'panel.css'], ['dist', 'webview.css']]) {
+  for (const path of [['media', 'panel.css'], ['media', 'architecture.css'], ['dist', 'webview.css']]) {
     const uri = vscode.Uri.joinPath(extensionUri, ...path);
     try {
       await vscode.workspace.fs.stat(uri);

@@ -268,4 +268,66 @@ describe('RevNet Inspector in code-server', { timeout: 15 * 60_000 }, () => {
     assert.equal(await frame.locator('#overview-blocks tbody tr[data-block]').count(), report?.blocks.length);
 
   }, () => wb);
+
+  step('the Architecture view draws one node per block, selects on click, in light and dark, at full width and 400 px', async () => {
+    await wb.page.keyboard.press('Escape');
+    // alone (--test-name-pattern) there is no panel yet: inspect a fresh mnist-small config first
+    let frame = await wb.frameWith('#overview-blocks tbody tr[data-block]', 5_000).catch(() => undefined);
+    if (frame === undefined) {
+      await wb.runCommand('RevNet: New Model Config…');
+      await wb.pick('mnist-small');
+      await wb.editorTab('mnist-small.revnet.json').waitFor({ timeout: 30_000 });
+      await wb.runCommand('RevNet: Inspect Model');
+      frame = await wb.frameWith('#overview-blocks tbody tr[data-block]', 300_000);
+    }
+    const name = (await frame.locator('#model-title').innerText()).replace(/^.*— /, '');
+    const report = await eventually('the stored inspection', 10_000, () => storedReport(`${name}.revnet.json`));
+    await frame.locator('vscode-tab-header[data-view="architecture"]').click();
+    await frame.locator('#arch-graph g.arch-node').first().waitFor({ timeout: 30_000 });
+    await frame.locator('#arch-expand').click();
+    const blocks = await frame.locator('#arch-graph g.arch-node[data-block]').evaluateAll((nodes) => nodes.map((n) => (n as SVGGElement).dataset['block']));
+    assert.deepEqual(blocks, report.blocks.map((b) => b.id));
+    const target = report.blocks[1]!.id;
+    await frame.locator(`#arch-graph g.arch-node[data-block="${target}"]`).click();
+    await wb.waitOrFail(frame.locator(`#arch-graph g.arch-node.selected[data-block="${target}"]`), 10_000);
+    await frame.locator(`#arch-graph g.arch-node[data-block="${target}"]`).dblclick();
+    await frame.locator(`#arch-graph g.kind-unit-frame[data-block="${target}"]`).waitFor({ timeout: 10_000 });
+    const settingsDir = join(server.workspace, '.vscode');
+    mkdirSync(settingsDir, { recursive: true });
+    const original = wb.page.viewportSize() ?? { width: 1400, height: 900 };
+    let maximized = false;
+    try {
+      writeFileSync(join(settingsDir, 'settings.json'), JSON.stringify({ 'workbench.colorTheme': 'Default Dark Modern' }));
+      await wb.waitOrFail(wb.page.locator('.monaco-workbench.vs-dark'), 30_000);
+      // full width: the panel's editor group maximized (best effort: the shot is taken either way)
+      await wb.editorTab(`RevNet: ${name}`).click().catch(() => undefined);
+      maximized = await wb.runCommand('View: Toggle Maximize Editor Group', 10_000).then(() => true, () => false);
+      await wb.page.keyboard.press('Escape');
+      await wb.page.waitForTimeout(800);
+      await wb.screenshot('11-architecture-dark-full');
+      // about 400 px of webview: shrink the window by what the panel has beyond 400
+      for (let i = 0; i < 3; i++) {
+        const inner = await frame.evaluate(() => window.innerWidth);
+        const size = wb.page.viewportSize() ?? original;
+        if (Math.abs(inner - 400) <= 8) break;
+        await wb.page.setViewportSize({ width: size.width - (inner - 400), height: size.height });
+        await wb.page.waitForTimeout(500);
+      }
+      timings['architectureNarrowWidthPx'] = await frame.evaluate(() => window.innerWidth);
+      await wb.screenshot('12-architecture-dark-400');
+      writeFileSync(join(settingsDir, 'settings.json'), JSON.stringify({ 'workbench.colorTheme': 'Default Light Modern' }));
+      await wb.waitOrFail(wb.page.locator('.monaco-workbench.vs'), 30_000);
+      await frame.locator('#arch-graph g.arch-node').first().waitFor({ timeout: 30_000 });
+      await wb.page.waitForTimeout(800);
+      await wb.screenshot('13-architecture-light-400');
+      await wb.page.setViewportSize(original);
+      await wb.page.waitForTimeout(800);
+      await wb.screenshot('14-architecture-light-full');
+    } finally {
+      writeFileSync(join(settingsDir, 'settings.json'), '{}');
+      await wb.page.setViewportSize(original);
+      if (maximized) await wb.runCommand('View: Toggle Maximize Editor Group', 10_000).catch(() => undefined);
+      await wb.page.keyboard.press('Escape');
+    }
+  }, () => wb);
 });

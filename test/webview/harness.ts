@@ -62,7 +62,7 @@ export async function startServer(): Promise<PanelServer> {
         cspSource: origin,
         nonce: randomBytes(16).toString('base64'),
         scriptUri: `${origin}/dist/webview.js`,
-        styleUris: [`${origin}/test/webview/themes.css`, `${origin}/media/panel.css`],
+        styleUris: [`${origin}/test/webview/themes.css`, `${origin}/media/panel.css`, `${origin}/media/architecture.css`],
         codiconUri: `${origin}/node_modules/@vscode/codicons/dist/codicon.css`,
       }).replace('<body>', `<body class="${THEME_CLASS[theme] ?? 'vscode-dark'}">`);
       response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
