@@ -15,7 +15,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { fsyncFolderSync, writeFileAtomic } from '../io/atomicWrite';
+import { fsyncFolderSync, parseTemporaryName, writeFileAtomic } from '../io/atomicWrite';
 import { encodeSafetensors, parseSafetensors } from '../io/safetensors';
 import type { RevNetConfig } from '../model/config';
 import { parseConfig } from '../model/loadConfig';
@@ -156,7 +156,7 @@ function readPointerOrNothing(folder: string): PointerFile | undefined {
 function removeGenerations(folder: string, keep: string | undefined): void {
   for (const name of readdirSync(folder)) {
     const isGeneration = generationNumber(name) !== undefined;
-    const isTemporary = name.startsWith(`.${POINTER}.`) && name.endsWith('.tmp');
+    const isTemporary = parseTemporaryName(name)?.target === POINTER;
     if ((isGeneration && name !== keep) || isTemporary) rmSync(join(folder, name), { recursive: true, force: true });
   }
 }
