@@ -20,6 +20,7 @@ import { encodeSafetensors, parseSafetensors } from '../io/safetensors';
 import type { RevNetConfig } from '../model/config';
 import { parseConfig } from '../model/loadConfig';
 import { configToWrite, type ModelMetadata } from '../model/modelFiles';
+import { configHash, CONFIG_HASH_KEY } from '../model/modelPair';
 import { networkFromTensors, networkToTensors, type HostTensor, type RevNet } from '../model/network';
 import type { Network } from '../model/network.types';
 import type { OptimizerState } from './optimizers';
@@ -125,10 +126,11 @@ export async function writeCheckpoint(
   mkdirSync(genFolder);
 
   const stateWithScalars: TrainingState = { ...state, optimizerScalars: optimizer.scalars };
+  const configText = `${JSON.stringify(configToWrite(network, metadata), null, 2)}\n`;
   const contents: Record<string, Uint8Array[]> = {
-    [FILES.weights]: encodeSafetensors(networkToTensors(network), { format: 'revnet-inspector', model: network.config.name }),
+    [FILES.weights]: encodeSafetensors(networkToTensors(network), { format: 'revnet-inspector', model: network.config.name, [CONFIG_HASH_KEY]: configHash(configText) }),
     [FILES.optimizer]: encodeSafetensors(optimizer.tensors, { format: 'revnet-inspector-optimizer' }),
-    [FILES.config]: [Buffer.from(`${JSON.stringify(configToWrite(network, metadata), null, 2)}\n`, 'utf8')],
+    [FILES.config]: [Buffer.from(configText, 'utf8')],
     [FILES.state]: [Buffer.from(`${JSON.stringify(stateWithScalars, null, 2)}\n`, 'utf8')],
   };
   const files: PointerFile['files'] = {};
