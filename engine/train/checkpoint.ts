@@ -23,6 +23,7 @@ import { configToWrite, type ModelMetadata } from '../model/modelFiles';
 import { configHash, CONFIG_HASH_KEY } from '../model/modelPair';
 import { networkFromTensors, networkToTensors, type HostTensor, type RevNet } from '../model/network';
 import type { Network } from '../model/network.types';
+import { validateTrainingState } from './checkpointState';
 import type { OptimizerState } from './optimizers';
 
 export const CHECKPOINT_FOLDER = 'checkpoint';
@@ -202,12 +203,13 @@ export function readCheckpoint(outDir: string): Checkpoint {
     if (!(t.data instanceof Float32Array)) throw new Error(`${join(genFolder, FILES.optimizer)}: tensor "${name}" is ${t.dtype}, expected F32`);
     optimizerTensors.set(name, { shape: t.shape, data: t.data });
   }
-  let state: TrainingState;
+  let stateValue: unknown;
   try {
-    state = JSON.parse((bytes[FILES.state] as Buffer).toString('utf8')) as TrainingState;
+    stateValue = JSON.parse((bytes[FILES.state] as Buffer).toString('utf8'));
   } catch {
     throw new Error(`${join(genFolder, FILES.state)}: not valid JSON`);
   }
+  const state = validateTrainingState(stateValue, join(genFolder, FILES.state));
   const network = networkFromTensors(config, tensors, weightsPath);
   return {
     generation: pointer.generation,

@@ -35,6 +35,7 @@ const options: Record<string, OptionSpec> = {
   'checkpoint-every': { type: 'string', description: 'also write a checkpoint every N steps' },
   backend: { type: 'string', description: `TensorFlow.js backend: ${backendPreferences.join(', ')} (default auto)` },
   'memory-limit': memoryLimitOption,
+  force: { type: 'boolean', description: 'replace a model or checkpoint already in --out (otherwise the run is refused)' },
   'no-inspect': { type: 'boolean', description: 'do not write inspect.json beside the model' },
   json: { type: 'boolean', description: 'print the result as JSON on stdout (progress goes to stderr)' },
   help: { type: 'boolean', description: 'show this help' },
@@ -125,6 +126,7 @@ function buildParams(args: ReturnType<typeof parseArgs>): TrainParams {
   const init = stringOption(args, 'init');
   if (init !== undefined) params.initWeights = init;
   if (resume !== undefined) params.resumeFrom = resume;
+  if (args.flags.get('force') === true) params.force = true;
   return params;
 }
 
