@@ -25,10 +25,18 @@ function canonical(value: unknown): unknown {
   return value;
 }
 
-/** The hash of a config file's text: of its JSON value with keys sorted (layout and key order do not count). */
+/**
+ * The hash of a config file's text: of its JSON value with keys sorted (layout and key order do not count),
+ * leaving out `training.finishedAt` (a clock reading): the same weights trained the same way give the same bytes.
+ */
 export function configHash(configText: string): string {
   const text = configText.charCodeAt(0) === 0xfeff ? configText.slice(1) : configText;
-  return createHash('sha256').update(JSON.stringify(canonical(JSON.parse(text)))).digest('hex');
+  const value = canonical(JSON.parse(text));
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    const training = (value as Record<string, unknown>)['training'];
+    if (training !== null && typeof training === 'object') delete (training as Record<string, unknown>)['finishedAt'];
+  }
+  return createHash('sha256').update(JSON.stringify(value)).digest('hex');
 }
 
 function hashOrUndefined(text: string): string | undefined {

@@ -1,6 +1,6 @@
 // EngineOperations.train: sets up a run (model, data, optimiser, or a checkpoint to resume), runs it,
 // and writes the final model `NAME.revnet.json` + `NAME.safetensors` into the output folder.
-import { mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { DataSpec, ModelRef, ProgressEvent, TrainParams, TrainResult } from '../../protocol/engineApi';
@@ -114,12 +114,24 @@ export async function trainModel(
 ): Promise<TrainResult> {
   const outDir = resolve(params.outDir);
   const resumeFolder = params.resumeFrom !== undefined ? resolve(params.resumeFrom) : params.resume ? outDir : undefined;
+  const created = !existsSync(outDir);
   mkdirSync(outDir, { recursive: true });
   const lock = lockOutputFolder(outDir);
   try {
     removeStaleTemporaries(outDir);
     refuseToReplace(outDir, resumeFolder, params);
     return await trainLocked(params, outDir, resumeFolder, onProgress, cancel, dependencies);
+  } catch (error) {
+    lock.release();
+    // a run refused before it wrote anything leaves no empty folder behind
+    if (created) {
+      try {
+        rmdirSync(outDir);
+      } catch {
+        // not empty: something was written, it stays
+      }
+    }
+    throw error;
   } finally {
     lock.release();
   }
