@@ -204,6 +204,7 @@ export class InspectionPanel implements vscode.Disposable {
         return picked?.[0]?.fsPath;
       },
       explore: async (source, edits) => {
+        if (!vscode.workspace.isTrusted) throw new Error('inverting runs the engine on this workspace\'s model; it is off in Restricted Mode (trust the workspace to use it)');
         const uri = this.requireModel();
         const model = ctx.inspections.get(uri)?.model ?? (await ctx.modelFiles.modelFor(uri));
         return ctx.engine.request(Requests.explore, { model, data: { kind: 'mnist' }, source, edits, ...config.memoryLimit() });
