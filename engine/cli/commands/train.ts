@@ -149,6 +149,11 @@ async function run(argv: string[]): Promise<number> {
   if (args.positionals.length > 0) throw new CliError(`train: unexpected argument "${args.positionals[0]}"; see "revnet train --help"`);
   const json = args.flags.get('json') === true;
   const params = buildParams(args);
+  // a bad model file (e.g. a name too long for the model's file names) is reported before the backend starts
+  if ('configPath' in params.model) {
+    const { loadConfig } = await import('../../model/loadConfig');
+    await loadConfig(params.model.configPath);
+  }
   const backendName = stringOption(args, 'backend') ?? 'auto';
   if (!isBackendPreference(backendName)) throw new CliError(`train: --backend must be one of ${backendPreferences.join(', ')}, got "${backendName}"`);
   const backend = await initBackend(backendName);
