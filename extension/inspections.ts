@@ -1,5 +1,6 @@
 // The latest inspection of each model, keyed by its config file, for hovers, diagnostics and the panel.
 // Kept in memory and in the extension's workspace storage, so a window reload finds them again.
+import { decodeNonFinite, encodeNonFinite } from '../protocol/nonFinite';
 import { createHash } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { ModelRef } from '../protocol/engineApi';
@@ -39,7 +40,7 @@ export class InspectionStore implements vscode.Disposable {
     if (file === undefined) return;
     const stored: StoredInspection = { configUri: key, model: inspection.model, report: inspection.report };
     await vscode.workspace.fs.createDirectory(vscode.Uri.joinPath(file, '..'));
-    await vscode.workspace.fs.writeFile(file, new TextEncoder().encode(JSON.stringify(stored)));
+    await vscode.workspace.fs.writeFile(file, new TextEncoder().encode(JSON.stringify(encodeNonFinite(stored))));
   }
 
   get(configUri: vscode.Uri): Inspection | undefined {
@@ -53,7 +54,7 @@ export class InspectionStore implements vscode.Disposable {
     const file = this.fileFor(key);
     if (file === undefined) return undefined;
     try {
-      const stored = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(file))) as StoredInspection;
+      const stored = decodeNonFinite(JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(file)))) as StoredInspection;
       if (stored.configUri !== key || !Array.isArray(stored.report?.blocks)) return undefined;
       const inspection: Inspection = { configUri: vscode.Uri.parse(stored.configUri), model: stored.model, report: stored.report };
       this.byConfig.set(key, inspection);

@@ -13,6 +13,7 @@ import { registerSelectionSync } from './editor/selectionSync';
 import { CONFIG_SELECTOR } from './editor/selector';
 import { stageHoverProvider } from './editor/stageHover';
 import { InspectionPanel, PANEL_VIEW_TYPE } from './panel/inspectionPanel';
+import { allowedHere } from './workspaceTrust';
 
 type CommandFactory = (ctx: Ctx) => (...args: unknown[]) => Promise<void>;
 
@@ -38,6 +39,7 @@ export function activate(extension: vscode.ExtensionContext): void {
     const run = factory(context);
     extension.subscriptions.push(
       vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+        if (!allowedHere(id, what)) return;
         try {
           await run(...args);
         } catch (error) {

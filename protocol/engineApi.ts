@@ -53,6 +53,8 @@ export interface TrainParams {
   resume?: boolean;
   /** continue from this folder's checkpoint (an earlier run's outDir); `resume: true` alone means outDir's */
   resumeFrom?: string;
+  /** replace a model or checkpoint already in outDir (otherwise such a run is refused) */
+  force?: boolean;
   /** start from these weights (a .safetensors file for the model's config) instead of seeded ones */
   initWeights?: string;
   /** shuffle the training data every epoch (default true) */
@@ -98,6 +100,8 @@ export interface InvertParams {
   outputPath: string;
   /** where the given tensor comes from: the whole trunk (default), the end of a stage ("stage2") or a block ("stage1.unit3") */
   from?: string;
+  /** run inputs holding NaN or ±Infinity (otherwise refused); the result counts them */
+  allowNonFinite?: boolean;
   /** refuse the request when its tensors would need more bytes than this (default: REVNET_MEMORY_LIMIT, else half the machine's memory) */
   memoryLimitBytes?: number;
 }
@@ -108,6 +112,8 @@ export interface InvertResult {
   reachedInput: string;
   /** forward(inverted) against the given tensor: max |Δ| and relative L2 */
   roundTrip: { maxAbs: number; relL2: number };
+  /** how many input values were NaN or ±Infinity (only with allowNonFinite) */
+  nonFiniteInputs?: number;
 }
 
 export interface ForwardParams {
@@ -115,10 +121,17 @@ export interface ForwardParams {
   inputPath: string;
   outputPath: string;
   logits?: boolean;
+  /** run inputs holding NaN or ±Infinity (otherwise refused); the result counts them */
+  allowNonFinite?: boolean;
   /** refuse the request when its tensors would need more bytes than this (default: REVNET_MEMORY_LIMIT, else half the machine's memory) */
   memoryLimitBytes?: number;
 }
-export interface ForwardResult { outputPath: string; shape: number[] }
+export interface ForwardResult {
+  outputPath: string;
+  shape: number[];
+  /** how many input values were NaN or ±Infinity (only with allowNonFinite) */
+  nonFiniteInputs?: number;
+}
 
 /** An edit applied to a trunk output before it is inverted (the panel's Invert view). */
 export type OutputEdit =

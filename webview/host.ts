@@ -1,4 +1,5 @@
 // The link to the extension: acquireVsCodeApi (once per page), outgoing messages with ids, and the kept state.
+import { encodeNonFinite } from '../protocol/nonFinite';
 import type { PanelState, WebviewToHost } from '../protocol/webviewMessages';
 
 interface VsCodeApi {
@@ -31,7 +32,8 @@ export class Host {
   /** sends a message and returns its id */
   post(message: OutgoingMessage): number {
     const id = this.nextId++;
-    this.api.postMessage({ ...message, id });
+    // JSON on the way: NaN and ±Infinity travel as tags (protocol/nonFinite.ts)
+    this.api.postMessage(encodeNonFinite({ ...message, id }));
     return id;
   }
 

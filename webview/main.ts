@@ -1,4 +1,5 @@
 // The inspection panel: a tab per view, one selected block shared by all, state kept across hide and reload.
+import { decodeNonFinite } from '../protocol/nonFinite';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
@@ -237,7 +238,7 @@ function handle(message: HostToWebview): void {
 }
 
 window.addEventListener('message', (event: MessageEvent) => {
-  const parsed = parseHostMessage(event.data);
+  const parsed = parseHostMessage(decodeNonFinite(event.data));
   if (!parsed.ok) {
     diagnostics.__revnetIgnoredMessages.push(parsed.reason);
     console.warn(`RevNet panel: ignored a message from the host (${parsed.reason})`);

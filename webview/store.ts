@@ -1,5 +1,6 @@
 // The panel's state: the report, the settings, the selected block and the training series.
 // Views subscribe; a change tells them what changed so they redraw only what depends on it.
+import { exceedsThreshold } from '../protocol/nonFinite';
 import type { ExploreResult, ProgressEvent } from '../protocol/engineApi';
 import type { BlockStats, InspectReport } from '../protocol/inspectReport';
 
@@ -38,7 +39,7 @@ export class Store {
   isFlagged(block: BlockStats): boolean {
     const r = block.reconstruction;
     if (r === null) return false;
-    return !(Math.max(r.maxAbs, r.chainMaxAbs) <= this.errorThreshold);
+    return exceedsThreshold(r.maxAbs, this.errorThreshold) || exceedsThreshold(r.chainMaxAbs, this.errorThreshold);
   }
 
   addProgress(event: ProgressEvent): void {

@@ -1,13 +1,17 @@
 // A model on disk: `NAME.revnet.json` (config, data normalisation, training metadata) beside
 // `NAME.safetensors` (every parameter and BatchNorm running statistic, float32, names as in docs/model-files.md).
 // Each file is written atomically (engine/io/atomicWrite.ts): a reader sees the old file or the whole new one.
+// The two are a pair: the weights' `__metadata__.configSha256` is the hash of the config they were saved with
+// (modelPair.ts), so new weights beside an old config (or the reverse) are refused, never loaded as a mix.
 import { existsSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { writeFileAtomic } from '../io/atomicWrite';
+import { fsyncFolderSync, writeFileAtomic } from '../io/atomicWrite';
 import { convertPyTorchStateDict } from '../io/pytorchLayout';
-import { readSafetensors, writeSafetensors, type Tensor } from '../io/safetensors';
+import { readSafetensors, writeSafetensors, type SafetensorsFile, type Tensor } from '../io/safetensors';
 import type { RevNetConfig, TrainingMetadata } from './config';
-import { loadConfig } from './loadConfig';
+import { loadConfig, parseConfig } from './loadConfig';
+import { checkPair, configHash, CONFIG_HASH_KEY, pendingConfigPath } from './modelPair';
 import { describeArchitecture } from './architecture';
 import { networkFromTensors, networkToTensors, type HostTensor, type RevNet } from './network';
 import type { Network } from './network.types';
@@ -46,11 +50,33 @@ export function configToWrite(network: Network, metadata: ModelMetadata): RevNet
   return config;
 }
 
-/** Writes the weights first, then the config, each atomically; returns both paths. */
-export async function saveModel(dir: string, name: string, network: Network, metadata: ModelMetadata): Promise<ModelPaths> {
+/** Points a test can stop a save at (to kill the process there). */
+export interface SaveHooks {
+  afterWeights?: () => void;
+}
+
+/**
+ * Writes the pair so that a kill at any moment leaves the old pair or the new pair loadable:
+ * 1. the new config to `.NAME.revnet.json.pending` (atomically): the journal;
+ * 2. the weights (atomically), recording the new config's hash;
+ * 3. the config (atomically), then the journal removed.
+ * A kill before 2's rename leaves the old pair (the journal's hash fits neither file, so it is ignored);
+ * a kill after it leaves new weights, the old config and the journal, which loadModel completes (modelPair.ts).
+ */
+export async function saveModel(dir: string, name: string, network: Network, metadata: ModelMetadata, hooks: SaveHooks = {}): Promise<ModelPaths> {
   const paths = modelPaths(dir, name);
-  await writeSafetensors(paths.weightsPath, networkToTensors(network), { format: 'revnet-inspector', model: network.config.name });
-  await writeFileAtomic(paths.configPath, `${JSON.stringify(configToWrite(network, metadata), null, 2)}\n`);
+  const configText = `${JSON.stringify(configToWrite(network, metadata), null, 2)}\n`;
+  const pending = pendingConfigPath(paths.configPath);
+  await writeFileAtomic(pending, configText);
+  await writeSafetensors(paths.weightsPath, networkToTensors(network), {
+    format: 'revnet-inspector',
+    model: network.config.name,
+    [CONFIG_HASH_KEY]: configHash(configText),
+  });
+  hooks.afterWeights?.();
+  await writeFileAtomic(paths.configPath, configText);
+  await rm(pending, { force: true });
+  fsyncFolderSync(dir);
   return paths;
 }
 
@@ -63,19 +89,26 @@ export interface LoadedModel extends ModelPaths {
 
 /** Reads a model's config and its weights (default: the same base name), checking every tensor's name, shape and dtype. */
 export async function loadModel(configPath: string, weightsPath?: string): Promise<LoadedModel> {
-  const config = await loadConfig(configPath);
+  let config = await loadConfig(configPath);
   const weights = weightsPath ?? defaultWeightsPath(configPath);
   if (!existsSync(weights)) throw new Error(`${weights}: no such file (the weights of ${configPath})`);
-  const { tensors, note } = readWeights(config, weights);
+  const file = readSafetensors(weights);
+  const pair = await checkPair(configPath, await readFile(configPath, 'utf8'), weights, file.metadata);
+  if (pair.configText !== undefined) config = parseConfig(pair.configText, configPath);
+  const { tensors, note } = weightsOf(config, file, weights);
   const network = networkFromTensors(config, tensors, weights);
   const loaded: LoadedModel = { config, network, configPath, weightsPath: weights };
-  if (note !== undefined) loaded.note = note;
+  const notes = [pair.note, note].filter((n): n is string => n !== undefined);
+  if (notes.length > 0) loaded.note = notes.join('\n');
   return loaded;
 }
 
 /** The tensors of a weights file for a config, converted from PyTorch's layout when the file is in it. */
 export function readWeights(config: RevNetConfig, weightsPath: string): { tensors: Map<string, HostTensor>; note?: string } {
-  const file = readSafetensors(weightsPath);
+  return weightsOf(config, readSafetensors(weightsPath), weightsPath);
+}
+
+function weightsOf(config: RevNetConfig, file: SafetensorsFile, weightsPath: string): { tensors: Map<string, HostTensor>; note?: string } {
   if (looksLikePyTorch(file.tensors)) {
     const trunkShape = describeArchitecture(config).trunkShape;
     const converted = convertPyTorchStateDict(file.tensors, {

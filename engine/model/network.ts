@@ -120,7 +120,29 @@ export function networkFromTensors(config: RevNetConfig, tensors: Map<string, Ho
   if (problems.length > 0) {
     throw new Error(`${source} do not match model "${config.name}" (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n  ${problems.join('\n  ')}`);
   }
+  checkFiniteTensors(tensors, expected.keys(), source);
   return createNetwork(config, architecture, tensors);
+}
+
+/** Refuses weights holding NaN or ±Infinity, naming the first such tensor (in architecture order) and how many. */
+function checkFiniteTensors(tensors: Map<string, HostTensor>, names: Iterable<string>, source: string): void {
+  for (const name of names) {
+    const data = (tensors.get(name) as HostTensor).data;
+    let count = 0;
+    let first = -1;
+    for (let i = 0; i < data.length; i++) {
+      if (!Number.isFinite(data[i])) {
+        count++;
+        if (first < 0) first = i;
+      }
+    }
+    if (count > 0) {
+      throw new Error(
+        `${source}: tensor "${name}" holds ${count} non-finite value${count === 1 ? '' : 's'} (the first, ${String(data[first])}, at flat index ${first}); ` +
+          'the weights are broken (a diverged run?). Use an earlier checkpoint, or retrain.',
+      );
+    }
+  }
 }
 
 function createNetwork(config: RevNetConfig, architecture: Architecture, tensors: Map<string, HostTensor>): RevNet {

@@ -5,6 +5,9 @@ import type { HeadConfig, RevNetConfig, StageConfig, StemConfig, TrainingMetadat
 import { DEFAULT_BATCH_NORM } from './config';
 
 /** The draft-07 subset that validateConfig understands. */
+/** the longest model name: NAME.revnet.json must fit the 255-byte file names of common file systems */
+export const MAX_MODEL_NAME_LENGTH = 200;
+
 export interface JsonSchema {
   $schema?: string;
   $id?: string;
@@ -23,6 +26,7 @@ export interface JsonSchema {
   exclusiveMinimum?: number;
   exclusiveMaximum?: number;
   minLength?: number;
+  maxLength?: number;
   items?: JsonSchema;
   minItems?: number;
   /** only as a union of objects told apart by a `kind` property with a `const` */
@@ -154,7 +158,8 @@ export const revnetSchema: JsonSchema = {
     'A reversible residual network (RevNet) for image classification, as read by RevNet Inspector.',
     {
       $schema: string('The JSON Schema of this file (editor support only).'),
-      name: string('The model\'s name, shown in the editor and the panel.', { minLength: 1 }),
+      // the model files are named after it: a longer name would not fit a file name (255 bytes) once saved
+      name: string('The model\'s name, shown in the editor and the panel; the trained model\'s files are named after it.', { minLength: 1, maxLength: MAX_MODEL_NAME_LENGTH }),
       input: object<RevNetConfig['input']>(
         'Input images without the batch dimension (NHWC).',
         {

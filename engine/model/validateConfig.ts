@@ -157,6 +157,9 @@ function walkSchema(schema: JsonSchema, value: unknown, path: string, problems: 
   if (typeof value === 'string' && schema.minLength !== undefined && value.length < schema.minLength) {
     problems.push({ path, message: `expected a non-empty string` });
   }
+  if (typeof value === 'string' && schema.maxLength !== undefined && value.length > schema.maxLength) {
+    problems.push({ path, message: `expected a string of at most ${schema.maxLength} characters, got ${value.length}` });
+  }
   if (Array.isArray(value)) {
     if (schema.minItems !== undefined && value.length < schema.minItems) {
       problems.push({ path, message: `${expected()}, got ${value.length === 0 ? 'an empty array' : `${value.length} items`}` });
@@ -169,14 +172,15 @@ function walkSchema(schema: JsonSchema, value: unknown, path: string, problems: 
 function walkObject(schema: JsonSchema, value: Record<string, unknown>, path: string, problems: ConfigProblem[]): void {
   const properties = schema.properties ?? {};
   for (const key of schema.required ?? []) {
-    if (!(key in value)) {
-      const field = properties[key];
+    if (!Object.hasOwn(value, key)) {
+      const field = Object.hasOwn(properties, key) ? properties[key] : undefined;
       const about = field?.description ? ` (${field.description.split(/(?<=\.) /)[0]?.replace(/\.$/, '')})` : '';
       problems.push({ path: join(path, key), message: `missing required field; expected ${field ? describeExpected(field) : 'a value'}${about}` });
     }
   }
   for (const [key, item] of Object.entries(value)) {
-    const field = properties[key];
+    // own properties only: "__proto__" or "constructor" must not pass as known fields
+    const field = Object.hasOwn(properties, key) ? properties[key] : undefined;
     if (field) walkSchema(field, item, join(path, key), problems);
     else if (schema.additionalProperties === false) {
       const known = Object.keys(properties);
@@ -195,7 +199,7 @@ function walkDiscriminated(branches: JsonSchema[], value: unknown, path: string,
     problems.push({ path, message: `expected an object with "kind" ${expectedKinds}, got ${describeValue(value)}` });
     return;
   }
-  if (!('kind' in value)) {
+  if (!Object.hasOwn(value, 'kind')) {
     problems.push({ path: join(path, 'kind'), message: `missing required field; expected ${expectedKinds}` });
     return;
   }

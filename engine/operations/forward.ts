@@ -6,15 +6,22 @@ import { resolveModel } from '../inspect/resolveModel';
 import { inferenceEstimate } from '../limits/estimates';
 import { checkMemoryLimit, resolveMemoryLimit } from '../limits/memoryLimit';
 import { forwardTrunk, predict } from '../model/forward';
+import { checkNotModelFile } from '../io/overwriteGuard';
 import { normalize, readBatch, writeTensor } from './tensorFiles';
 
 export async function forward(params: ForwardParams): Promise<ForwardResult> {
+  checkNotModelFile(params.outputPath);
   const { network, config } = await resolveModel(params.model);
   try {
     const { height, width, channels } = config.input;
     const limit = resolveMemoryLimit(params.memoryLimitBytes);
-    const images = readBatch(params.inputPath, [height, width, channels], `the input of model "${config.name}"`, (batch) =>
-      checkMemoryLimit(inferenceEstimate(config, batch), limit, `running model "${config.name}" forward on ${batch} images of ${params.inputPath}`),
+    const nonFinite: { allow: boolean; found?: number } = { allow: params.allowNonFinite === true };
+    const images = readBatch(
+      params.inputPath,
+      [height, width, channels],
+      `the input of model "${config.name}"`,
+      (batch) => checkMemoryLimit(inferenceEstimate(config, batch), limit, `running model "${config.name}" forward on ${batch} images of ${params.inputPath}`),
+      nonFinite,
     );
     const output = tf.tidy(() => {
       const normalized = normalize(images, config.normalization);
@@ -24,7 +31,9 @@ export async function forward(params: ForwardParams): Promise<ForwardResult> {
     images.dispose();
     try {
       const shape = await writeTensor(params.outputPath, output);
-      return { outputPath: params.outputPath, shape };
+      const result: ForwardResult = { outputPath: params.outputPath, shape };
+      if (nonFinite.found !== undefined && nonFinite.found > 0) result.nonFiniteInputs = nonFinite.found;
+      return result;
     } finally {
       output.dispose();
     }

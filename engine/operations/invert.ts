@@ -9,9 +9,11 @@ import { checkMemoryLimit, resolveMemoryLimit } from '../limits/memoryLimit';
 import { invertFrom, locateOutput } from '../model/invert';
 import { architectureOf, inferenceContext } from '../model/network';
 import { runSteps } from '../model/trunk';
+import { checkNotModelFile } from '../io/overwriteGuard';
 import { denormalize, readBatch, writeTensor } from './tensorFiles';
 
 export async function invert(params: InvertParams): Promise<InvertResult> {
+  checkNotModelFile(params.outputPath);
   const { network, config } = await resolveModel(params.model);
   try {
     const from = params.from ?? 'trunk';
@@ -19,8 +21,13 @@ export async function invert(params: InvertParams): Promise<InvertResult> {
     const start = locateOutput(arch, from);
     const startStep = arch.steps[start] as (typeof arch.steps)[number];
     const limit = resolveMemoryLimit(params.memoryLimitBytes);
-    const given = readBatch(params.inputPath, startStep.outShape, `the output of ${startStep.id} (--from ${from})`, (batch) =>
-      checkMemoryLimit(inferenceEstimate(config, batch), limit, `inverting ${batch} tensors of ${params.inputPath} through model "${config.name}"`),
+    const nonFinite: { allow: boolean; found?: number } = { allow: params.allowNonFinite === true };
+    const given = readBatch(
+      params.inputPath,
+      startStep.outShape,
+      `the output of ${startStep.id} (--from ${from})`,
+      (batch) => checkMemoryLimit(inferenceEstimate(config, batch), limit, `inverting ${batch} tensors of ${params.inputPath} through model "${config.name}"`),
+      nonFinite,
     );
     const inversion = invertFrom(network, given, from);
     const output = inversion.complete ? denormalize(inversion.input, config.normalization) : tf.clone(inversion.input);
@@ -37,7 +44,9 @@ export async function invert(params: InvertParams): Promise<InvertResult> {
     try {
       const shape = await writeTensor(params.outputPath, output);
       const reachedInput = inversion.complete ? 'image' : inversion.reached;
-      return { outputPath: params.outputPath, shape, reachedInput, roundTrip: { maxAbs: maxAbs as number, relL2: relL2 as number } };
+      const result: InvertResult = { outputPath: params.outputPath, shape, reachedInput, roundTrip: { maxAbs: maxAbs as number, relL2: relL2 as number } };
+      if (nonFinite.found !== undefined && nonFinite.found > 0) result.nonFiniteInputs = nonFinite.found;
+      return result;
     } finally {
       output.dispose();
     }

@@ -5,7 +5,13 @@ import { readNpy, writeNpy } from '../io/npy';
 
 /** a [N,...expected] float32 tensor; a single example without the batch axis gets one */
 /** `beforeAllocating` sees the batch size before the tensor is made (e.g. to check the memory limit) */
-export function readBatch(path: string, expected: readonly number[], what: string, beforeAllocating?: (batch: number) => void): tf.Tensor4D {
+export function readBatch(
+  path: string,
+  expected: readonly number[],
+  what: string,
+  beforeAllocating?: (batch: number) => void,
+  nonFinite: { allow: boolean; found?: number } = { allow: false },
+): tf.Tensor4D {
   const array = readNpy(path);
   let shape = array.shape;
   if (shape.length === expected.length) shape = [1, ...shape];
@@ -14,6 +20,15 @@ export function readBatch(path: string, expected: readonly number[], what: strin
     throw new FileFormatError(path, `has shape (${array.shape.join(', ')}); ${what} has shape (N, ${expected.join(', ')}) (NHWC)`);
   }
   beforeAllocating?.(shape[0] as number);
+  const found = countNonFinite(array.data);
+  nonFinite.found = found.count;
+  if (found.count > 0 && !nonFinite.allow) {
+    throw new FileFormatError(
+      path,
+      `holds ${found.count} non-finite value${found.count === 1 ? '' : 's'} (NaN or ±Infinity; the first, ${found.first}, at flat index ${found.index}); ` +
+        'refused: fix the input, or allow it explicitly (--allow-non-finite)',
+    );
+  }
   const data =
     array.data instanceof Float32Array
       ? array.data
@@ -21,6 +36,19 @@ export function readBatch(path: string, expected: readonly number[], what: strin
         ? Float32Array.from(array.data, Number)
         : Float32Array.from(array.data);
   return tf.tensor4d(data, shape as [number, number, number, number]);
+}
+
+function countNonFinite(data: ArrayLike<number | bigint>): { count: number; first: string; index: number } {
+  let count = 0;
+  let index = -1;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (typeof v === 'number' && !Number.isFinite(v)) {
+      if (count === 0) index = i;
+      count++;
+    }
+  }
+  return { count, first: index < 0 ? '' : String(data[index]), index };
 }
 
 export async function writeTensor(path: string, tensor: tf.Tensor): Promise<number[]> {

@@ -2,6 +2,7 @@
 // Every failure answers with a ResponseError carrying the operation's message (never swallowed).
 import { ResponseError, type CancellationToken, type MessageConnection } from 'vscode-jsonrpc';
 import { Notifications, Requests, type EngineInfo, type LogEvent } from '../../protocol/engineApi';
+import { decodeNonFinite, encodeNonFinite } from '../../protocol/nonFinite';
 import { RequestCancelSignal } from './cancelSignal';
 import { NotAvailableError, type ServerOperations } from './operations';
 
@@ -39,7 +40,8 @@ export function registerHandlers(connection: MessageConnection, deps: ServerDeps
     return async (params, token) => {
       try {
         await deps.backend();
-        return await run(params, token);
+        // NaN and ±Infinity cross the JSON channel as tags (protocol/nonFinite.ts), both ways
+        return encodeNonFinite(await run(decodeNonFinite(params) as P, token)) as R;
       } catch (error) {
         const response = toResponseError(error, method);
         deps.log({ level: 'error', message: `${method}: ${response.message}` });
@@ -67,7 +69,7 @@ export function registerHandlers(connection: MessageConnection, deps: ServerDeps
       const signal = new RequestCancelSignal(token);
       training = signal;
       try {
-        return await operations.train(params, (event) => connection.sendNotification(Notifications.progress, event), signal);
+        return await operations.train(params, (event) => connection.sendNotification(Notifications.progress, encodeNonFinite(event) as typeof event), signal);
       } finally {
         training = undefined;
       }

@@ -15,13 +15,15 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { fsyncFolderSync, writeFileAtomic } from '../io/atomicWrite';
+import { fsyncFolderSync, parseTemporaryName, writeFileAtomic } from '../io/atomicWrite';
 import { encodeSafetensors, parseSafetensors } from '../io/safetensors';
 import type { RevNetConfig } from '../model/config';
 import { parseConfig } from '../model/loadConfig';
 import { configToWrite, type ModelMetadata } from '../model/modelFiles';
+import { configHash, CONFIG_HASH_KEY } from '../model/modelPair';
 import { networkFromTensors, networkToTensors, type HostTensor, type RevNet } from '../model/network';
 import type { Network } from '../model/network.types';
+import { validateTrainingState } from './checkpointState';
 import type { OptimizerState } from './optimizers';
 
 export const CHECKPOINT_FOLDER = 'checkpoint';
@@ -125,10 +127,11 @@ export async function writeCheckpoint(
   mkdirSync(genFolder);
 
   const stateWithScalars: TrainingState = { ...state, optimizerScalars: optimizer.scalars };
+  const configText = `${JSON.stringify(configToWrite(network, metadata), null, 2)}\n`;
   const contents: Record<string, Uint8Array[]> = {
-    [FILES.weights]: encodeSafetensors(networkToTensors(network), { format: 'revnet-inspector', model: network.config.name }),
+    [FILES.weights]: encodeSafetensors(networkToTensors(network), { format: 'revnet-inspector', model: network.config.name, [CONFIG_HASH_KEY]: configHash(configText) }),
     [FILES.optimizer]: encodeSafetensors(optimizer.tensors, { format: 'revnet-inspector-optimizer' }),
-    [FILES.config]: [Buffer.from(`${JSON.stringify(configToWrite(network, metadata), null, 2)}\n`, 'utf8')],
+    [FILES.config]: [Buffer.from(configText, 'utf8')],
     [FILES.state]: [Buffer.from(`${JSON.stringify(stateWithScalars, null, 2)}\n`, 'utf8')],
   };
   const files: PointerFile['files'] = {};
@@ -156,7 +159,7 @@ function readPointerOrNothing(folder: string): PointerFile | undefined {
 function removeGenerations(folder: string, keep: string | undefined): void {
   for (const name of readdirSync(folder)) {
     const isGeneration = generationNumber(name) !== undefined;
-    const isTemporary = name.startsWith(`.${POINTER}.`) && name.endsWith('.tmp');
+    const isTemporary = parseTemporaryName(name)?.target === POINTER;
     if ((isGeneration && name !== keep) || isTemporary) rmSync(join(folder, name), { recursive: true, force: true });
   }
 }
@@ -200,12 +203,13 @@ export function readCheckpoint(outDir: string): Checkpoint {
     if (!(t.data instanceof Float32Array)) throw new Error(`${join(genFolder, FILES.optimizer)}: tensor "${name}" is ${t.dtype}, expected F32`);
     optimizerTensors.set(name, { shape: t.shape, data: t.data });
   }
-  let state: TrainingState;
+  let stateValue: unknown;
   try {
-    state = JSON.parse((bytes[FILES.state] as Buffer).toString('utf8')) as TrainingState;
+    stateValue = JSON.parse((bytes[FILES.state] as Buffer).toString('utf8'));
   } catch {
     throw new Error(`${join(genFolder, FILES.state)}: not valid JSON`);
   }
+  const state = validateTrainingState(stateValue, join(genFolder, FILES.state));
   const network = networkFromTensors(config, tensors, weightsPath);
   return {
     generation: pointer.generation,

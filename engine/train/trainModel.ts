@@ -1,13 +1,15 @@
 // EngineOperations.train: sets up a run (model, data, optimiser, or a checkpoint to resume), runs it,
 // and writes the final model `NAME.revnet.json` + `NAME.safetensors` into the output folder.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { DataSpec, ModelRef, ProgressEvent, TrainParams, TrainResult } from '../../protocol/engineApi';
 import { checkDatasetFitsModel, computeNormalization, loadDataset, type Dataset, type Normalization } from '../data';
 import type { RevNetConfig, TrainingMetadata } from '../model/config';
 import { loadConfig } from '../model/loadConfig';
-import { readWeights, saveModel, type ModelMetadata } from '../model/modelFiles';
+import { CONFIG_SUFFIX, readWeights, saveModel, WEIGHTS_SUFFIX, type ModelMetadata } from '../model/modelFiles';
+import { removeStaleTemporaries } from '../io/atomicWrite';
+import { lockOutputFolder } from './runLock';
 import { buildNetwork, networkFromTensors, type RevNet } from '../model/network';
 import { presetConfig } from '../model/presets';
 import { withDefaults } from '../model/validateConfig';
@@ -112,19 +114,67 @@ export async function trainModel(
 ): Promise<TrainResult> {
   const outDir = resolve(params.outDir);
   const resumeFolder = params.resumeFrom !== undefined ? resolve(params.resumeFrom) : params.resume ? outDir : undefined;
-  if (resumeFolder === undefined && hasCheckpoint(outDir)) {
+  const created = !existsSync(outDir);
+  mkdirSync(outDir, { recursive: true });
+  const lock = lockOutputFolder(outDir);
+  try {
+    removeStaleTemporaries(outDir);
+    refuseToReplace(outDir, resumeFolder, params);
+    return await trainLocked(params, outDir, resumeFolder, onProgress, cancel, dependencies);
+  } catch (error) {
+    lock.release();
+    // a run refused before it wrote anything leaves no empty folder behind
+    if (created) {
+      try {
+        rmdirSync(outDir);
+      } catch {
+        // not empty: something was written, it stays
+      }
+    }
+    throw error;
+  } finally {
+    lock.release();
+  }
+}
+
+/** The files in outDir a new run would replace, unless the user asked for it (--force / the extension's question). */
+function refuseToReplace(outDir: string, resumeFolder: string | undefined, params: TrainParams): void {
+  if (params.force === true || resumeFolder === outDir) return;
+  const hint = resumeFolder === undefined ? `continue it with --resume ${params.outDir}, ` : '';
+  if (hasCheckpoint(outDir)) {
     let finished = true;
     try {
       const existing = readCheckpoint(outDir);
       existing.network.dispose();
       finished = existing.state.finished;
     } catch {
-      // a damaged checkpoint cannot be resumed; the new run replaces it
+      // a damaged checkpoint still belongs to someone: replacing it is asked for like any other
     }
-    if (!finished) {
-      throw new Error(`${outDir} holds the checkpoint of an unfinished run; continue it with --resume ${params.outDir}, or choose another --out`);
-    }
+    const what = finished ? 'the checkpoint of a finished run' : 'the checkpoint of an unfinished run';
+    throw new Error(`${outDir} holds ${what}; ${finished ? '' : hint}choose another --out, or add --force to replace it`);
   }
+  const models = existingModelFiles(outDir);
+  if (models.length > 0) {
+    throw new Error(`${outDir} holds a model (${models.join(', ')}); choose another --out, or add --force to replace it`);
+  }
+}
+
+function existingModelFiles(outDir: string): string[] {
+  try {
+    return readdirSync(outDir).filter((name) => name.endsWith(CONFIG_SUFFIX) || name.endsWith(WEIGHTS_SUFFIX));
+  } catch {
+    return [];
+  }
+}
+
+async function trainLocked(
+  params: TrainParams,
+  outDir: string,
+  resumeFolder: string | undefined,
+  onProgress: (event: ProgressEvent) => void,
+  cancel: CancelSignal,
+  dependencies: TrainDependencies,
+): Promise<TrainResult> {
   const start = resumeFolder !== undefined ? resumeStart(params, resumeFolder) : await freshStart(params);
   try {
     const dataset = dependencies.loadData(start.data);

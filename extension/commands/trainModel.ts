@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { Requests, type DataSpec, type TrainParams, type TrainResult } from '../../protocol/engineApi';
 import { config } from '../config';
+import { existingOutputs } from '../outputFolder';
 import type { Ctx } from '../context';
 import { baseName } from '../modelFiles';
 import { pickConfig, pickFile } from './pickFiles';
@@ -73,6 +74,17 @@ export function trainModel(ctx: Ctx) {
       ...config.memoryLimit(),
     };
     if (config.trainMaxSteps() > 0) params.steps = config.trainMaxSteps();
+    // the engine never replaces a model or checkpoint unasked: ask here, then pass force
+    const existing = existingOutputs(outDir.fsPath);
+    if (existing.length > 0) {
+      const answer = await vscode.window.showWarningMessage(
+        `RevNet: ${outDir.fsPath} already holds ${existing.join(', ')}. Training replaces them.`,
+        { modal: true },
+        'Overwrite',
+      );
+      if (answer !== 'Overwrite') return;
+      params.force = true;
+    }
     ctx.lastModel = configUri;
     const cancel = new vscode.CancellationTokenSource();
     ctx.training = { configUri, cancel };

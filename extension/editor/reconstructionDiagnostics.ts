@@ -1,6 +1,7 @@
 // Warnings in a `*.revnet.json` at each stage whose blocks reconstruct worse than revnet.errorThreshold.
 import * as vscode from 'vscode';
 import type { InspectReport } from '../../protocol/inspectReport';
+import { exceedsThreshold } from '../../protocol/nonFinite';
 import { config } from '../config';
 import type { Ctx } from '../context';
 import { stageSpans } from '../model/configLocator';
@@ -13,8 +14,7 @@ function diagnosticsFor(document: vscode.TextDocument, report: InspectReport, th
   for (const block of report.blocks) {
     const error = blockError(block);
     if (error === undefined) continue;
-    // NaN is not <= threshold, so a NaN error is reported too.
-    if (!(error <= threshold)) {
+    if (exceedsThreshold(error, threshold)) {
       const span = spans.find((s) => s.stage === block.stage);
       if (span === undefined) continue;
       const start = document.positionAt(span.offset);

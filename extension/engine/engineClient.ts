@@ -13,6 +13,7 @@ import {
 } from 'vscode-jsonrpc/node';
 import { ErrorCodes } from 'vscode-jsonrpc';
 import { Notifications, type BackendName, type LogEvent, type ProgressEvent } from '../../protocol/engineApi';
+import { decodeNonFinite, encodeNonFinite } from '../../protocol/nonFinite';
 
 export interface EngineExit {
   pid: number;
@@ -95,11 +96,12 @@ export class EngineClient {
       throw new EngineCrashedError(exit, type.method);
     });
     const args: unknown[] = [];
-    if (params !== undefined) args.push(params);
+    // NaN and ±Infinity cross the JSON channel as tags (protocol/nonFinite.ts), both ways
+    if (params !== undefined) args.push(encodeNonFinite(params));
     if (token !== undefined) args.push(token);
     try {
       const sent = (engine.connection.sendRequest as (...a: unknown[]) => Promise<R>)(type, ...args);
-      return await Promise.race([sent, crashed]);
+      return decodeNonFinite(await Promise.race([sent, crashed])) as R;
     } catch (error) {
       if (error instanceof EngineCrashedError) throw error;
       if (error instanceof ResponseError && !connectionErrorCodes.has(error.code)) {
@@ -159,7 +161,7 @@ export class EngineClient {
     child.stdout?.on('data', lines('engine', 'warn'));
     child.on('error', (error) => options.onLog({ level: 'error', message: `engine process: ${error.message}` }, 'client'));
     connection.onNotification(Notifications.log, (event) => options.onLog(event, 'engine'));
-    connection.onNotification(Notifications.progress, (event) => options.onProgress?.(event));
+    connection.onNotification(Notifications.progress, (event) => options.onProgress?.(decodeNonFinite(event) as ProgressEvent));
     connection.onError(([error]) => options.onLog({ level: 'error', message: `engine connection: ${error.message}` }, 'client'));
     void engine.exited.then((exit) => {
       connection.dispose();

@@ -1,6 +1,15 @@
 // The Markdown a hover over a stage shows: one row per block of that stage from the latest inspection.
 // Plain Node (no `vscode`) so its text is tested directly.
 import type { BlockStats, InspectReport } from '../../protocol/inspectReport';
+import { exceedsThreshold } from '../../protocol/nonFinite';
+
+/** Text from a report (a model name is whatever its config says) as literal Markdown: no links, images,
+ *  HTML or table breaks, whatever it holds. */
+export function escapeMarkdown(text: string): string {
+  return text
+    .replace(/[\r\n]+/g, ' ')
+    .replace(/[\\`*_{}[\]()#+!|<>~&:]/g, (c) => `\\${c}`);
+}
 
 export function formatCount(n: number): string {
   if (!Number.isFinite(n)) return String(n);
@@ -35,10 +44,14 @@ export function formatAngle(cosine: number): string {
   return degrees === 0 ? '0°' : `${degrees.toPrecision(2)}°`;
 }
 
-/** The error a block is judged by against the threshold: the larger of one-block and chain max |Δ|. */
+/** The error a block is judged by against the threshold: the larger of one-block and chain max |Δ|,
+ *  NaN when either is NaN or not a number (Math.max would turn a lost null into 0). */
 export function blockError(block: BlockStats): number | undefined {
   const r = block.reconstruction;
-  return r === null ? undefined : Math.max(r.maxAbs, r.chainMaxAbs);
+  if (r === null) return undefined;
+  const values: unknown[] = [r.maxAbs, r.chainMaxAbs];
+  if (!values.every((v) => typeof v === 'number' && !Number.isNaN(v))) return Number.NaN;
+  return Math.max(r.maxAbs, r.chainMaxAbs);
 }
 
 export interface HoverLinks {
@@ -51,10 +64,10 @@ export interface HoverLinks {
 function row(block: BlockStats, threshold: number, links: HoverLinks): string {
   const r = block.reconstruction;
   const error = blockError(block);
-  const flag = error !== undefined && error > threshold ? ' ⚠' : '';
+  const flag = error !== undefined && exceedsThreshold(error, threshold) ? ' ⚠' : '';
   const cells = [
-    `[${block.id}](${links.openBlock(block.id)})${flag}`,
-    block.kind,
+    `[${escapeMarkdown(block.id)}](${links.openBlock(block.id)})${flag}`,
+    escapeMarkdown(block.kind),
     formatCount(block.params),
     formatCount(block.flops),
     `${formatBytes(block.memory.storedBytes)} / ${formatBytes(block.memory.reversibleBytes)}`,
@@ -77,10 +90,10 @@ export function stageHoverMarkdown(
   }
   const blocks = report.blocks.filter((b) => b.stage === stage);
   if (blocks.length === 0) {
-    return `**RevNet stage ${stage}**: the latest inspection (${report.createdAt}) has no blocks in this stage; the file may have changed since. [Inspect again](${links.inspect}).`;
+    return `**RevNet stage ${stage}**: the latest inspection (${escapeMarkdown(String(report.createdAt))}) has no blocks in this stage; the file may have changed since. [Inspect again](${links.inspect}).`;
   }
   const lines = [
-    `**RevNet stage ${stage}** · ${report.model.name} · inspected ${report.createdAt} on ${report.backend}, batch ${report.batchSize}`,
+    `**RevNet stage ${stage}** · ${escapeMarkdown(String(report.model.name))} · inspected ${escapeMarkdown(String(report.createdAt))} on ${escapeMarkdown(String(report.backend))}, batch ${escapeMarkdown(String(report.batchSize))}`,
     '',
     '| block | kind | params | FLOPs | stored / reversible bytes | one-block max \\|Δ\\| | chain max \\|Δ\\| | gradient angle, rel. error |',
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |',

@@ -2,6 +2,7 @@
 // from dist/ and media/), gives every message from it to PanelMessageRouter (which validates it and checks its
 // order) with vscode's effects: explore on the engine, tensors saved only where the user chose in a save
 // dialog, the editor's selection kept in step with the panel's.
+import { decodeNonFinite, encodeNonFinite } from '../../protocol/nonFinite';
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { Requests } from '../../protocol/engineApi';
@@ -101,7 +102,7 @@ export class InspectionPanel implements vscode.Disposable {
     panel.iconPath = vscode.Uri.joinPath(ctx.extension.extensionUri, 'media', 'icons', 'revnet.svg');
     this.disposables.push(
       panel.onDidDispose(() => this.dispose()),
-      panel.webview.onDidReceiveMessage((raw: unknown) => void this.router.receive(raw)),
+      panel.webview.onDidReceiveMessage((raw: unknown) => void this.router.receive(decodeNonFinite(raw))),
       ctx.inspections.onDidChange((inspection) => {
         if (inspection.configUri.toString() === this.modelKey) this.sendReport();
       }),
@@ -180,7 +181,8 @@ export class InspectionPanel implements vscode.Disposable {
   private effects(): PanelEffects {
     const { ctx } = this;
     return {
-      post: (message) => void this.panel.webview.postMessage(message),
+      // webview messages are JSON: NaN and ±Infinity travel as tags (protocol/nonFinite.ts)
+      post: (message) => void this.panel.webview.postMessage(encodeNonFinite(message)),
       warn: (text) => ctx.output.warn(text),
       error: (text) => ctx.output.error(text),
       errorThreshold: () => config.errorThreshold(),
@@ -202,6 +204,7 @@ export class InspectionPanel implements vscode.Disposable {
         return picked?.[0]?.fsPath;
       },
       explore: async (source, edits) => {
+        if (!vscode.workspace.isTrusted) throw new Error('inverting runs the engine on this workspace\'s model; it is off in Restricted Mode (trust the workspace to use it)');
         const uri = this.requireModel();
         const model = ctx.inspections.get(uri)?.model ?? (await ctx.modelFiles.modelFor(uri));
         return ctx.engine.request(Requests.explore, { model, data: { kind: 'mnist' }, source, edits, ...config.memoryLimit() });

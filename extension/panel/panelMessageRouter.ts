@@ -48,6 +48,10 @@ export class PanelMessageRouter {
   private pendingBlock: string | undefined;
   /** messages refused so far, malformed or out of order (issue 7 counts them) */
   refused = 0;
+  private refreshing = false;
+  private refreshAgain = false;
+  /** refresh messages merged into a running or pending one */
+  coalescedRefreshes = 0;
 
   constructor(private readonly effects: PanelEffects) {}
 
@@ -131,7 +135,7 @@ export class PanelMessageRouter {
         return;
       case 'refresh':
         if (!this.effects.hasModel()) throw new Error('this panel has no model; run RevNet: Inspect Model');
-        await this.effects.refresh();
+        await this.refresh();
         return;
       case 'explore':
         await this.explore(message);
@@ -139,6 +143,25 @@ export class PanelMessageRouter {
       case 'saveTensor':
         await this.saveTensor(message);
         return;
+    }
+  }
+
+  /** At most one inspection runs and one waits: refreshes that arrive meanwhile join the waiting one. */
+  private async refresh(): Promise<void> {
+    if (this.refreshing) {
+      if (this.refreshAgain) this.coalescedRefreshes++;
+      this.refreshAgain = true;
+      return;
+    }
+    this.refreshing = true;
+    try {
+      do {
+        this.refreshAgain = false;
+        await this.effects.refresh();
+      } while (this.refreshAgain);
+    } finally {
+      this.refreshing = false;
+      this.refreshAgain = false;
     }
   }
 

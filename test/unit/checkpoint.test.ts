@@ -19,7 +19,7 @@ before(async () => {
 function state(step: number): TrainingState {
   return {
     epoch: 0, stepInEpoch: step, step, shuffleStateAtEpochStart: 12345, learningRate: 0.1, seed: 1, data: { kind: 'mnist' },
-    options: { epochs: 1 }, optimizerScalars: {}, history: [], finished: false, epochTotals: { loss: 0, correct: 0, examples: 0 },
+    options: { epochs: 1, batchSize: 8, mode: 'reversible', optimizer: 'sgd', learningRate: 0.1, momentum: 0.9, weightDecay: 0, lrDrops: [], lrFactor: 0.1, seed: 1, shuffle: true }, optimizerScalars: {}, history: [], finished: false, epochTotals: { loss: 0, correct: 0, examples: 0 },
   };
 }
 

@@ -246,3 +246,36 @@ test('host message ids increase and errors without a usable id carry no replyTo'
     done();
   }
 });
+
+test('500 refresh messages while an inspection runs: one runs, one more follows, the rest are merged', async () => {
+  const folder = mkdtempSync(join(tmpdir(), 'revnet-router-refresh-'));
+  try {
+    const fakes = new Fakes(folder);
+    let release: () => void = () => undefined;
+    let running = 0;
+    let most = 0;
+    fakes.refresh = async () => {
+      fakes.calls.refresh++;
+      running++;
+      most = Math.max(most, running);
+      await new Promise<void>((resolve) => (release = resolve));
+      running--;
+    };
+    const router = new PanelMessageRouter(fakes);
+    await router.receive({ type: 'ready', id: 1 });
+    const all: Promise<void>[] = [];
+    for (let i = 0; i < 500; i++) all.push(router.receive({ type: 'refresh', id: 2 + i }));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(fakes.calls.refresh, 1, 'only one inspection runs at first');
+    release();
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(fakes.calls.refresh, 2, 'then the one pending');
+    release();
+    await Promise.all(all);
+    assert.equal(fakes.calls.refresh, 2);
+    assert.equal(most, 1, 'never two at once');
+    assert.equal(router.coalescedRefreshes, 498);
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+});

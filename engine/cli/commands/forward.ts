@@ -12,6 +12,7 @@ const options: Record<string, OptionSpec> = {
   input: { type: 'string', description: 'images, .npy float32, (N,H,W,C) or (H,W,C), in image space (the model normalises them)' },
   output: { type: 'string', description: 'where to write the result, .npy float32' },
   'memory-limit': memoryLimitOption,
+  'allow-non-finite': { type: 'boolean', description: 'run an input holding NaN or ±Infinity (refused otherwise); the count is reported' },
   logits: { type: 'boolean', description: 'write the logits (N,classes) instead of the trunk features' },
   json: { type: 'boolean', description: 'print the result as JSON' },
   help: { type: 'boolean', description: 'show this help' },
@@ -30,7 +31,9 @@ async function run(argv: string[]): Promise<number> {
   const memoryLimitBytes = memoryLimitFrom(args, 'forward');
   const choice = await initBackend(backendFrom(args, 'forward'));
   if (choice.note !== undefined) process.stderr.write(`revnet: ${choice.note}\n`);
-  const result = await forward({ model, inputPath, outputPath, logits: args.flags.get('logits') === true, ...(memoryLimitBytes !== undefined ? { memoryLimitBytes } : {}) });
+  const allowNonFinite = args.flags.get('allow-non-finite') === true;
+  const result = await forward({ model, inputPath, outputPath, ...(allowNonFinite ? { allowNonFinite } : {}), logits: args.flags.get('logits') === true, ...(memoryLimitBytes !== undefined ? { memoryLimitBytes } : {}) });
+  if (result.nonFiniteInputs !== undefined) process.stderr.write(`revnet forward: the input held ${result.nonFiniteInputs} non-finite value(s) (NaN or ±Infinity), run as asked (--allow-non-finite)\n`);
   if (args.flags.get('json')) process.stdout.write(`${JSON.stringify({ ...result, backend: choice.name }, null, 2)}\n`);
   else process.stdout.write(`wrote ${result.outputPath}: shape (${result.shape.join(', ')})\n`);
   return 0;

@@ -1,10 +1,11 @@
 // `revnet inspect`: per-block reconstruction error, gradient fidelity and memory of a model on one batch,
 // with the measured peak bytes and step times of both training modes (docs/inspect-json.md).
-import { writeFile } from 'node:fs/promises';
 import type { DataSpec, ModelRef } from '../../../protocol/engineApi';
 import { initBackend, isBackendPreference } from '../../backend';
 import { DEFAULT_INSPECT_BATCH, inspectResolved } from '../../inspect/inspectModel';
 import { formatReport } from '../../inspect/reportTable';
+import { writeFileAtomic } from '../../io/atomicWrite';
+import { checkReportTarget } from '../../io/overwriteGuard';
 import { resolveModel } from '../../inspect/resolveModel';
 import { loadConfig } from '../../model/loadConfig';
 import { PRESET_NAMES, presetConfig } from '../../model/presets';
@@ -26,7 +27,8 @@ const options: Record<string, OptionSpec> = {
   backend: { type: 'string', description: 'auto (default), tensorflow, wasm or cpu' },
   'memory-limit': memoryLimitOption,
   json: { type: 'boolean', description: 'print the report as JSON (docs/inspect-json.md)' },
-  out: { type: 'string', description: 'also write the JSON report to this file' },
+  out: { type: 'string', description: 'also write the JSON report to this file (never over a model file)' },
+  force: { type: 'boolean', description: 'with --out: replace an existing file' },
   quiet: { type: 'boolean', description: 'no progress lines on stderr' },
   help: { type: 'boolean', description: 'show this help' },
 };
@@ -71,6 +73,13 @@ async function run(argv: string[]): Promise<number> {
   const json = args.flags.get('json') === true;
   const quiet = args.flags.get('quiet') === true;
   const out = stringOption(args, 'out');
+  if (out !== undefined) {
+    try {
+      checkReportTarget(out, args.flags.get('force') === true);
+    } catch (error) {
+      throw new CliError(`inspect: --out ${(error as Error).message}`);
+    }
+  }
 
   // bad model names and files are reported before the backend starts
   if (preset !== undefined) {
@@ -111,7 +120,7 @@ async function run(argv: string[]): Promise<number> {
   }
   if (!quiet) process.stderr.write(`revnet inspect: done in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
   const text = `${JSON.stringify(report, null, json ? 2 : undefined)}\n`;
-  if (out !== undefined) await writeFile(out, text);
+  if (out !== undefined) await writeFileAtomic(out, text);
   process.stdout.write(json ? text : `${formatReport(report)}\n`);
   return 0;
 }

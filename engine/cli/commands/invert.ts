@@ -13,6 +13,7 @@ const options: Record<string, OptionSpec> = {
   output: { type: 'string', description: 'where to write what it inverts to, .npy float32 (the image, in image space, when the trunk inverts)' },
   from: { type: 'string', description: 'what the input is the output of: trunk (default), a stage (stage2) or a unit (stage1.unit3)' },
   'memory-limit': memoryLimitOption,
+  'allow-non-finite': { type: 'boolean', description: 'run an input holding NaN or ±Infinity (refused otherwise); the count is reported' },
   json: { type: 'boolean', description: 'print the result as JSON' },
   help: { type: 'boolean', description: 'show this help' },
 };
@@ -31,7 +32,9 @@ async function run(argv: string[]): Promise<number> {
   const memoryLimitBytes = memoryLimitFrom(args, 'invert');
   const choice = await initBackend(backendFrom(args, 'invert'));
   if (choice.note !== undefined) process.stderr.write(`revnet: ${choice.note}\n`);
-  const result = await invert({ model, inputPath, outputPath, ...(from !== undefined ? { from } : {}), ...(memoryLimitBytes !== undefined ? { memoryLimitBytes } : {}) });
+  const allowNonFinite = args.flags.get('allow-non-finite') === true;
+  const result = await invert({ model, inputPath, outputPath, ...(allowNonFinite ? { allowNonFinite } : {}), ...(from !== undefined ? { from } : {}), ...(memoryLimitBytes !== undefined ? { memoryLimitBytes } : {}) });
+  if (result.nonFiniteInputs !== undefined) process.stderr.write(`revnet invert: the input held ${result.nonFiniteInputs} non-finite value(s) (NaN or ±Infinity), run as asked (--allow-non-finite)\n`);
   if (args.flags.get('json')) {
     process.stdout.write(`${JSON.stringify({ ...result, backend: choice.name }, null, 2)}\n`);
   } else {

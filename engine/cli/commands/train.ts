@@ -35,6 +35,7 @@ const options: Record<string, OptionSpec> = {
   'checkpoint-every': { type: 'string', description: 'also write a checkpoint every N steps' },
   backend: { type: 'string', description: `TensorFlow.js backend: ${backendPreferences.join(', ')} (default auto)` },
   'memory-limit': memoryLimitOption,
+  force: { type: 'boolean', description: 'replace a model or checkpoint already in --out (otherwise the run is refused)' },
   'no-inspect': { type: 'boolean', description: 'do not write inspect.json beside the model' },
   json: { type: 'boolean', description: 'print the result as JSON on stdout (progress goes to stderr)' },
   help: { type: 'boolean', description: 'show this help' },
@@ -125,6 +126,7 @@ function buildParams(args: ReturnType<typeof parseArgs>): TrainParams {
   const init = stringOption(args, 'init');
   if (init !== undefined) params.initWeights = init;
   if (resume !== undefined) params.resumeFrom = resume;
+  if (args.flags.get('force') === true) params.force = true;
   return params;
 }
 
@@ -147,6 +149,11 @@ async function run(argv: string[]): Promise<number> {
   if (args.positionals.length > 0) throw new CliError(`train: unexpected argument "${args.positionals[0]}"; see "revnet train --help"`);
   const json = args.flags.get('json') === true;
   const params = buildParams(args);
+  // a bad model file (e.g. a name too long for the model's file names) is reported before the backend starts
+  if ('configPath' in params.model) {
+    const { loadConfig } = await import('../../model/loadConfig');
+    await loadConfig(params.model.configPath);
+  }
   const backendName = stringOption(args, 'backend') ?? 'auto';
   if (!isBackendPreference(backendName)) throw new CliError(`train: --backend must be one of ${backendPreferences.join(', ')}, got "${backendName}"`);
   const backend = await initBackend(backendName);
