@@ -98,6 +98,8 @@ export interface InvertParams {
   outputPath: string;
   /** where the given tensor comes from: the whole trunk (default), the end of a stage ("stage2") or a block ("stage1.unit3") */
   from?: string;
+  /** multiplies every input value; required for an integer .npy (refused without it) */
+  scale?: number;
   /** refuse the request when its tensors would need more bytes than this (default: REVNET_MEMORY_LIMIT, else half the machine's memory) */
   memoryLimitBytes?: number;
 }
@@ -115,6 +117,8 @@ export interface ForwardParams {
   inputPath: string;
   outputPath: string;
   logits?: boolean;
+  /** multiplies every input value; required for an integer .npy (refused without it) */
+  scale?: number;
   /** refuse the request when its tensors would need more bytes than this (default: REVNET_MEMORY_LIMIT, else half the machine's memory) */
   memoryLimitBytes?: number;
 }

@@ -15,6 +15,7 @@ export async function forward(params: ForwardParams): Promise<ForwardResult> {
     const limit = resolveMemoryLimit(params.memoryLimitBytes);
     const images = readBatch(params.inputPath, [height, width, channels], `the input of model "${config.name}"`, (batch) =>
       checkMemoryLimit(inferenceEstimate(config, batch), limit, `running model "${config.name}" forward on ${batch} images of ${params.inputPath}`),
+      params.scale,
     );
     const output = tf.tidy(() => {
       const normalized = normalize(images, config.normalization);

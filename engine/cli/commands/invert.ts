@@ -3,7 +3,7 @@ import { initBackend } from '../../backend';
 import { invert } from '../../operations/invert';
 import { CliError, helpText, parseArgs, stringOption, type OptionSpec } from '../args';
 import { memoryLimitFrom, memoryLimitOption } from '../memoryLimitOption';
-import { backendFrom, modelOptions, modelRefFrom, requiredOption } from './modelOptions';
+import { backendFrom, modelOptions, modelRefFrom, requiredOption, scaleFrom } from './modelOptions';
 
 const summary = 'run an output (.npy) backwards through the reversible units and squeezes, as far as the model inverts';
 
@@ -29,9 +29,10 @@ async function run(argv: string[]): Promise<number> {
   const outputPath = requiredOption(args, 'output', 'invert');
   const from = stringOption(args, 'from');
   const memoryLimitBytes = memoryLimitFrom(args, 'invert');
+  const scale = scaleFrom(args, 'invert');
   const choice = await initBackend(backendFrom(args, 'invert'));
   if (choice.note !== undefined) process.stderr.write(`revnet: ${choice.note}\n`);
-  const result = await invert({ model, inputPath, outputPath, ...(from !== undefined ? { from } : {}), ...(memoryLimitBytes !== undefined ? { memoryLimitBytes } : {}) });
+  const result = await invert({ model, inputPath, outputPath, ...(from !== undefined ? { from } : {}), ...(memoryLimitBytes !== undefined ? { memoryLimitBytes } : {}), ...(scale !== undefined ? { scale } : {}) });
   if (args.flags.get('json')) {
     process.stdout.write(`${JSON.stringify({ ...result, backend: choice.name }, null, 2)}\n`);
   } else {
