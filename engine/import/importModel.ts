@@ -13,6 +13,7 @@ import type { Network } from '../model/network.types';
 import { checkLogits, type LogitCheck } from './checkLogits';
 import { convertMapped } from './convertMapped';
 import { ImportError, mapByOrder, mapByRules, readMappingFile, shapeText, type Mapping, type SourceTensor } from './mapping';
+import { conventionHint } from './conventionHint';
 import { torchTargets } from './torchTargets';
 
 export interface ImportOptions {
@@ -65,16 +66,6 @@ export function sourceTensors(statePath: string): { sources: SourceTensor[]; ord
   return { sources: [...file.tensors].map(([name, tensor]) => ({ name, tensor })), orderFrom: 'the order of the tensors\' data in the file' };
 }
 
-/** What to say when the counts would fit with the other setting of conventions.firstUnitBatchNorm. */
-function conventionHint(config: RevNetConfig, sourceCount: number): string | undefined {
-  const first = config.conventions?.firstUnitBatchNorm ?? false;
-  const other = torchTargets({ ...config, conventions: { ...config.conventions, firstUnitBatchNorm: !first } });
-  if (other.length !== sourceCount) return undefined;
-  return first
-    ? 'With "conventions": {"firstUnitBatchNorm": false} the counts would match: your first unit\'s F seems to start with its convolution.'
-    : 'With "conventions": {"firstUnitBatchNorm": true} the counts would match: your first unit\'s F seems to start with BatchNorm-ReLU like every other F (memcnn-style). Set it in the config; dropping those tensors would give a model that computes something else.';
-}
-
 export async function importModel(options: ImportOptions): Promise<ImportResult> {
   const config = await loadConfig(options.configPath);
   const name = options.name ?? basename(options.configPath).replace(new RegExp(`${CONFIG_SUFFIX.replace('.', '\\.')}$|\\.json$`), '');
@@ -88,7 +79,7 @@ export async function importModel(options: ImportOptions): Promise<ImportResult>
   const weightCount = sources.filter((s) => !s.name.endsWith('num_batches_tracked')).length;
   const mapping: Mapping =
     options.mappingPath !== undefined
-      ? mapByRules(sources, targets, readMappingFile(options.mappingPath), options.statePath)
+      ? mapByRules(sources, targets, readMappingFile(options.mappingPath), options.statePath, conventionHint(config, weightCount))
       : mapByOrder(sources, targets, options.statePath, conventionHint(config, weightCount));
   if (options.mappingPath === undefined) mapping.method = `${mapping.method} (${orderFrom})`;
   const architecture = describeArchitecture(config);

@@ -76,7 +76,7 @@ function isCounter(name: string): boolean {
   return name.endsWith('num_batches_tracked');
 }
 
-export function mapByRules(sources: SourceTensor[], targets: TorchTarget[], rules: MappingRule[], file: string): Mapping {
+export function mapByRules(sources: SourceTensor[], targets: TorchTarget[], rules: MappingRule[], file: string, hint?: string): Mapping {
   const byName = new Map(targets.map((t) => [t.torchName, t]));
   const pairs: MappedPair[] = [];
   const ignored: Mapping['ignored'] = [];
@@ -104,7 +104,7 @@ export function mapByRules(sources: SourceTensor[], targets: TorchTarget[], rule
     }
     pairs.push({ source, target });
   }
-  return finish({ pairs, ignored, method: 'by the rules of the mapping file' }, targets, problems, file, false);
+  return finish({ pairs, ignored, method: 'by the rules of the mapping file' }, targets, problems, file, false, hint);
 }
 
 export function mapByOrder(sources: SourceTensor[], targets: TorchTarget[], file: string, hint?: string): Mapping {

@@ -6,9 +6,13 @@ import { roundingDepth } from '../../engine/import/checkLogits';
 import { expandReplacement, ImportError, mapByOrder } from '../../engine/import/mapping';
 import { torchTargets } from '../../engine/import/torchTargets';
 import { describeArchitecture } from '../../engine/model/architecture';
-import { parseSafetensors, type Tensor } from '../../engine/io/safetensors';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseSafetensors, writeSafetensorsSync, type Tensor } from '../../engine/io/safetensors';
+import { loadModel } from '../../engine/model/modelFiles';
 import { FileFormatError } from '../../engine/io/fileFormatError';
-import { squeezeOnlyConfig, stridedConfig } from './networkFixtures';
+import { squeezeOnlyConfig, stridedConfig, useTestBackend } from './networkFixtures';
 
 test('rule replacements: $N and ${N+k} / ${N-k} on numeric groups', () => {
   const groups = ['blocks.7.Fm.0.weight', '7', 'weight'];
@@ -69,4 +73,30 @@ test('torch.save zip archives and legacy pickles are named as such, never parsed
   const file = Buffer.concat([length, json, Buffer.from(new Float32Array([1]).buffer)]);
   assert.deepEqual([file[0], file[1]], [0x80, 0x02]);
   assert.equal(parseSafetensors(file, 'ok.safetensors').tensors.get('w')?.data[0], 1);
+});
+
+test('loading a PyTorch-layout file beside a config names the file\'s tensors and says which convention fits (the first F\'s BatchNorm)', async () => {
+  await useTestBackend();
+  const dir = mkdtempSync(join(tmpdir(), 'revnet-torch-names-'));
+  try {
+    // the file has the memcnn-style stage1.unit0.f.bn1 that the config (default conventions) lacks
+    const withBn = torchTargets({ ...squeezeOnlyConfig, conventions: { firstUnitBatchNorm: true } });
+    const tensors: Record<string, { shape: number[]; data: Float32Array }> = {};
+    for (const t of withBn) tensors[t.torchName] = { shape: t.torchShape, data: new Float32Array(t.torchShape.reduce((a, b) => a * b, 1)).fill(0.5) };
+    writeFileSync(join(dir, 'm.revnet.json'), JSON.stringify(squeezeOnlyConfig));
+    writeSafetensorsSync(join(dir, 'm.safetensors'), tensors);
+    await assert.rejects(loadModel(join(dir, 'm.revnet.json')), (error: Error) => {
+      assert.match(error.message, /"stage1\.unit0\.f\.bn1\.running_var" \[2\] maps to "stage1\.unit0\.f\.bn1\.running_var", which this config does not have/);
+      assert.match(error.message, /"firstUnitBatchNorm": true/);
+      assert.doesNotMatch(error.message, /\.beta|\.variance/);
+      return true;
+    });
+    // with the convention set, the same file loads
+    writeFileSync(join(dir, 'm.revnet.json'), JSON.stringify({ ...squeezeOnlyConfig, conventions: { firstUnitBatchNorm: true } }));
+    const model = await loadModel(join(dir, 'm.revnet.json'));
+    assert.equal(model.network.weights.params.has('stage1.unit0.f.bn1.gamma'), true);
+    model.network.dispose();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
