@@ -45,7 +45,11 @@ export function configToWrite(network: Network, metadata: ModelMetadata): RevNet
   delete config.normalization;
   delete config.training;
   if (metadata.normalization !== undefined) config.normalization = metadata.normalization;
-  if (metadata.training !== undefined) config.training = metadata.training;
+  if (metadata.training !== undefined) {
+    config.training = metadata.training;
+    // the import's check described the imported weights, not trained ones
+    delete config.imported;
+  }
   return config;
 }
 
