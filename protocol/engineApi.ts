@@ -102,6 +102,8 @@ export interface InvertParams {
   from?: string;
   /** run inputs holding NaN or ±Infinity (otherwise refused); the result counts them */
   allowNonFinite?: boolean;
+  /** multiplies every input value; required for an integer .npy (refused without it) */
+  scale?: number;
   /** refuse the request when its tensors would need more bytes than this (default: REVNET_MEMORY_LIMIT, else half the machine's memory) */
   memoryLimitBytes?: number;
 }
@@ -123,6 +125,8 @@ export interface ForwardParams {
   logits?: boolean;
   /** run inputs holding NaN or ±Infinity (otherwise refused); the result counts them */
   allowNonFinite?: boolean;
+  /** multiplies every input value; required for an integer .npy (refused without it) */
+  scale?: number;
   /** refuse the request when its tensors would need more bytes than this (default: REVNET_MEMORY_LIMIT, else half the machine's memory) */
   memoryLimitBytes?: number;
 }

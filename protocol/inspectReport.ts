@@ -97,6 +97,8 @@ export interface InspectReport {
     input: { height: number; width: number; channels: number };
     classes: number;
     lastTraining?: { testAccuracy?: number; finalLoss?: number; epochs: number; finishedAt?: string };
+    /** the weights came from `revnet import`; verified only when their logits were checked against the source model's */
+    imported?: { source: string; verified: boolean; maxAbsDifference?: number; tolerance?: number };
   };
   backend: string;
   batchSize: number;

@@ -97,7 +97,7 @@ export function reversibleGradients(net: Network, images: tf.Tensor4D, labels: t
     })([stored.features, ...headNames.map((name) => param(forwardCtx, name))]);
     live.add(logits as tf.Tensor2D);
     headNames.forEach((name, i) => grads.set(name, headPass.grads[i + 1] as tf.Tensor));
-    stats.applyTo(net.weights, batchNormSettings(net).momentum);
+    stats.applyTo(net.weights, batchNormSettings(net).momentum, batchNormSettings(net).runningVariance);
 
     // the first step with parameters: no input gradient is needed before it
     const firstWithParams = steps.findIndex((step) => stepParamNames(step).length > 0);
@@ -132,8 +132,8 @@ export function reversibleGradients(net: Network, images: tf.Tensor4D, labels: t
         }
       } else if (step.kind === 'squeeze') {
         const [yw, dyw] = [toWhole(y), toWhole(dy)];
-        x = unsqueeze(yw);
-        dx = unsqueeze(dyw);
+        x = unsqueeze(yw, step.order);
+        dx = unsqueeze(dyw, step.order);
         tf.dispose([yw, dyw]);
       } else {
         const dyw = toWhole(dy);

@@ -26,7 +26,7 @@ export function standardGradients(net: Network, images: tf.Tensor4D, labels: tf.
       if (grad === undefined) throw new Error(`standard backprop produced no gradient for ${name}`);
       byName.set(name, grad);
     }
-    stats.applyTo(net.weights, batchNormSettings(net).momentum);
+    stats.applyTo(net.weights, batchNormSettings(net).momentum, batchNormSettings(net).runningVariance);
     return { loss: value, logits: logits as tf.Tensor2D, grads: byName };
   } catch (error) {
     logits?.dispose();

@@ -14,6 +14,7 @@ const commands: Record<string, () => Promise<CliCommand>> = {
   train: async () => (await import('./commands/train')).command,
   forward: async () => (await import('./commands/forward')).command,
   invert: async () => (await import('./commands/invert')).command,
+  import: async () => (await import('./commands/import')).command,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -10,6 +10,7 @@ import { checkMemoryLimit, resolveMemoryLimit } from '../limits/memoryLimit';
 import { analyzeModel } from '../model/analysis';
 import { isUnit } from '../model/architecture';
 import { architectureOf } from '../model/network';
+import { defaultWeightsPath } from '../model/modelFiles';
 import type { CancelSignal } from '../operations.types';
 import { depthSeries } from './depthSeries';
 import { gradientStats, hostGradients } from './gradientFidelity';
@@ -144,6 +145,13 @@ export async function inspectResolved(resolved: ResolvedModel, options: InspectO
     if (resolved.configPath !== undefined) model.configPath = resolved.configPath;
     if (resolved.weightsPath !== undefined) model.weightsPath = resolved.weightsPath;
     if (resolved.preset !== undefined) model.preset = resolved.preset;
+    const imported = config.imported;
+    // the record describes the weights beside the config, not another file given with --weights
+    if (imported !== undefined && resolved.configPath !== undefined && resolved.weightsPath === defaultWeightsPath(resolved.configPath)) {
+      model.imported = { source: imported.source, verified: imported.verified };
+      if (imported.maxAbsDifference !== undefined) model.imported.maxAbsDifference = imported.maxAbsDifference;
+      if (imported.tolerance !== undefined) model.imported.tolerance = imported.tolerance;
+    }
     const training = config.training;
     if (training !== undefined) {
       model.lastTraining = { epochs: training.epochs };

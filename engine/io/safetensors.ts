@@ -43,6 +43,13 @@ export function parseSafetensors(bytes: Uint8Array, file?: string): SafetensorsF
   const fail = (problem: string): never => {
     throw new FileFormatError(name, problem);
   };
+  const pytorch = pytorchPickleKind(bytes);
+  if (pytorch !== undefined) {
+    fail(
+      `is a PyTorch ${pytorch}, not safetensors. This project never unpickles files (unpickling can run code). ` +
+        'Write the state_dict as safetensors with tools/export_pytorch_revnet.py (needs only torch), see docs/pytorch-import.md',
+    );
+  }
   if (bytes.byteLength < 8) fail(`too short for a safetensors file (${bytes.byteLength} bytes; the header length alone takes 8)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = view.getBigUint64(0, true);
@@ -68,6 +75,17 @@ export function parseSafetensors(bytes: Uint8Array, file?: string): SafetensorsF
     tensors.set(entry.name, { dtype: entry.dtype, shape: entry.shape, data: readData(entry, bytes, dataStart) });
   }
   return { tensors, metadata };
+}
+
+/**
+ * torch.save's zip archive ("PK\x03\x04") or its legacy pickle (protocols 2 to 5 start with 0x80, then the protocol).
+ * Those first bytes could also be a safetensors header length, but a safetensors header then starts with "{" at byte 8.
+ */
+function pytorchPickleKind(bytes: Uint8Array): string | undefined {
+  if (bytes[8] === 0x7b) return undefined;
+  if (bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04) return 'torch.save file (a zip archive with a pickle inside, .pt/.pth)';
+  if (bytes[0] === 0x80 && bytes[1] !== undefined && bytes[1] >= 2 && bytes[1] <= 5) return `pickle (protocol ${bytes[1]}, a legacy torch.save .pt/.pth file)`;
+  return undefined;
 }
 
 function parseHeader(

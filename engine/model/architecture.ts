@@ -1,7 +1,7 @@
 // The sequence of pieces a config describes (stem, squeezes, units, head) with their shapes and the
 // names and shapes of every tensor, following docs/names (tensor names fixed for the project).
 // Pure data: no TensorFlow.js here, so analysis and validation can use it too.
-import type { ResidualKind, RevNetConfig } from './config';
+import type { ResidualKind, RevNetConfig, SqueezeOrder } from './config';
 
 export type Shape3 = readonly [height: number, width: number, channels: number];
 
@@ -15,7 +15,7 @@ export interface ResidualSpec {
   outChannels: number;
   /** stride of the first convolution (2 only in F of a strided transition) */
   stride: 1 | 2;
-  /** false for F of the network's very first unit: no leading BatchNorm-ReLU (no bn1) */
+  /** false for F of the network's very first unit (unless conventions.firstUnitBatchNorm): no leading BatchNorm-ReLU (no bn1) */
   leadingBatchNorm: boolean;
 }
 
@@ -34,6 +34,7 @@ export interface SqueezeStep extends StepBase {
   kind: 'squeeze';
   /** 0 for the stem squeeze, else the stage it opens */
   stage: number;
+  order: SqueezeOrder;
 }
 
 export interface ReversibleStep extends StepBase {
@@ -130,6 +131,8 @@ export function describeArchitecture(config: RevNetConfig): Architecture {
     }
   };
 
+  const order: SqueezeOrder = config.conventions?.squeezeOrder ?? 'space-to-depth';
+  const firstUnitBatchNorm = config.conventions?.firstUnitBatchNorm ?? false;
   const input: Shape3 = [config.input.height, config.input.width, config.input.channels];
   let shape: Shape3 = input;
   if (config.stem.kind === 'conv') {
@@ -139,7 +142,7 @@ export function describeArchitecture(config: RevNetConfig): Architecture {
     shape = out;
   } else {
     shape = squeezedShape(shape, 'the stem squeeze');
-    steps.push({ kind: 'squeeze', id: 'stem', stage: 0, inShape: input, outShape: shape });
+    steps.push({ kind: 'squeeze', id: 'stem', stage: 0, order, inShape: input, outShape: shape });
   }
 
   let firstUnit = true;
@@ -151,7 +154,7 @@ export function describeArchitecture(config: RevNetConfig): Architecture {
     requireInteger(width, `stages[${index}].width`);
     if (stage.downsample === 'squeeze') {
       const out = squeezedShape(shape, `the squeeze opening stage ${s}`);
-      steps.push({ kind: 'squeeze', id: `stage${s}.squeeze`, stage: s, inShape: shape, outShape: out });
+      steps.push({ kind: 'squeeze', id: `stage${s}.squeeze`, stage: s, order, inShape: shape, outShape: out });
       shape = out;
     }
     const stride: 1 | 2 = stage.downsample === 'strided' ? 2 : 1;
@@ -168,7 +171,7 @@ export function describeArchitecture(config: RevNetConfig): Architecture {
       }
       const out: Shape3 = [shape[0] / unitStride, shape[1] / unitStride, stage.channels];
       const f: ResidualSpec = {
-        prefix: `${id}.f`, kind: stage.residual, inChannels: inChannels / 2, width, outChannels: half, stride: unitStride, leadingBatchNorm: !firstUnit,
+        prefix: `${id}.f`, kind: stage.residual, inChannels: inChannels / 2, width, outChannels: half, stride: unitStride, leadingBatchNorm: !firstUnit || firstUnitBatchNorm,
       };
       const g: ResidualSpec = { prefix: `${id}.g`, kind: stage.residual, inChannels: half, width, outChannels: half, stride: 1, leadingBatchNorm: true };
       addResidual(f);

@@ -12,7 +12,7 @@ export function batchNormTraining(
   gamma: tf.Tensor,
   beta: tf.Tensor,
   epsilon: number,
-  onStats?: (mean: tf.Tensor1D, variance: tf.Tensor1D) => void,
+  onStats?: (mean: tf.Tensor1D, variance: tf.Tensor1D, count: number) => void,
 ): tf.Tensor4D {
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [input, scale, shift, save] = args as [tf.Tensor4D, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
@@ -20,7 +20,7 @@ export function batchNormTraining(
     const mean = tf.div(channelSum(input), count) as tf.Tensor1D;
     const centered = channelAffine(input, tf.onesLike(mean), tf.neg(mean));
     const variance = tf.div(channelSum(tf.square(centered)), count) as tf.Tensor1D;
-    onStats?.(mean, variance);
+    onStats?.(mean, variance, count);
     const invStd = tf.rsqrt(tf.add(variance, epsilon));
     const normalized = channelAffine(centered, invStd);
     save([normalized, invStd, scale]);

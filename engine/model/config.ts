@@ -59,11 +59,53 @@ export interface RevNetConfig {
   stages: StageConfig[];
   head: HeadConfig;
   /** default DEFAULT_BATCH_NORM; loadConfig fills it in */
-  batchNorm?: { momentum: number; epsilon: number };
+  batchNorm?: BatchNormConfig;
+  /** conventions that change the computation without changing any tensor's shape (other frameworks' choices) */
+  conventions?: ConventionsConfig;
+  /** written by `revnet import`: where the weights came from and whether they were checked against the source's logits */
+  imported?: ImportMetadata;
   /** data normalisation, written with a trained model: per-channel mean and standard deviation */
   normalization?: { mean: number[]; std: number[] };
   /** written with a trained model: how it was trained and how it did */
   training?: TrainingMetadata;
+}
+
+export interface BatchNormConfig {
+  /** weight of the old running statistics (TensorFlow convention; PyTorch's momentum m is 1 - m here) */
+  momentum: number;
+  epsilon: number;
+  /** which batch variance updates the running variance in training: "biased" (default, ours) or "unbiased" (PyTorch) */
+  runningVariance?: 'biased' | 'unbiased';
+}
+
+/** Channel order of the 2x2 squeeze (stem and stage squeezes). */
+export type SqueezeOrder =
+  /** ours and TensorFlow's space_to_depth: output channel (dy*2 + dx)*C + c */
+  | 'space-to-depth'
+  /** PyTorch's F.pixel_unshuffle: output channel c*4 + dy*2 + dx */
+  | 'pixel-unshuffle';
+
+export interface ConventionsConfig {
+  /** default "space-to-depth" */
+  squeezeOrder?: SqueezeOrder;
+  /** F of the network's very first unit starts with BatchNorm-ReLU too (memcnn-style); default false (no f.bn1) */
+  firstUnitBatchNorm?: boolean;
+}
+
+export interface ImportMetadata {
+  /** the file the weights were imported from (its base name) */
+  source: string;
+  /** true only when `revnet import` compared our logits with the source model's and they agreed */
+  verified: boolean;
+  /** with a check: largest |ours - theirs| over the check batch's logits, and the tolerance it met */
+  maxAbsDifference?: number;
+  tolerance?: number;
+  /** with a check: examples in the check batch and the fraction whose argmax agreed */
+  checkedExamples?: number;
+  argmaxAgreement?: number;
+  /** the backend the check ran on */
+  backend?: string;
+  importedAt: string;
 }
 
 export interface TrainingMetadata {

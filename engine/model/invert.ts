@@ -75,7 +75,7 @@ export function invertFrom(net: Network, tensor: tf.Tensor4D, from: string, opti
       return { input: h, reached: `output of ${step.id}`, complete: false, stoppedBecause, inverted };
     }
     const previous = h;
-    h = step.kind === 'squeeze' ? unsqueeze(previous) : reversibleInverse(ctx, step, previous);
+    h = step.kind === 'squeeze' ? unsqueeze(previous, step.order) : reversibleInverse(ctx, step, previous);
     previous.dispose();
     inverted.push(step.id);
   }
@@ -91,7 +91,7 @@ export function invertTrunk(net: Network, features: tf.Tensor4D): tf.Tensor4D {
 export function invertStep(net: Network, id: string, output: tf.Tensor4D): tf.Tensor4D {
   const step = architectureOf(net).steps.find((s) => s.id === id);
   if (step === undefined) throw new InversionError(`this model has no step "${id}"`);
-  if (step.kind === 'squeeze') return unsqueeze(output);
+  if (step.kind === 'squeeze') return unsqueeze(output, step.order);
   if (step.kind === 'reversible') return reversibleInverse(inferenceContext(net), step, output);
   throw new InversionError(describeStop(step).split(';')[0] as string);
 }

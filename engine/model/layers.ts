@@ -21,7 +21,7 @@ export function batchNorm(ctx: RunContext, name: string, x: tf.Tensor4D): tf.Ten
     return channelAffine(x, scale, shift);
   }
   const stats = ctx.stats;
-  return batchNormTraining(x, gamma, beta, ctx.epsilon, stats && ((mean, variance) => stats.record(name, mean, variance)));
+  return batchNormTraining(x, gamma, beta, ctx.epsilon, stats && ((mean, variance, count) => stats.record(name, mean, variance, count)));
 }
 
 export function batchNormRelu(ctx: RunContext, name: string, x: tf.Tensor4D): tf.Tensor4D {

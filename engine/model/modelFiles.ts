@@ -7,12 +7,15 @@ import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fsyncFolderSync, writeFileAtomic } from '../io/atomicWrite';
-import { convertPyTorchStateDict } from '../io/pytorchLayout';
 import { readSafetensors, writeSafetensors, type SafetensorsFile, type Tensor } from '../io/safetensors';
 import type { RevNetConfig, TrainingMetadata } from './config';
 import { loadConfig, parseConfig } from './loadConfig';
 import { checkPair, configHash, CONFIG_HASH_KEY, pendingConfigPath } from './modelPair';
 import { describeArchitecture } from './architecture';
+import { convertMapped } from '../import/convertMapped';
+import { conventionHint } from '../import/conventionHint';
+import { mapByRules } from '../import/mapping';
+import { torchTargets } from '../import/torchTargets';
 import { networkFromTensors, networkToTensors, type HostTensor, type RevNet } from './network';
 import type { Network } from './network.types';
 
@@ -46,7 +49,11 @@ export function configToWrite(network: Network, metadata: ModelMetadata): RevNet
   delete config.normalization;
   delete config.training;
   if (metadata.normalization !== undefined) config.normalization = metadata.normalization;
-  if (metadata.training !== undefined) config.training = metadata.training;
+  if (metadata.training !== undefined) {
+    config.training = metadata.training;
+    // the import's check described the imported weights, not trained ones
+    delete config.imported;
+  }
   return config;
 }
 
@@ -110,15 +117,13 @@ export function readWeights(config: RevNetConfig, weightsPath: string): { tensor
 
 function weightsOf(config: RevNetConfig, file: SafetensorsFile, weightsPath: string): { tensors: Map<string, HostTensor>; note?: string } {
   if (looksLikePyTorch(file.tensors)) {
-    const trunkShape = describeArchitecture(config).trunkShape;
-    const converted = convertPyTorchStateDict(file.tensors, {
-      flattenFeatureShape: { height: trunkShape[0], width: trunkShape[1], channels: trunkShape[2] },
-      hasHidden: config.head.hidden !== undefined,
-    });
-    if (converted.problems.length > 0) {
-      throw new Error(`${weightsPath}: ${converted.problems.length} tensor(s) in PyTorch layout could not be converted:\n  ${converted.problems.join('\n  ')}`);
-    }
-    return { tensors: converted.tensors, note: `${weightsPath}: converted from PyTorch layout (OIHW -> HWIO, [out,in] -> [in,out], BatchNorm names)` };
+    // PyTorch names of this project's modules: mapped one to one, so that every problem names the file's
+    // tensors with their shapes in PyTorch's layout (as `revnet import` does)
+    const sources = [...file.tensors].map(([name, tensor]) => ({ name, tensor }));
+    const weightCount = sources.filter((s) => !s.name.endsWith('num_batches_tracked')).length;
+    const identity = [{ from: /^(?:(.*))$/, to: '$1' }];
+    const mapping = mapByRules(sources, torchTargets(config), identity, weightsPath, conventionHint(config, weightCount));
+    return { tensors: convertMapped(mapping, describeArchitecture(config)), note: `${weightsPath}: converted from PyTorch layout (OIHW -> HWIO, [out,in] -> [in,out], BatchNorm names)` };
   }
   const tensors = new Map<string, HostTensor>();
   for (const [name, tensor] of file.tensors) {

@@ -54,8 +54,8 @@ export function architectureOf(net: Network): Architecture {
   return found;
 }
 
-export function batchNormSettings(net: Network): { momentum: number; epsilon: number } {
-  return { ...DEFAULT_BATCH_NORM, ...net.config.batchNorm };
+export function batchNormSettings(net: Network): { momentum: number; epsilon: number; runningVariance: 'biased' | 'unbiased' } {
+  return { ...DEFAULT_BATCH_NORM, runningVariance: 'biased', ...net.config.batchNorm };
 }
 
 export function inferenceContext(net: Network): RunContext {

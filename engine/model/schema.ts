@@ -1,7 +1,7 @@
 // The one source of the model-file format: schema/revnet.schema.json is generated from `revnetSchema`
 // (npm run schema) and validateConfig walks the same object. The typed helpers below make the compiler
 // insist that every field of the types in config.ts has an entry here.
-import type { HeadConfig, RevNetConfig, StageConfig, StemConfig, TrainingMetadata } from './config';
+import type { ConventionsConfig, HeadConfig, ImportMetadata, RevNetConfig, StageConfig, StemConfig, TrainingMetadata } from './config';
 import { DEFAULT_BATCH_NORM } from './config';
 
 /** The draft-07 subset that validateConfig understands. */
@@ -151,6 +151,41 @@ const trainingSchema = object<TrainingMetadata>(
   ['data', 'epochs', 'steps', 'batchSize', 'optimizer', 'mode', 'seed', 'backend'],
 );
 
+const conventionsSchema = object<ConventionsConfig>(
+  'Conventions that change what the network computes without changing any tensor\'s shape; set them to match a model trained elsewhere (docs/pytorch-import.md).',
+  {
+    squeezeOrder: oneOfWords(
+      'Channel order of every 2x2 squeeze (stem and stages). `space-to-depth` (default, TensorFlow\'s `space_to_depth`): input pixel (2h+dy, 2w+dx, c) goes to channel (dy·2 + dx)·C + c. `pixel-unshuffle` (PyTorch\'s `F.pixel_unshuffle`): to channel c·4 + dy·2 + dx.',
+      ['space-to-depth', 'pixel-unshuffle'] as const,
+      { default: 'space-to-depth' },
+    ),
+    firstUnitBatchNorm: {
+      type: 'boolean',
+      ...documented('`true`: F of the network\'s very first unit starts with BatchNorm-ReLU like every other F (memcnn-style blocks; adds `stage1.unit0.f.bn1.*`). Default `false`: that F starts with its convolution (the RevNet paper).'),
+      default: false,
+    },
+  },
+  [],
+);
+
+const importSchema = object<ImportMetadata>(
+  'Written by `revnet import`: where the weights came from and whether our logits were checked against the source model\'s.',
+  {
+    source: string('The weights file imported (its base name).'),
+    verified: {
+      type: 'boolean',
+      ...documented('`true` only when the import compared our logits with the source model\'s on a batch and they agreed within float32 tolerance.'),
+    },
+    maxAbsDifference: number('Largest |ours - source| over the check batch\'s logits.', { minimum: 0 }),
+    tolerance: number('The tolerance the check used.', { minimum: 0 }),
+    checkedExamples: integer('Examples in the check batch.', 1),
+    argmaxAgreement: number('Fraction of the check batch whose predicted class agreed.', { minimum: 0, maximum: 1 }),
+    backend: string('The backend the check ran on.'),
+    importedAt: string('When the import ran (ISO 8601).'),
+  },
+  ['source', 'verified', 'importedAt'],
+);
+
 export const revnetSchema: JsonSchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   title: 'RevNet model',
@@ -186,14 +221,21 @@ export const revnetSchema: JsonSchema = {
             exclusiveMaximum: 1,
             default: DEFAULT_BATCH_NORM.momentum,
           }),
-          epsilon: number('Added to the variance before the square root.', {
+          epsilon: number('Added to the variance before the square root (PyTorch\'s `eps`, also 1e-5 by default).', {
             exclusiveMinimum: 0,
             default: DEFAULT_BATCH_NORM.epsilon,
           }),
+          runningVariance: oneOfWords(
+            'Which batch variance training folds into the running variance: `biased` (divide by n, TensorFlow\'s way, the default) or `unbiased` (divide by n - 1, PyTorch\'s `BatchNorm2d`). Normalisation in training always uses the biased variance.',
+            ['biased', 'unbiased'] as const,
+            { default: 'biased' },
+          ),
         },
         ['momentum', 'epsilon'],
         { default: { ...DEFAULT_BATCH_NORM } },
       ),
+      conventions: conventionsSchema,
+      imported: importSchema,
       normalization: object<NonNullable<RevNetConfig['normalization']>>(
         'Data normalisation applied before the stem, written with a trained model: `(x - mean) / std` per input channel.',
         {

@@ -11,7 +11,7 @@ export function applyStep(ctx: RunContext, step: TrunkStep, x: tf.Tensor4D): tf.
     case 'stem-conv':
       return tf.tidy(() => conv(ctx, 'stem.conv', x));
     case 'squeeze':
-      return squeeze(x);
+      return squeeze(x, step.order);
     case 'reversible':
       return reversibleForward(ctx, step, x);
     case 'transition':

@@ -22,6 +22,7 @@ export async function forward(params: ForwardParams): Promise<ForwardResult> {
       `the input of model "${config.name}"`,
       (batch) => checkMemoryLimit(inferenceEstimate(config, batch), limit, `running model "${config.name}" forward on ${batch} images of ${params.inputPath}`),
       nonFinite,
+      params.scale,
     );
     const output = tf.tidy(() => {
       const normalized = normalize(images, config.normalization);

@@ -28,6 +28,7 @@ export async function invert(params: InvertParams): Promise<InvertResult> {
       `the output of ${startStep.id} (--from ${from})`,
       (batch) => checkMemoryLimit(inferenceEstimate(config, batch), limit, `inverting ${batch} tensors of ${params.inputPath} through model "${config.name}"`),
       nonFinite,
+      params.scale,
     );
     const inversion = invertFrom(network, given, from);
     const output = inversion.complete ? denormalize(inversion.input, config.normalization) : tf.clone(inversion.input);

@@ -3,16 +3,30 @@ import * as tf from '@tensorflow/tfjs-core';
 import { FileFormatError } from '../io/fileFormatError';
 import { readNpy, writeNpy } from '../io/npy';
 
-/** a [N,...expected] float32 tensor; a single example without the batch axis gets one */
-/** `beforeAllocating` sees the batch size before the tensor is made (e.g. to check the memory limit) */
+/**
+ * a [N,...expected] float32 tensor; a single example without the batch axis gets one.
+ * `beforeAllocating` sees the batch size before the tensor is made (e.g. to check the memory limit).
+ * Non-finite values are refused unless `nonFinite.allow`; their count is left in `nonFinite.found`.
+ * Integer arrays (uint8 pixels, ...) are refused unless `scale` is given: taken as float values they would be
+ * 255 times too large and the model would still answer. `scale` multiplies every value, whatever the dtype.
+ */
 export function readBatch(
   path: string,
   expected: readonly number[],
   what: string,
   beforeAllocating?: (batch: number) => void,
   nonFinite: { allow: boolean; found?: number } = { allow: false },
+  scale?: number,
 ): tf.Tensor4D {
   const array = readNpy(path);
+  const integer = array.dtype !== 'float32' && array.dtype !== 'float64';
+  if (integer && scale === undefined) {
+    throw new FileFormatError(
+      path,
+      `has dtype ${array.dtype} (integers, e.g. 0-255 pixels); ${what} is float32 in image space. ` +
+        'Give --scale 1/255 to multiply every value (0-255 pixels to [0, 1]), or write float32 values',
+    );
+  }
   let shape = array.shape;
   if (shape.length === expected.length) shape = [1, ...shape];
   const matches = shape.length === expected.length + 1 && expected.every((d, i) => shape[i + 1] === d) && (shape[0] as number) > 0;
@@ -35,6 +49,11 @@ export function readBatch(
       : array.data instanceof BigInt64Array
         ? Float32Array.from(array.data, Number)
         : Float32Array.from(array.data);
+  if (scale !== undefined && scale !== 1) {
+    const scaled = new Float32Array(data.length);
+    for (let i = 0; i < data.length; i++) scaled[i] = (data[i] as number) * scale;
+    return tf.tensor4d(scaled, shape as [number, number, number, number]);
+  }
   return tf.tensor4d(data, shape as [number, number, number, number]);
 }
 

@@ -16,6 +16,7 @@ import {
   maxAbs,
   maxAbsDiff,
   mnistLikeConfig,
+  pytorchConventionsConfig,
   randomImages,
   randomLabels,
   squeezeOnlyConfig,
@@ -64,6 +65,8 @@ const cases: { config: RevNetConfig; trained: number }[] = [
   { config: stridedConfig, trained: 3 },
   { config: squeezeOnlyConfig, trained: 0 },
   { config: mnistLikeConfig, trained: 3 },
+  { config: pytorchConventionsConfig, trained: 0 },
+  { config: pytorchConventionsConfig, trained: 3 },
 ];
 
 for (const { config, trained } of cases) {
@@ -134,6 +137,40 @@ test('one step in either mode moves every running statistic once: running = 0.9�
     }
     stats.dispose();
     tf.dispose([images, labels, headInput, headMean, headVariance]);
+    disposeStep(step);
+    net.dispose();
+    reference.dispose();
+  }
+});
+
+test('runningVariance "unbiased" with momentum 0.8: running variance = 0.8·old + 0.2·biased·n/(n-1), in either mode', () => {
+  const config = pytorchConventionsConfig;
+  for (const mode of ['standard', 'reversible'] as const) {
+    const net = buildNetwork(config, 8);
+    const reference = buildNetwork(config, 8);
+    const images = randomImages(config, 8, 3);
+    const labels = randomLabels(config, 8, 4);
+    const stats = new BatchStatsRecorder();
+    const run = forwardTrunk(reference, images, { training: true, stats });
+    const step = computeGradients(net, images, labels, mode);
+    let checked = 0;
+    for (const bn of stats.names) {
+      const batch = stats.get(bn);
+      assert.ok(batch !== undefined, bn);
+      const channels = net.architecture.batchNorms.get(bn) as number;
+      const spatial = (reference.architecture.steps.find((s) => bn.startsWith(`${s.id}.`))?.inShape ?? [0, 0]) as readonly number[];
+      const count = 8 * (spatial[0] as number) * (spatial[1] as number);
+      assert.ok(count > 1 && channels > 0, bn);
+      const running = net.weights.buffers.get(`${bn}.variance`) as tf.Variable;
+      const expected = tf.tidy(() => tf.add(tf.mul(batch.variance, 0.2 * count / (count - 1)), 0.8));
+      const err = maxAbsDiff(running, expected);
+      assert.ok(err < 1e-5 * Math.max(1, maxAbs(expected)), `${mode}: ${bn}.variance off by ${err}`);
+      expected.dispose();
+      checked++;
+    }
+    assert.ok(checked > 5);
+    stats.dispose();
+    tf.dispose([images, labels, run.features]);
     disposeStep(step);
     net.dispose();
     reference.dispose();

@@ -9,7 +9,7 @@ import { forwardTrunk } from '../../engine/model/forward';
 import { InversionError, invertFrom, invertStep, invertTrunk } from '../../engine/model/invert';
 import { buildNetwork, type RevNet } from '../../engine/model/network';
 import { presetConfig } from '../../engine/model/presets';
-import { mnistLikeConfig, useTestBackend, maxAbs, maxAbsDiff, randomImages, randomLabels, squeezeOnlyConfig, stridedConfig } from './networkFixtures';
+import { mnistLikeConfig, pytorchConventionsConfig, useTestBackend, maxAbs, maxAbsDiff, randomImages, randomLabels, squeezeOnlyConfig, stridedConfig } from './networkFixtures';
 
 before(useTestBackend);
 
@@ -46,6 +46,8 @@ const cases: { config: RevNetConfig; trained: boolean }[] = [
   { config: squeezeOnlyConfig, trained: true },
   { config: presetConfig('mnist-small'), trained: false },
   { config: mnistLikeConfig, trained: true },
+  { config: pytorchConventionsConfig, trained: false },
+  { config: pytorchConventionsConfig, trained: true },
 ];
 
 for (const { config, trained } of cases) {

@@ -65,6 +65,34 @@ test('squeeze puts input pixel (2h+dy, 2w+dx, c) at channel (dy*2+dx)*C + c, and
   tf.dispose([x, y, back]);
 });
 
+test('the pixel-unshuffle order puts input pixel (2h+dy, 2w+dx, c) at channel c*4 + dy*2 + dx (PyTorch), and unsqueeze undoes it exactly', () => {
+  const [n, h, w, c] = [2, 4, 6, 3];
+  const data = Float32Array.from({ length: n * h * w * c }, (_, i) => i);
+  const x = tf.tensor4d(data, [n, h, w, c]);
+  const y = squeeze(x, 'pixel-unshuffle');
+  assert.deepEqual(y.shape, [n, h / 2, w / 2, 4 * c]);
+  const out = y.dataSync();
+  for (let b = 0; b < n; b++)
+    for (let i = 0; i < h; i++)
+      for (let j = 0; j < w; j++)
+        for (let k = 0; k < c; k++) {
+          const channel = k * 4 + (i % 2) * 2 + (j % 2);
+          const at = ((b * (h / 2) + Math.floor(i / 2)) * (w / 2) + Math.floor(j / 2)) * 4 * c + channel;
+          assert.equal(out[at], data[((b * h + i) * w + j) * c + k]);
+        }
+  const back = unsqueeze(y, 'pixel-unshuffle');
+  assert.deepEqual(Array.from(back.dataSync()), Array.from(data));
+  tf.dispose([x, y, back]);
+});
+
+test('conventions.firstUnitBatchNorm gives the first F a bn1; without it the tensors are as before', () => {
+  const plain = describeArchitecture(squeezeOnlyConfig);
+  const memcnn = describeArchitecture({ ...squeezeOnlyConfig, conventions: { firstUnitBatchNorm: true } });
+  assert.equal(plain.params.has('stage1.unit0.f.bn1.gamma'), false);
+  const added = [...memcnn.params.keys(), ...memcnn.buffers.keys()].filter((name) => !plain.params.has(name) && !plain.buffers.has(name));
+  assert.deepEqual(added.sort(), ['stage1.unit0.f.bn1.beta', 'stage1.unit0.f.bn1.gamma', 'stage1.unit0.f.bn1.mean', 'stage1.unit0.f.bn1.variance']);
+});
+
 test('buildNetwork: the same seed gives the same weights, He-normal kernels, BatchNorm at identity', () => {
   const a = buildNetwork(stridedConfig, 7);
   const b = buildNetwork(stridedConfig, 7);

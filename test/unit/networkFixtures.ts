@@ -32,6 +32,24 @@ export const stridedConfig: RevNetConfig = {
   head: { pool: 'flatten', hidden: 6 },
 };
 
+/**
+ * every convention that changes results without changing shapes, set away from its default (PyTorch's choices,
+ * a memcnn-style leading BatchNorm-ReLU in the first F, and an unusual epsilon and momentum)
+ */
+export const pytorchConventionsConfig: RevNetConfig = {
+  name: 'test-pytorch-conventions',
+  input: { height: 8, width: 8, channels: 1 },
+  classes: 3,
+  stem: { kind: 'squeeze' },
+  stages: [
+    { units: 2, channels: 4, residual: 'basic', downsample: 'none' },
+    { units: 2, channels: 16, residual: 'basic', width: 4, downsample: 'squeeze' },
+  ],
+  head: { pool: 'flatten' },
+  batchNorm: { momentum: 0.8, epsilon: 1e-3, runningVariance: 'unbiased' },
+  conventions: { squeezeOrder: 'pixel-unshuffle', firstUnitBatchNorm: true },
+};
+
 /** the backend these tests run on: REVNET_TEST_BACKEND (cpu or wasm), wasm (the product's default) unless told */
 export const testBackend = process.env['REVNET_TEST_BACKEND'] ?? 'wasm';
 

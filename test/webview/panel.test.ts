@@ -58,6 +58,35 @@ describe('panel page', () => {
   });
 });
 
+describe('overview: where the weights came from', () => {
+  it('never says "fresh weights" beside a weights file; an import says verified or UNVERIFIED', async () => {
+    const base = smallReport();
+    const withModel = (model: Partial<InspectReport['model']>): InspectReport => {
+      const report = structuredClone(base);
+      delete report.model.lastTraining;
+      delete report.model.weightsPath;
+      Object.assign(report.model, model);
+      return report;
+    };
+    const cases: [InspectReport, RegExp][] = [
+      [withModel({}), /^not trained \(fresh weights\)$/],
+      [withModel({ weightsPath: '/m/a.safetensors' }), /^no training record \(weights from the file\)$/],
+      [withModel({ weightsPath: '/m/a.safetensors', imported: { source: 'state.safetensors', verified: false } }), /^imported from state\.safetensors, UNVERIFIED/],
+      [
+        withModel({ weightsPath: '/m/a.safetensors', imported: { source: 'state.safetensors', verified: true, maxAbsDifference: 2.19e-5, tolerance: 7.3e-3 } }),
+        /^imported from state\.safetensors, verified, logits agree with the source model to 2\.19e-5 \(tolerance 7\.30e-3\)$/,
+      ],
+    ];
+    for (const [report, expected] of cases) {
+      const page = await panelWith(report);
+      const text = (await tileValues(page, '[data-view="overview"]'))['training'] ?? '';
+      assert.match(text, expected);
+      if (report.model.weightsPath !== undefined) assert.doesNotMatch(text, /fresh/);
+      await page.close();
+    }
+  });
+});
+
 for (const [label, report] of [['small report', smallReport()], ['revnet-164-sized report', largeReport()]] as const)
 describe(`views show the numbers they were given: ${label} (${report.model.name}, ${report.blocks.length} blocks)`, () => {
 

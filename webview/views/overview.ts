@@ -4,6 +4,15 @@ import { formatBytes, formatCount, formatFlops, formatPercent, formatShape, form
 import { blockCell, markRows, noReport, section, tiles } from './common';
 import type { View, ViewContext } from './view';
 
+/** the weights file's origin when it has no training record (never "fresh weights" beside a weights file) */
+function importedText(imported: { source: string; verified: boolean; maxAbsDifference?: number; tolerance?: number } | undefined): string {
+  if (imported === undefined) return 'no training record (weights from the file)';
+  if (!imported.verified) return `imported from ${imported.source}, UNVERIFIED: its logits were never checked against the source model's`;
+  const agreement = imported.maxAbsDifference !== undefined ? `, logits agree with the source model to ${imported.maxAbsDifference.toExponential(2)}` : '';
+  const tolerance = imported.tolerance !== undefined ? ` (tolerance ${imported.tolerance.toExponential(2)})` : '';
+  return `imported from ${imported.source}, verified${agreement}${tolerance}`;
+}
+
 export function overviewView(context: ViewContext): View {
   let blockTable: HTMLTableElement | undefined;
   return {
@@ -23,7 +32,9 @@ export function overviewView(context: ViewContext): View {
             training.finalLoss !== undefined ? `final loss ${training.finalLoss.toFixed(4)}` : undefined,
             training.finishedAt,
           ].filter(Boolean).join(', ')
-        : 'not trained (fresh weights)';
+        : m.weightsPath !== undefined
+          ? importedText(m.imported)
+          : 'not trained (fresh weights)';
       const flagged = report.blocks.filter((b) => store.isFlagged(b)).length;
       const invertible = report.blocks.filter((b) => b.kind === 'reversible').length;
       element.appendChild(el('h2', { class: 'model-name' }, m.name));

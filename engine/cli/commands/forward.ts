@@ -3,7 +3,7 @@ import { initBackend } from '../../backend';
 import { forward } from '../../operations/forward';
 import { CliError, helpText, parseArgs, type OptionSpec } from '../args';
 import { memoryLimitFrom, memoryLimitOption } from '../memoryLimitOption';
-import { backendFrom, modelOptions, modelRefFrom, requiredOption } from './modelOptions';
+import { backendFrom, modelOptions, modelRefFrom, requiredOption, scaleFrom } from './modelOptions';
 
 const summary = 'run images (.npy) through a model to its trunk features or logits (.npy)';
 
@@ -29,10 +29,11 @@ async function run(argv: string[]): Promise<number> {
   const inputPath = requiredOption(args, 'input', 'forward');
   const outputPath = requiredOption(args, 'output', 'forward');
   const memoryLimitBytes = memoryLimitFrom(args, 'forward');
+  const scale = scaleFrom(args, 'forward');
   const choice = await initBackend(backendFrom(args, 'forward'));
   if (choice.note !== undefined) process.stderr.write(`revnet: ${choice.note}\n`);
   const allowNonFinite = args.flags.get('allow-non-finite') === true;
-  const result = await forward({ model, inputPath, outputPath, ...(allowNonFinite ? { allowNonFinite } : {}), logits: args.flags.get('logits') === true, ...(memoryLimitBytes !== undefined ? { memoryLimitBytes } : {}) });
+  const result = await forward({ model, inputPath, outputPath, ...(allowNonFinite ? { allowNonFinite } : {}), logits: args.flags.get('logits') === true, ...(memoryLimitBytes !== undefined ? { memoryLimitBytes } : {}), ...(scale !== undefined ? { scale } : {}) });
   if (result.nonFiniteInputs !== undefined) process.stderr.write(`revnet forward: the input held ${result.nonFiniteInputs} non-finite value(s) (NaN or ±Infinity), run as asked (--allow-non-finite)\n`);
   if (args.flags.get('json')) process.stdout.write(`${JSON.stringify({ ...result, backend: choice.name }, null, 2)}\n`);
   else process.stdout.write(`wrote ${result.outputPath}: shape (${result.shape.join(', ')})\n`);

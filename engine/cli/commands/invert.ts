@@ -3,7 +3,7 @@ import { initBackend } from '../../backend';
 import { invert } from '../../operations/invert';
 import { CliError, helpText, parseArgs, stringOption, type OptionSpec } from '../args';
 import { memoryLimitFrom, memoryLimitOption } from '../memoryLimitOption';
-import { backendFrom, modelOptions, modelRefFrom, requiredOption } from './modelOptions';
+import { backendFrom, modelOptions, modelRefFrom, requiredOption, scaleFrom } from './modelOptions';
 
 const summary = 'run an output (.npy) backwards through the reversible units and squeezes, as far as the model inverts';
 
@@ -30,10 +30,11 @@ async function run(argv: string[]): Promise<number> {
   const outputPath = requiredOption(args, 'output', 'invert');
   const from = stringOption(args, 'from');
   const memoryLimitBytes = memoryLimitFrom(args, 'invert');
+  const scale = scaleFrom(args, 'invert');
   const choice = await initBackend(backendFrom(args, 'invert'));
   if (choice.note !== undefined) process.stderr.write(`revnet: ${choice.note}\n`);
   const allowNonFinite = args.flags.get('allow-non-finite') === true;
-  const result = await invert({ model, inputPath, outputPath, ...(allowNonFinite ? { allowNonFinite } : {}), ...(from !== undefined ? { from } : {}), ...(memoryLimitBytes !== undefined ? { memoryLimitBytes } : {}) });
+  const result = await invert({ model, inputPath, outputPath, ...(allowNonFinite ? { allowNonFinite } : {}), ...(from !== undefined ? { from } : {}), ...(memoryLimitBytes !== undefined ? { memoryLimitBytes } : {}), ...(scale !== undefined ? { scale } : {}) });
   if (result.nonFiniteInputs !== undefined) process.stderr.write(`revnet invert: the input held ${result.nonFiniteInputs} non-finite value(s) (NaN or ±Infinity), run as asked (--allow-non-finite)\n`);
   if (args.flags.get('json')) {
     process.stdout.write(`${JSON.stringify({ ...result, backend: choice.name }, null, 2)}\n`);

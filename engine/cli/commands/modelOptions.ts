@@ -2,10 +2,14 @@
 import type { ModelRef } from '../../../protocol/engineApi';
 import { isBackendPreference, type BackendPreference } from '../../backend';
 import { PRESET_NAMES } from '../../model/presets';
+import { existsSync } from 'node:fs';
+import { defaultWeightsPath } from '../../model/modelFiles';
 import { CliError, numberOption, stringOption, type OptionSpec, type ParsedArgs } from '../args';
 
 export const modelOptions: Record<string, OptionSpec> = {
-  model: { type: 'string', description: 'a model: NAME.revnet.json with its weights (NAME.safetensors beside it, else fresh weights from seed 0)' },
+  model: { type: 'string', description: 'a model: NAME.revnet.json with its weights (NAME.safetensors beside it, or --weights); refused without weights unless --fresh' },
+  fresh: { type: 'boolean', description: 'with --model: run a config that has no weights on fresh random weights (seed 0)' },
+  scale: { type: 'string', description: 'multiply every input value by this (e.g. 1/255 for uint8 pixels); an integer .npy is refused without it' },
   weights: { type: 'string', description: 'with --model: the .safetensors file, if not beside the config' },
   preset: { type: 'string', description: `instead of --model, a preset with fresh seeded weights: ${PRESET_NAMES.join(', ')}` },
   seed: { type: 'string', description: 'with --preset: seed of the fresh weights (default 0)' },
@@ -21,8 +25,35 @@ export function modelRefFrom(args: ParsedArgs, command: string): ModelRef {
   if ((model === undefined) === (preset === undefined)) throw new CliError(`${command}: give exactly one of --model FILE or --preset P`);
   if (weights !== undefined && model === undefined) throw new CliError(`${command}: --weights goes with --model`);
   if (seed !== undefined && preset === undefined) throw new CliError(`${command}: --seed goes with --preset`);
+  const fresh = args.flags.get('fresh') === true;
+  if (fresh && model === undefined) throw new CliError(`${command}: --fresh goes with --model (a preset always has fresh weights)`);
   if (preset !== undefined) return { preset, ...(seed !== undefined ? { seed } : {}) };
-  return { configPath: model as string, ...(weights !== undefined ? { weightsPath: weights } : {}) };
+  const configPath = model as string;
+  if (weights !== undefined) {
+    if (fresh) throw new CliError(`${command}: --fresh contradicts --weights`);
+    return { configPath, weightsPath: weights };
+  }
+  const beside = defaultWeightsPath(configPath);
+  if (existsSync(beside)) {
+    if (fresh) throw new CliError(`${command}: --fresh is for a config without weights, but ${beside} is beside ${configPath}; leave out --fresh to use it`);
+    return { configPath };
+  }
+  if (!fresh) {
+    throw new CliError(`${command}: ${configPath} has no weights beside it (no ${beside}); give --weights FILE, or --fresh to run it on fresh random weights (seed 0)`);
+  }
+  process.stderr.write(`revnet: ${command} runs ${configPath} on fresh random weights (seed 0): it has no weights\n`);
+  return { configPath };
+}
+
+/** --scale: a number or a fraction such as 1/255; said on stderr when it applies */
+export function scaleFrom(args: ParsedArgs, command: string): number | undefined {
+  const text = stringOption(args, 'scale');
+  if (text === undefined) return undefined;
+  const match = /^\s*([0-9.eE+-]+)\s*(?:\/\s*([0-9.eE+-]+))?\s*$/.exec(text);
+  const value = match === null ? NaN : Number(match[1]) / (match[2] === undefined ? 1 : Number(match[2]));
+  if (!Number.isFinite(value) || value <= 0) throw new CliError(`${command}: --scale must be a positive number or fraction such as 1/255, got "${text}"`);
+  process.stderr.write(`revnet: ${command} multiplies every input value by ${value} (--scale ${text})\n`);
+  return value;
 }
 
 export function backendFrom(args: ParsedArgs, command: string): BackendPreference {
