@@ -2,13 +2,13 @@
 // Every failure answers with a ResponseError carrying the operation's message (never swallowed).
 import { ResponseError, type CancellationToken, type MessageConnection } from 'vscode-jsonrpc';
 import { Notifications, Requests, type EngineInfo, type LogEvent } from '../../protocol/engineApi';
-import { RequestCancelSignal } from './cancelSignal';
-import { NotAvailableError, type ServerOperations } from './operations';
+import { RequestCancelSignal } from './requestCancelSignal';
+import type { BackendChoice } from '../backend';
+import type { ServerOperations } from './serverOperations';
 
 /** Error codes the client can tell apart (JSON-RPC's server-defined range). */
 export const EngineErrorCodes = {
   operationFailed: -32001,
-  notAvailable: -32002,
   cancelled: -32800,
   busy: -32003,
 } as const;
@@ -16,15 +16,14 @@ export const EngineErrorCodes = {
 export interface ServerDeps {
   operations: ServerOperations;
   /** resolves once the TensorFlow.js backend is ready (started once at process start) */
-  backend: () => Promise<{ backend: string; backendNote?: string }>;
+  backend: () => Promise<BackendChoice>;
   log: (event: LogEvent) => void;
 }
 
 function toResponseError(error: unknown, method: string): ResponseError<void> {
   if (error instanceof ResponseError) return error;
   const message = error instanceof Error ? error.message : String(error);
-  const code = error instanceof NotAvailableError ? EngineErrorCodes.notAvailable : EngineErrorCodes.operationFailed;
-  return new ResponseError(code, message || `${method} failed`);
+  return new ResponseError(EngineErrorCodes.operationFailed, message || `${method} failed`);
 }
 
 export function registerHandlers(connection: MessageConnection, deps: ServerDeps): void {
@@ -51,9 +50,9 @@ export function registerHandlers(connection: MessageConnection, deps: ServerDeps
   connection.onRequest(
     Requests.info,
     handle('revnet/info', async (): Promise<EngineInfo> => {
-      const ready = await deps.backend();
-      const info: EngineInfo = { backend: ready.backend, nodeVersion: process.version, pid: process.pid };
-      if (ready.backendNote !== undefined) info.backendNote = ready.backendNote;
+      const choice = await deps.backend();
+      const info: EngineInfo = { backend: choice.name, nodeVersion: process.version, pid: process.pid };
+      if (choice.note !== undefined) info.backendNote = choice.note;
       return info;
     }),
   );

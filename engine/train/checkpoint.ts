@@ -19,7 +19,7 @@ import { fsyncFolderSync, writeFileAtomic } from '../io/atomicWrite';
 import { encodeSafetensors, parseSafetensors } from '../io/safetensors';
 import type { RevNetConfig } from '../model/config';
 import { parseConfig } from '../model/loadConfig';
-import { configToWrite, type ModelMetadata } from '../model/modelFiles';
+import { configToWrite, type ModelMetadata } from '../model/saveLoad';
 import { networkFromTensors, networkToTensors, type HostTensor, type RevNet } from '../model/network';
 import type { Network } from '../model/network.types';
 import type { OptimizerState } from './optimizers';

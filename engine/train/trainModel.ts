@@ -7,11 +7,11 @@ import type { DataSpec, ModelRef, ProgressEvent, TrainParams, TrainResult } from
 import { checkDatasetFitsModel, computeNormalization, loadDataset, type Dataset, type Normalization } from '../data';
 import type { RevNetConfig, TrainingMetadata } from '../model/config';
 import { loadConfig } from '../model/loadConfig';
-import { readWeights, saveModel, type ModelMetadata } from '../model/modelFiles';
+import { readWeights, saveModel, type ModelMetadata } from '../model/saveLoad';
 import { buildNetwork, networkFromTensors, type RevNet } from '../model/network';
 import { presetConfig } from '../model/presets';
 import { withDefaults } from '../model/validateConfig';
-import type { CancelSignal } from '../operations.types';
+import type { CancelSignal } from '../util/cancelSignal';
 import { trainingEstimate } from '../limits/estimates';
 import { checkMemoryLimit, resolveMemoryLimit } from '../limits/memoryLimit';
 import { checkpointModelPaths, hasCheckpoint, readCheckpoint, type TrainingState } from './checkpoint';

@@ -17,7 +17,7 @@ export function invertTensor(ctx: Ctx) {
     if (input === undefined) return;
     const configUri = ctx.lastModel ?? (await pickConfig(undefined, undefined, 'invert with'));
     if (configUri === undefined) return;
-    const model = await ctx.modelFiles.modelFor(configUri);
+    const model = await ctx.modelPairs.modelFor(configUri);
     const name = input.path.slice(input.path.lastIndexOf('/') + 1).replace(/\.npy$/, '');
     const output = vscode.Uri.joinPath(input, '..', `${name}.inverted.npy`);
     const result = await vscode.window.withProgress(

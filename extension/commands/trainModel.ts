@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { Requests, type DataSpec, type TrainParams, type TrainResult } from '../../protocol/engineApi';
 import { config } from '../config';
 import type { Ctx } from '../context';
-import { baseName } from '../modelFiles';
+import { baseName } from '../model/modelPairs';
 import { pickConfig, pickFile } from './pickFiles';
 
 async function pickData(): Promise<DataSpec | undefined> {
@@ -62,7 +62,7 @@ export function trainModel(ctx: Ctx) {
     const epochs = await askEpochs();
     if (epochs === undefined) return;
     const outDir = vscode.Uri.joinPath(configUri, '..', 'runs', baseName(configUri));
-    const model = await ctx.modelFiles.modelFor(configUri);
+    const model = await ctx.modelPairs.modelFor(configUri);
     // Train from the config (fresh weights) unless there are weights to continue from.
     const params: TrainParams = {
       model,
@@ -110,7 +110,7 @@ export function trainModel(ctx: Ctx) {
       void vscode.commands.executeCommand('setContext', 'revnet.training', false);
       cancel.dispose();
     }
-    await ctx.modelFiles.rememberTrained(configUri, { configPath: result.configPath, weightsPath: result.weightsPath });
+    await ctx.modelPairs.rememberTrained(configUri, { configPath: result.configPath, weightsPath: result.weightsPath });
     const accuracy = result.testAccuracy !== undefined ? `, test accuracy ${(result.testAccuracy * 100).toFixed(2)}%` : '';
     const loss = result.finalLoss !== undefined ? `, loss ${result.finalLoss.toFixed(4)}` : '';
     const summary =

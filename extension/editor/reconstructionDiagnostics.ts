@@ -5,7 +5,7 @@ import { config } from '../config';
 import type { Ctx } from '../context';
 import { stageSpans } from '../model/configLocator';
 import { blockError, formatError } from '../model/hoverTable';
-import { isConfig } from '../modelFiles';
+import { isConfig } from '../model/modelPairs';
 
 function diagnosticsFor(document: vscode.TextDocument, report: InspectReport, threshold: number): vscode.Diagnostic[] {
   const spans = stageSpans(document.getText());

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { Requests } from '../../protocol/engineApi';
 import type { PanelState } from '../../protocol/webviewMessages';
-import { panelHtml } from '../../webview/panelHtml';
+import { panelHtml } from './panelHtml';
 import { config } from '../config';
 import type { Ctx } from '../context';
 import { PanelMessageRouter, type Outgoing, type PanelEffects } from './panelMessageRouter';
@@ -203,7 +203,7 @@ export class InspectionPanel implements vscode.Disposable {
       },
       explore: async (source, edits) => {
         const uri = this.requireModel();
-        const model = ctx.inspections.get(uri)?.model ?? (await ctx.modelFiles.modelFor(uri));
+        const model = ctx.inspections.get(uri)?.model ?? (await ctx.modelPairs.modelFor(uri));
         return ctx.engine.request(Requests.explore, { model, data: { kind: 'mnist' }, source, edits, ...config.memoryLimit() });
       },
       askSavePath: async (which) => {

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { readNpy, writeNpy } from '../../engine/io/npy';
 import type { RevNetConfig } from '../../engine/model/config';
 import { forwardTrunk, predict } from '../../engine/model/forward';
-import { saveModel } from '../../engine/model/modelFiles';
+import { saveModel } from '../../engine/model/saveLoad';
 import { buildNetwork } from '../../engine/model/network';
 import { forward } from '../../engine/operations/forward';
 import { invert } from '../../engine/operations/invert';

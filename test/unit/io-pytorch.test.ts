@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { readNpy } from '../../engine/io/npy';
-import { loadModel } from '../../engine/model/modelFiles';
+import { loadModel } from '../../engine/model/saveLoad';
 
 function findTorchPython(): string | undefined {
   for (const python of [process.env['REVNET_TORCH_PYTHON'], 'python3', '/usr/bin/python3']) {

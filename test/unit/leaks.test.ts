@@ -12,7 +12,7 @@ import { writeNpy } from '../../engine/io/npy';
 import { BatchStatsRecorder } from '../../engine/model/batchStats';
 import { forwardTrunk, predict } from '../../engine/model/forward';
 import { invertFrom, invertStep, invertTrunk } from '../../engine/model/invert';
-import { saveModel } from '../../engine/model/modelFiles';
+import { saveModel } from '../../engine/model/saveLoad';
 import { buildNetwork, networkFromTensors, networkToTensors, type RevNet } from '../../engine/model/network';
 import { forward } from '../../engine/operations/forward';
 import { invert } from '../../engine/operations/invert';

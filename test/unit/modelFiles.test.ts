@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
-import { loadModel, saveModel } from '../../engine/model/modelFiles';
+import { loadModel, saveModel } from '../../engine/model/saveLoad';
 import { buildNetwork } from '../../engine/model/network';
 import { withDefaults } from '../../engine/model/validateConfig';
 import { TINY_CONFIG, tempFolder } from './trainHelpers';

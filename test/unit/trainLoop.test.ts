@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { before, test } from 'node:test';
 import type { ProgressEvent, TrainParams, TrainResult } from '../../protocol/engineApi';
 import type { Dataset } from '../../engine/data/types';
-import { loadModel } from '../../engine/model/modelFiles';
+import { loadModel } from '../../engine/model/saveLoad';
 import { readCheckpoint } from '../../engine/train/checkpoint';
 import { trainModel } from '../../engine/train/trainModel';
 import { TINY_CONFIG, tempFolder, tinyDataset, writeTinyConfig } from './trainHelpers';

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
 import * as esbuild from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { panelHtml } from '../../webview/panelHtml';
+import { panelHtml } from '../../extension/panel/panelHtml';
 
 export const root = join(__dirname, '..', '..');
 export const artifacts = join(root, 'artifacts', 'webview');

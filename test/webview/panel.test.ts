@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import type { InspectReport } from '../../protocol/inspectReport';
-import { contentSecurityPolicy, panelHtml } from '../../webview/panelHtml';
+import { contentSecurityPolicy, panelHtml } from '../../extension/panel/panelHtml';
 import { exploreResult, largeReport, progressEvents, smallReport } from './fixtures';
 import { angleOf, fmtAngle, fmtBytes, fmtCount, fmtError, fmtPercent, fmtRatio } from './formatRules';
 import { ensureBundle, hostMessage, launchBrowser, openPanel, type PanelServer, pageErrors, posted, send, showView, startServer, tableRows, tileValues } from './harness';

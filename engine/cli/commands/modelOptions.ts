@@ -1,6 +1,5 @@
 // The options that name a model, shared by `revnet forward` and `revnet invert`.
-import type { ModelRef } from '../../../protocol/engineApi';
-import { isBackendPreference, type BackendPreference } from '../../backend';
+import { isBackendName, type BackendName, type ModelRef } from '../../../protocol/engineApi';
 import { PRESET_NAMES } from '../../model/presets';
 import { CliError, numberOption, stringOption, type OptionSpec, type ParsedArgs } from '../args';
 
@@ -25,9 +24,9 @@ export function modelRefFrom(args: ParsedArgs, command: string): ModelRef {
   return { configPath: model as string, ...(weights !== undefined ? { weightsPath: weights } : {}) };
 }
 
-export function backendFrom(args: ParsedArgs, command: string): BackendPreference {
+export function backendFrom(args: ParsedArgs, command: string): BackendName {
   const backend = stringOption(args, 'backend') ?? 'auto';
-  if (!isBackendPreference(backend)) throw new CliError(`${command}: --backend must be auto, tensorflow, wasm or cpu, got "${backend}"`);
+  if (!isBackendName(backend)) throw new CliError(`${command}: --backend must be auto, tensorflow, wasm or cpu, got "${backend}"`);
   return backend;
 }
 

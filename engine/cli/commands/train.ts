@@ -2,8 +2,8 @@
 // with checkpoints in --out/checkpoint/ (after every epoch and on Ctrl-C) that `--resume DIR` continues.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ModelRef, TrainParams, TrainResult } from '../../../protocol/engineApi';
-import { initBackend, isBackendPreference, backendPreferences } from '../../backend';
+import { BACKEND_NAMES, isBackendName, type ModelRef, type TrainParams, type TrainResult } from '../../../protocol/engineApi';
+import { initBackend } from '../../backend';
 import { PRESET_NAMES } from '../../model/presets';
 import { DATA_SPEC_HELP, parseDataSpec } from '../../train/parseDataSpec';
 import { parseDrops } from '../../train/schedule';
@@ -33,7 +33,7 @@ const options: Record<string, OptionSpec> = {
   init: { type: 'string', description: 'start from these weights (.safetensors for the model) instead of seeded ones' },
   resume: { type: 'string', description: 'continue the run whose output folder is DIR from its checkpoint (--out defaults to DIR)' },
   'checkpoint-every': { type: 'string', description: 'also write a checkpoint every N steps' },
-  backend: { type: 'string', description: `TensorFlow.js backend: ${backendPreferences.join(', ')} (default auto)` },
+  backend: { type: 'string', description: `TensorFlow.js backend: ${BACKEND_NAMES.join(', ')} (default auto)` },
   'memory-limit': memoryLimitOption,
   'no-inspect': { type: 'boolean', description: 'do not write inspect.json beside the model' },
   json: { type: 'boolean', description: 'print the result as JSON on stdout (progress goes to stderr)' },
@@ -148,7 +148,7 @@ async function run(argv: string[]): Promise<number> {
   const json = args.flags.get('json') === true;
   const params = buildParams(args);
   const backendName = stringOption(args, 'backend') ?? 'auto';
-  if (!isBackendPreference(backendName)) throw new CliError(`train: --backend must be one of ${backendPreferences.join(', ')}, got "${backendName}"`);
+  if (!isBackendName(backendName)) throw new CliError(`train: --backend must be one of ${BACKEND_NAMES.join(', ')}, got "${backendName}"`);
   const backend = await initBackend(backendName);
   const log = (line: string) => process.stderr.write(`${line}\n`);
   if (backend.note !== undefined) log(backend.note);

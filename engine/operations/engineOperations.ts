@@ -14,13 +14,9 @@ import type {
   ProgressEvent,
   TrainParams,
   TrainResult,
-} from '../protocol/engineApi';
-import type { InspectReport } from '../protocol/inspectReport';
-
-/** Lets a caller stop a long operation; checked between steps. */
-export interface CancelSignal {
-  readonly cancelled: boolean;
-}
+} from '../../protocol/engineApi';
+import type { InspectReport } from '../../protocol/inspectReport';
+import type { CancelSignal } from '../util/cancelSignal';
 
 export interface EngineOperations {
   /** engine/operations/load.ts */

@@ -2,12 +2,12 @@
 // or a config with its trained weights (the given .safetensors, else the one beside the config, if any).
 import { existsSync } from 'node:fs';
 import type { ModelRef } from '../../protocol/engineApi';
-import type { RevNetConfig } from '../model/config';
-import { loadConfig } from '../model/loadConfig';
-import { defaultWeightsPath, loadModel } from '../model/modelFiles';
-import { buildNetwork, type RevNet } from '../model/network';
-import { presetConfig } from '../model/presets';
-import { withDefaults } from '../model/validateConfig';
+import type { RevNetConfig } from './config';
+import { loadConfig } from './loadConfig';
+import { defaultWeightsPath, loadModel } from './saveLoad';
+import { buildNetwork, type RevNet } from './network';
+import { presetConfig } from './presets';
+import { withDefaults } from './validateConfig';
 
 export interface ResolvedModel {
   network: RevNet;

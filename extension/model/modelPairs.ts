@@ -1,7 +1,7 @@
-// Which files make a model: a `*.revnet.json` config and, if there is one, its weights —
+// Which files make a model in the workspace: a `*.revnet.json` config paired with its weights —
 // a `.safetensors` of the same name beside it, or the result of the last training from this config.
 import * as vscode from 'vscode';
-import type { ModelRef } from '../protocol/engineApi';
+import type { ModelRef } from '../../protocol/engineApi';
 
 export const CONFIG_SUFFIX = '.revnet.json';
 
@@ -35,7 +35,7 @@ interface TrainedModel {
 const TRAINED_KEY = 'revnet.trainedModels';
 
 /** Remembers, per config file, the model its last training wrote (kept across reloads). */
-export class ModelFiles {
+export class ModelPairs {
   constructor(private readonly state: vscode.Memento) {}
 
   async rememberTrained(configUri: vscode.Uri, trained: TrainedModel): Promise<void> {

@@ -1,7 +1,6 @@
-// The engine operations the JSON-RPC server calls, gathered in one place.
-// An operation whose module is missing would answer with NotAvailableError ("not available yet"),
-// never with made-up results; today every operation of engine/operations.types.ts is wired.
-import type { EngineOperations } from '../operations.types';
+// The table of operations the JSON-RPC server answers with: every EngineOperations entry
+// (engine/operations/engineOperations.ts) and the two that only the extension asks for.
+import type { EngineOperations } from '../operations/engineOperations';
 import type { PresetInfo, SaveTensorParams } from '../../protocol/engineApi';
 import { inspectModel } from '../inspect/inspectModel';
 import { presetConfig, presetSummaries } from '../model/presets';
@@ -12,13 +11,6 @@ import { load } from '../operations/load';
 import { trainModel } from '../train/trainModel';
 import { saveTensor } from './saveTensor';
 
-export class NotAvailableError extends Error {
-  constructor(operation: string, module: string) {
-    super(`The engine operation "${operation}" is not available yet (${module} has not been written).`);
-    this.name = 'NotAvailableError';
-  }
-}
-
 export interface ServerOperations extends EngineOperations {
   /** writes a small tensor as .npy (the path was chosen by the user in the extension) */
   saveTensor(params: SaveTensorParams): Promise<void>;
@@ -26,7 +18,7 @@ export interface ServerOperations extends EngineOperations {
   presets(): Promise<PresetInfo[]>;
 }
 
-export const operations: ServerOperations = {
+export const serverOperations: ServerOperations = {
   load,
   train: trainModel,
   inspect: inspectModel,
