@@ -1,6 +1,6 @@
 // Checks a message from the webview (untrusted browser code) before the host acts on it:
 // known type, the fields that type needs with the right types, sizes and ranges, nothing huge.
-import type { ViewName, WebviewToHost } from './webviewMessages';
+import { VIEW_NAMES, type WebviewToHost } from './webviewMessages';
 
 export type Validation = { ok: true; message: WebviewToHost } | { ok: false; reason: string; id?: number };
 
@@ -10,7 +10,6 @@ export const MAX_EDITS = 32;
 export const MAX_CHANNELS_PER_EDIT = 4096;
 export const MAX_SAMPLE_INDEX = 10_000_000;
 const BLOCK_ID = /^(stage\d{1,3}\.unit\d{1,4}|stem|head)$/;
-const VIEWS: readonly ViewName[] = ['overview', 'reconstruction', 'memory', 'gradients', 'training', 'invert'];
 const TENSORS = ['input', 'output', 'edited', 'inverted', 'difference'] as const;
 
 type Json = Record<string, unknown>;
@@ -80,7 +79,7 @@ function checkBody(message: Json): string | undefined {
     case 'viewChanged':
       return (
         onlyKeys(message, ['type', 'id', 'replyTo', 'view']) ??
-        ((VIEWS as readonly unknown[]).includes(message['view']) ? undefined : `view must be one of ${VIEWS.join(', ')}`)
+        ((VIEW_NAMES as readonly unknown[]).includes(message['view']) ? undefined : `view must be one of ${VIEW_NAMES.join(', ')}`)
       );
     case 'saveTensor':
       return (

@@ -10,7 +10,9 @@ export interface Envelope {
   replyTo?: number;
 }
 
-export type ViewName = 'overview' | 'reconstruction' | 'memory' | 'gradients' | 'training' | 'invert';
+/** the panel's views, in the order of its tabs */
+export const VIEW_NAMES = ['overview', 'reconstruction', 'memory', 'gradients', 'training', 'invert'] as const;
+export type ViewName = (typeof VIEW_NAMES)[number];
 
 // ---- host → webview ----
 

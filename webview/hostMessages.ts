@@ -1,8 +1,6 @@
 // Checks the messages that arrive from the host before the panel acts on them. The host is trusted, but a
 // malformed or unknown message (an older or newer extension, a bug) must be ignored, never break the page.
-import type { HostToWebview, ViewName } from '../protocol/webviewMessages';
-
-export const VIEW_NAMES: readonly ViewName[] = ['overview', 'reconstruction', 'memory', 'gradients', 'training', 'invert'];
+import { VIEW_NAMES, type HostToWebview, type ViewName } from '../protocol/webviewMessages';
 
 export type ParsedMessage = { ok: true; message: HostToWebview } | { ok: false; reason: string };
 

@@ -2,14 +2,14 @@
 // Views subscribe; a change tells them what changed so they redraw only what depends on it.
 import type { ExploreResult, ProgressEvent } from '../protocol/engineApi';
 import type { BlockStats, InspectReport } from '../protocol/inspectReport';
+import { SETTING_DEFAULTS } from '../shared/settingDefaults';
 
 export type Change = 'report' | 'threshold' | 'selection' | 'progress' | 'explore' | 'busy' | 'theme';
 
-export const DEFAULT_ERROR_THRESHOLD = 1e-5;
 
 export class Store {
   report: InspectReport | undefined;
-  errorThreshold = DEFAULT_ERROR_THRESHOLD;
+  errorThreshold = SETTING_DEFAULTS.errorThreshold;
   selectedBlock: string | undefined;
   progress: ProgressEvent[] = [];
   exploreResult: ExploreResult | undefined;

@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { DataSpec, InspectParams } from '../../protocol/engineApi';
 import type { BlockStats, InspectReport, ReconstructionMode } from '../../protocol/inspectReport';
+import { SETTING_DEFAULTS } from '../../shared/settingDefaults';
 import { stepParamNames } from '../backprop';
 import { inspectionEstimate } from '../limits/estimates';
 import { checkMemoryLimit, resolveMemoryLimit } from '../limits/memoryLimit';
@@ -20,7 +21,7 @@ import { profileStep } from './stepProfile';
 import { timeSteps, type TimingOptions } from './stepTiming';
 import { snapshotWeights } from './weightSnapshot';
 
-export const DEFAULT_INSPECT_BATCH = 32;
+export const DEFAULT_INSPECT_BATCH = SETTING_DEFAULTS['inspect.batchSize'];
 
 export class InspectionCancelled extends Error {
   constructor() {

@@ -5,6 +5,7 @@ import { Requests } from '../../protocol/engineApi';
 import type { Ctx } from '../context';
 import { isConfig } from '../model/modelPairs';
 import { pickConfig, uriArgument } from './pickFiles';
+import { formatCount } from '../../shared/format';
 
 export function openModel(ctx: Ctx) {
   return async (arg?: unknown): Promise<void> => {
@@ -33,7 +34,7 @@ export function openModel(ctx: Ctx) {
     ctx.output.info(`loaded ${summary.name}: ${summary.params} parameters, ${summary.blocks.length} blocks, ${weights}`);
     await vscode.window.showTextDocument(configUri, { preview: false });
     void vscode.window.showInformationMessage(
-      `RevNet: ${summary.name} — ${summary.params.toLocaleString('en')} parameters, ${summary.blocks.length} blocks, ${summary.trunkInvertible ? 'trunk invertible' : `invertible: ${summary.invertibleParts.join(', ') || 'none'}`}; ${weights}.`,
+      `RevNet: ${summary.name} — ${formatCount(summary.params)} parameters, ${summary.blocks.length} blocks, ${summary.trunkInvertible ? 'trunk invertible' : `invertible: ${summary.invertibleParts.join(', ') || 'none'}`}; ${weights}.`,
     );
   };
 }

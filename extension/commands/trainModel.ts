@@ -6,6 +6,7 @@ import { config } from '../config';
 import type { Ctx } from '../context';
 import { baseName } from '../model/modelPairs';
 import { pickConfig, pickFile } from './pickFiles';
+import { formatPercent } from '../../shared/format';
 
 async function pickData(): Promise<DataSpec | undefined> {
   if (config.defaultData() === 'mnist') return { kind: 'mnist' };
@@ -93,7 +94,7 @@ export function trainModel(ctx: Ctx) {
             const total = Math.min(params.steps ?? Number.POSITIVE_INFINITY, event.epochs * Math.max(event.stepsPerEpoch, 1));
             const percent = Math.min(100, (100 * event.step) / total);
             progress.report({
-              message: `epoch ${Math.min(event.epoch + 1, event.epochs)}/${event.epochs} · step ${event.step}/${total} · loss ${event.loss.toFixed(4)} · acc ${(event.accuracy * 100).toFixed(1)}% · ${event.backend}`,
+              message: `epoch ${Math.min(event.epoch + 1, event.epochs)}/${event.epochs} · step ${event.step}/${total} · loss ${event.loss.toFixed(4)} · acc ${formatPercent(event.accuracy)} · ${event.backend}`,
               increment: Math.max(0, percent - reported),
             });
             reported = Math.max(reported, percent);
@@ -111,7 +112,7 @@ export function trainModel(ctx: Ctx) {
       cancel.dispose();
     }
     await ctx.modelPairs.rememberTrained(configUri, { configPath: result.configPath, weightsPath: result.weightsPath });
-    const accuracy = result.testAccuracy !== undefined ? `, test accuracy ${(result.testAccuracy * 100).toFixed(2)}%` : '';
+    const accuracy = result.testAccuracy !== undefined ? `, test accuracy ${formatPercent(result.testAccuracy)}` : '';
     const loss = result.finalLoss !== undefined ? `, loss ${result.finalLoss.toFixed(4)}` : '';
     const summary =
       result.status === 'finished'

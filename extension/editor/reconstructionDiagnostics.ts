@@ -4,7 +4,8 @@ import type { InspectReport } from '../../protocol/inspectReport';
 import { config } from '../config';
 import type { Ctx } from '../context';
 import { stageSpans } from '../model/configLocator';
-import { blockError, formatError } from '../model/hoverTable';
+import { formatError } from '../../shared/format';
+import { blockError } from '../model/hoverTable';
 import { isConfig } from '../model/modelPairs';
 
 function diagnosticsFor(document: vscode.TextDocument, report: InspectReport, threshold: number): vscode.Diagnostic[] {

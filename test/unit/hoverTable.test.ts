@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { BlockStats, InspectReport } from '../../protocol/inspectReport';
-import { blockError, formatAngle, formatBytes, formatCount, formatError, stageHoverMarkdown } from '../../extension/model/hoverTable';
+import { blockError, stageHoverMarkdown } from '../../extension/model/hoverTable';
 
 function block(id: string, stage: number, unit: number, maxAbs: number, chainMaxAbs: number): BlockStats {
   return {
@@ -34,27 +34,16 @@ const report = {
 const links = { openBlock: (id: string) => `command:open?${id}`, inspect: 'command:inspect' };
 
 describe('stage hover', () => {
-  test('formats numbers the way the table shows them', () => {
-    assert.equal(formatError(4.75e-4), '4.75e-4');
-    assert.equal(formatError(0), '0');
-    assert.equal(formatError(Number.NaN), 'NaN');
-    assert.equal(formatBytes(3 * 1024 * 1024), '3.0 MiB');
-    assert.equal(formatBytes(512), '512 B');
-    assert.equal(formatCount(1_850_000), '1.85 M');
-    assert.equal(formatCount(4736), '4.7 k');
-    assert.equal(formatAngle(0.9999), '0.81°');
-    assert.equal(formatAngle(1), '0°');
-  });
-
   test('one row per block of the hovered stage, with its numbers and a link', () => {
     const markdown = stageHoverMarkdown(report, 1, 1e-4, links);
     const rows = markdown.split('\n').filter((line) => line.startsWith('| [stage'));
     assert.equal(rows.length, 2);
     assert.ok(rows[0]!.startsWith('| [stage1.unit0](command:open?stage1.unit0) |'));
     assert.ok(rows[0]!.includes('| 1.25e-7 | 3.50e-7 |'), rows[0]);
-    assert.ok(rows[0]!.includes('| 4.7 k | 1.85 M | 3.0 MiB / 0 B |'), rows[0]);
-    // cos 0.99999994 is an angle of acos(0.99999994) = 0.0198°
-    assert.ok(rows[0]!.includes('∠ 0.020°, rel 2.50e-7'), rows[0]);
+    // the numbers as the panel writes them (shared/format.ts): 4736 params, 1.85e6 FLOPs, 3 × 2^20 bytes
+    assert.ok(rows[0]!.includes('| 4,736 | 1.85 MFLOP | 3.00 MiB / 0 B |'), rows[0]);
+    // cos 0.99999994 is an angle of acos(0.99999994) = 0.019848°
+    assert.ok(rows[0]!.includes('∠ 0.0198°, rel 2.50e-7'), rows[0]);
     assert.ok(!markdown.includes('stage2.unit0'));
   });
 

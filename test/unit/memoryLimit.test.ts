@@ -143,7 +143,7 @@ test('the CLI prints the refusal in one line without a stack trace and exits non
   const out = join(tempFolder('memlimit-cli'), 'out');
   const train = spawnSync(process.execPath, ['--import', 'tsx', main, 'train', '--preset', 'mnist-tiny', '--data', 'random:count=32', '--epochs', '1', '--batch', '16', '--out', out, '--backend', 'cpu', '--memory-limit', '1MB'], { encoding: 'utf8' });
   assert.equal(train.status, 1, train.stderr);
-  assert.match(train.stderr, /^revnet: training model "mnist-tiny" .* would need about .* over the memory limit of 976\.6 KiB \(1000000 bytes\)/);
+  assert.match(train.stderr, /^revnet: training model "mnist-tiny" .* would need about .* over the memory limit of 976\.56 KiB \(1000000 bytes\)/);
   assert.doesNotMatch(train.stderr, /\n\s+at /);
   assert.equal(existsSync(out), false);
 

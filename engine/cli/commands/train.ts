@@ -11,6 +11,7 @@ import { trainingDefaults } from '../../train/defaults';
 import { memoryLimitFrom, memoryLimitOption } from '../memoryLimitOption';
 import { CliError, helpText, numberOption, parseArgs, stringOption, type OptionSpec } from '../args';
 import { ProgressBar } from '../progressBar';
+import { formatPercent } from '../../../shared/format';
 
 const summary = 'train a model (preset or config) on a data set; writes the model files and checkpoints into --out';
 
@@ -185,7 +186,7 @@ async function run(argv: string[]): Promise<number> {
   if (json) {
     process.stdout.write(`${JSON.stringify({ ...result, seconds, backend: backend.name }, null, 2)}\n`);
   } else {
-    const accuracy = result.testAccuracy === undefined ? '' : `, test accuracy ${(result.testAccuracy * 100).toFixed(2)}%`;
+    const accuracy = result.testAccuracy === undefined ? '' : `, test accuracy ${formatPercent(result.testAccuracy)}`;
     process.stdout.write(`${result.status} after ${result.steps} steps (${result.epochs} epochs) in ${seconds.toFixed(1)} s on ${backend.name}${accuracy}\n`);
     if (result.message !== undefined) process.stdout.write(`${result.message}\n`);
     if (result.configPath !== '') process.stdout.write(`model: ${result.configPath}\n       ${result.weightsPath}\n`);
