@@ -1,4 +1,4 @@
-// The issue-6 benchmark: our reversible stage against the same model in PyTorch (bench/torch_peer.py),
+// The benchmark: our reversible stage against the same model in PyTorch (bench/torch_peer.py),
 // same weights (exported with our safetensors writer), same batch, same thread count, checked to compute
 // the same forward output, loss and gradients before anything is timed. Writes bench/results/bench-<backend>.{md,json}.
 // Run: npm run bench -- [--backend wasm|cpu|tensorflow] [--repeats N] [--depths 8,32] [--python PATH] [--no-peer] [--no-cpu] [--out DIR]

@@ -70,24 +70,24 @@ function checkBody(message: Json): string | undefined {
   switch (message['type']) {
     case 'ready':
     case 'refresh':
-      return onlyKeys(message, ['type', 'id', 'replyTo']);
+      return onlyKeys(message, ['type', 'id']);
     case 'blockSelected':
       return (
-        onlyKeys(message, ['type', 'id', 'replyTo', 'blockId']) ??
+        onlyKeys(message, ['type', 'id', 'blockId']) ??
         (typeof message['blockId'] === 'string' && BLOCK_ID.test(message['blockId']) ? undefined : 'blockId must look like "stage1.unit0"')
       );
     case 'viewChanged':
       return (
-        onlyKeys(message, ['type', 'id', 'replyTo', 'view']) ??
+        onlyKeys(message, ['type', 'id', 'view']) ??
         ((VIEW_NAMES as readonly unknown[]).includes(message['view']) ? undefined : `view must be one of ${VIEW_NAMES.join(', ')}`)
       );
     case 'saveTensor':
       return (
-        onlyKeys(message, ['type', 'id', 'replyTo', 'which']) ??
+        onlyKeys(message, ['type', 'id', 'which']) ??
         ((TENSORS as readonly unknown[]).includes(message['which']) ? undefined : `which must be one of ${TENSORS.join(', ')}`)
       );
     case 'explore': {
-      const extra = onlyKeys(message, ['type', 'id', 'replyTo', 'source', 'edits']);
+      const extra = onlyKeys(message, ['type', 'id', 'source', 'edits']);
       if (extra !== undefined) return extra;
       const source = message['source'];
       if (!isObject(source)) return 'source must be an object';
@@ -125,9 +125,6 @@ export function validateWebviewMessage(raw: unknown): Validation {
   if (!isObject(raw)) return { ok: false, reason: 'message must be an object' };
   const id = raw['id'];
   if (!isInt(id, 0, Number.MAX_SAFE_INTEGER)) return { ok: false, reason: 'id must be a non-negative integer' };
-  if (raw['replyTo'] !== undefined && !isInt(raw['replyTo'], 0, Number.MAX_SAFE_INTEGER)) {
-    return { ok: false, reason: 'replyTo must be a non-negative integer', id };
-  }
   const problem = checkBody(raw);
   if (problem !== undefined) return { ok: false, reason: problem, id };
   return { ok: true, message: raw as unknown as WebviewToHost };

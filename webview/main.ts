@@ -209,14 +209,6 @@ function handle(message: HostToWebview): void {
     case 'selectBlock':
       select(message.blockId, false);
       break;
-    case 'showView': {
-      const index = VIEW_NAMES.indexOf(message.view);
-      (tabs as unknown as { selectedIndex: number }).selectedIndex = index;
-      currentView = message.view;
-      saveState();
-      renderIfStale(message.view);
-      break;
-    }
     case 'exploreResult':
       store.exploreResult = message.result;
       changed('explore');

@@ -34,7 +34,7 @@ export interface UnitAnalysis {
   /** per example, HWC */
   inputShape: number[];
   outputShape: number[];
-  /** trainable elements of the unit's tensors (names.md) */
+  /** trainable elements of the unit's tensors (named as in docs/model-files.md) */
   params: number;
   /** BatchNorm running statistics (mean, variance) */
   buffers: number;

@@ -49,17 +49,17 @@ export function registerHandlers(connection: MessageConnection, deps: ServerDeps
 
   connection.onRequest(
     Requests.info,
-    handle('revnet/info', async (): Promise<EngineInfo> => {
+    handle(Requests.info.method, async (): Promise<EngineInfo> => {
       const choice = await deps.backend();
       const info: EngineInfo = { backend: choice.name, nodeVersion: process.version, pid: process.pid };
       if (choice.note !== undefined) info.backendNote = choice.note;
       return info;
     }),
   );
-  connection.onRequest(Requests.load, handle('revnet/load', (params) => operations.load(params)));
+  connection.onRequest(Requests.load, handle(Requests.load.method, (params) => operations.load(params)));
   connection.onRequest(
     Requests.train,
-    handle('revnet/train', async (params, token) => {
+    handle(Requests.train.method, async (params, token) => {
       if (training !== undefined) {
         throw new ResponseError(EngineErrorCodes.busy, 'A training run is already in progress; stop it first.');
       }
@@ -79,17 +79,17 @@ export function registerHandlers(connection: MessageConnection, deps: ServerDeps
   });
   connection.onRequest(
     Requests.inspect,
-    handle('revnet/inspect', (params, token) => operations.inspect(params, new RequestCancelSignal(token))),
+    handle(Requests.inspect.method, (params, token) => operations.inspect(params, new RequestCancelSignal(token))),
   );
-  connection.onRequest(Requests.invert, handle('revnet/invert', (params) => operations.invert(params)));
-  connection.onRequest(Requests.forward, handle('revnet/forward', (params) => operations.forward(params)));
-  connection.onRequest(Requests.explore, handle('revnet/explore', (params) => operations.explore(params)));
-  connection.onRequest(Requests.saveTensor, handle('revnet/saveTensor', (params) => operations.saveTensor(params)));
+  connection.onRequest(Requests.invert, handle(Requests.invert.method, (params) => operations.invert(params)));
+  connection.onRequest(Requests.forward, handle(Requests.forward.method, (params) => operations.forward(params)));
+  connection.onRequest(Requests.explore, handle(Requests.explore.method, (params) => operations.explore(params)));
+  connection.onRequest(Requests.saveTensor, handle(Requests.saveTensor.method, (params) => operations.saveTensor(params)));
   connection.onRequest(Requests.presets, async () => {
     try {
       return await operations.presets();
     } catch (error) {
-      throw toResponseError(error, 'revnet/presets');
+      throw toResponseError(error, Requests.presets.method);
     }
   });
 }

@@ -119,11 +119,6 @@ export class InspectionPanel implements vscode.Disposable {
     });
   }
 
-  /** messages refused so far (issue 7 counts them) */
-  get refused(): number {
-    return this.router.refused;
-  }
-
   get modelUri(): vscode.Uri | undefined {
     return this.modelKey === undefined ? undefined : vscode.Uri.parse(this.modelKey);
   }

@@ -48,7 +48,7 @@ describe('parameter counts', () => {
   });
 
   it('RevNet-164 matches the paper once the authors\' second shortcut projection per transition is added', () => {
-    // names.md shares one 1x1 projection between the halves (stage{S}.unit0.shortcut.weight); the authors'
+    // docs/model-files.md's tensor names share one 1x1 projection between the halves (stage{S}.unit0.shortcut.weight); the authors'
     // code (x1_bottleneck/project, x2_bottleneck/project) has one per half, so the paper counts them twice.
     const analysis = analyzeModel(presetConfig('revnet-164'));
     const projections = 16 * 64 + 64 * 128 + 128 * 256;

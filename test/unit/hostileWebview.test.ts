@@ -57,7 +57,7 @@ function variants(valid: Json, random: SeededRandom): { what: string; raw: unkno
   out.push({ what: 'huge string field', raw: { ...valid, note: 'x'.repeat(MAX_MESSAGE_BYTES * 4) } });
   out.push({ what: 'deeply nested field', raw: { ...valid, nested: deep(20_000) } });
   out.push({ what: 'unknown type', raw: { ...valid, type: `hack${random.int(100)}` } });
-  out.push({ what: 'replyTo of no request', raw: { ...valid, replyTo: -7 } });
+  out.push({ what: 'a replyTo (the webview never answers the host)', raw: { ...valid, replyTo: -7 } });
   return out;
 }
 

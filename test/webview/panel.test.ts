@@ -286,8 +286,6 @@ describe('selection and state', () => {
     assert.equal((await posted(page)).filter((m) => m.type === 'blockSelected').length, 1);
     const state = await page.evaluate(() => (window as unknown as { __state: unknown }).__state);
     assert.deepEqual(state, { view: 'memory', selectedBlock: other, modelKey: report.model.configPath ?? report.model.name });
-    await send(page, hostMessage({ type: 'showView', view: 'gradients' }));
-    assert.equal(await page.$eval('vscode-tab-panel[data-view="gradients"]', (p) => (p as HTMLElement).hidden), false);
     await page.close();
   });
 
