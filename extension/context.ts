@@ -6,14 +6,14 @@ import { Requests, type ProgressEvent } from '../protocol/engineApi';
 import { config, settingsNeedingEngineRestart } from './config';
 import { EngineClient, EngineCrashedError, type EngineExit } from './engine/engineClient';
 import { InspectionStore } from './inspections';
-import { ModelFiles } from './modelFiles';
+import { ModelPairs } from './model/modelPairs';
 import { EngineStatusItem } from './statusBar';
 
 export class Ctx implements vscode.Disposable {
   readonly output: vscode.LogOutputChannel;
   readonly engine: EngineClient;
   readonly inspections: InspectionStore;
-  readonly modelFiles: ModelFiles;
+  readonly modelPairs: ModelPairs;
   /** the config last trained, inspected or opened: the default model for Invert Tensor… */
   lastModel: vscode.Uri | undefined;
   /** set while a training runs */
@@ -29,7 +29,7 @@ export class Ctx implements vscode.Disposable {
 
   constructor(readonly extension: vscode.ExtensionContext) {
     this.output = vscode.window.createOutputChannel('RevNet', { log: true });
-    this.modelFiles = new ModelFiles(extension.workspaceState);
+    this.modelPairs = new ModelPairs(extension.workspaceState);
     this.inspections = new InspectionStore(extension.storageUri);
     this.engine = new EngineClient({
       enginePath: vscode.Uri.joinPath(extension.extensionUri, 'dist', 'engine.js').fsPath,

@@ -17,7 +17,13 @@ export type DataSpec =
   | { kind: 'npy'; images: string; labels: string; layout?: 'NHWC' | 'NCHW'; testImages?: string; testLabels?: string }
   | { kind: 'random'; count: number; seed?: number };
 
-export type BackendName = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+/** The TensorFlow.js backend the user asks for (the `revnet.backend` setting, the CLI's --backend). */
+export const BACKEND_NAMES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+
+export function isBackendName(value: string): value is BackendName {
+  return (BACKEND_NAMES as readonly string[]).includes(value);
+}
 
 export interface EngineInfo {
   backend: string;

@@ -1,6 +1,6 @@
 // Checks a message from the webview (untrusted browser code) before the host acts on it:
 // known type, the fields that type needs with the right types, sizes and ranges, nothing huge.
-import type { ViewName, WebviewToHost } from './webviewMessages';
+import { VIEW_NAMES, type WebviewToHost } from './webviewMessages';
 
 export type Validation = { ok: true; message: WebviewToHost } | { ok: false; reason: string; id?: number };
 
@@ -10,7 +10,6 @@ export const MAX_EDITS = 32;
 export const MAX_CHANNELS_PER_EDIT = 4096;
 export const MAX_SAMPLE_INDEX = 10_000_000;
 const BLOCK_ID = /^(stage\d{1,3}\.unit\d{1,4}|stem|head)$/;
-const VIEWS: readonly ViewName[] = ['overview', 'reconstruction', 'memory', 'gradients', 'training', 'invert', 'architecture'];
 const TENSORS = ['input', 'output', 'edited', 'inverted', 'difference'] as const;
 
 type Json = Record<string, unknown>;
@@ -71,24 +70,24 @@ function checkBody(message: Json): string | undefined {
   switch (message['type']) {
     case 'ready':
     case 'refresh':
-      return onlyKeys(message, ['type', 'id', 'replyTo']);
+      return onlyKeys(message, ['type', 'id']);
     case 'blockSelected':
       return (
-        onlyKeys(message, ['type', 'id', 'replyTo', 'blockId']) ??
+        onlyKeys(message, ['type', 'id', 'blockId']) ??
         (typeof message['blockId'] === 'string' && BLOCK_ID.test(message['blockId']) ? undefined : 'blockId must look like "stage1.unit0"')
       );
     case 'viewChanged':
       return (
-        onlyKeys(message, ['type', 'id', 'replyTo', 'view']) ??
-        ((VIEWS as readonly unknown[]).includes(message['view']) ? undefined : `view must be one of ${VIEWS.join(', ')}`)
+        onlyKeys(message, ['type', 'id', 'view']) ??
+        ((VIEW_NAMES as readonly unknown[]).includes(message['view']) ? undefined : `view must be one of ${VIEW_NAMES.join(', ')}`)
       );
     case 'saveTensor':
       return (
-        onlyKeys(message, ['type', 'id', 'replyTo', 'which']) ??
+        onlyKeys(message, ['type', 'id', 'which']) ??
         ((TENSORS as readonly unknown[]).includes(message['which']) ? undefined : `which must be one of ${TENSORS.join(', ')}`)
       );
     case 'explore': {
-      const extra = onlyKeys(message, ['type', 'id', 'replyTo', 'source', 'edits']);
+      const extra = onlyKeys(message, ['type', 'id', 'source', 'edits']);
       if (extra !== undefined) return extra;
       const source = message['source'];
       if (!isObject(source)) return 'source must be an object';
@@ -126,9 +125,6 @@ export function validateWebviewMessage(raw: unknown): Validation {
   if (!isObject(raw)) return { ok: false, reason: 'message must be an object' };
   const id = raw['id'];
   if (!isInt(id, 0, Number.MAX_SAFE_INTEGER)) return { ok: false, reason: 'id must be a non-negative integer' };
-  if (raw['replyTo'] !== undefined && !isInt(raw['replyTo'], 0, Number.MAX_SAFE_INTEGER)) {
-    return { ok: false, reason: 'replyTo must be a non-negative integer', id };
-  }
   const problem = checkBody(raw);
   if (problem !== undefined) return { ok: false, reason: problem, id };
   return { ok: true, message: raw as unknown as WebviewToHost };

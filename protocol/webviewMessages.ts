@@ -4,40 +4,44 @@
 import type { ExploreResult, OutputEdit, ProgressEvent } from './engineApi';
 import type { InspectReport } from './inspectReport';
 
-/** Every message carries an id; an answer names the request it answers in replyTo. */
+/** Every message carries an id. */
 export interface Envelope {
   id: number;
+}
+
+/** A host message that answers a webview message names it in replyTo (the webview never answers the host). */
+export interface HostEnvelope extends Envelope {
   replyTo?: number;
 }
 
-export type ViewName = 'overview' | 'reconstruction' | 'memory' | 'gradients' | 'training' | 'invert' | 'architecture';
+/** the panel's views, in the order of its tabs */
+export const VIEW_NAMES = ['overview', 'reconstruction', 'memory', 'gradients', 'training', 'invert', 'architecture'] as const;
+export type ViewName = (typeof VIEW_NAMES)[number];
 
 // ---- host → webview ----
 
 /** a new inspection report for the panel's model */
-export interface ReportMessage extends Envelope { type: 'report'; report: InspectReport }
+export interface ReportMessage extends HostEnvelope { type: 'report'; report: InspectReport }
 /** the settings the panel follows; the panel flags a block when max(maxAbs, chainMaxAbs) is above errorThreshold or NaN,
  *  the same rule as the editor's hover and diagnostics */
-export interface SettingsMessage extends Envelope { type: 'settings'; errorThreshold: number }
+export interface SettingsMessage extends HostEnvelope { type: 'settings'; errorThreshold: number }
 /** a training progress event (live curves) */
-export interface ProgressMessage extends Envelope { type: 'progress'; event: ProgressEvent }
-/** select a block (from the editor), or show a view */
-export interface SelectBlockMessage extends Envelope { type: 'selectBlock'; blockId: string }
-export interface ShowViewMessage extends Envelope { type: 'showView'; view: ViewName }
+export interface ProgressMessage extends HostEnvelope { type: 'progress'; event: ProgressEvent }
+/** select a block (from the editor) */
+export interface SelectBlockMessage extends HostEnvelope { type: 'selectBlock'; blockId: string }
 /** the answer to an `explore` request */
-export interface ExploreResultMessage extends Envelope { type: 'exploreResult'; result: ExploreResult }
+export interface ExploreResultMessage extends HostEnvelope { type: 'exploreResult'; result: ExploreResult }
 /** a tensor was saved, or a request failed */
-export interface SavedMessage extends Envelope { type: 'saved'; path: string }
-export interface ErrorMessage extends Envelope { type: 'error'; message: string }
+export interface SavedMessage extends HostEnvelope { type: 'saved'; path: string }
+export interface ErrorMessage extends HostEnvelope { type: 'error'; message: string }
 /** the engine is busy (inspecting, exploring) or free again */
-export interface BusyMessage extends Envelope { type: 'busy'; busy: boolean; what?: string }
+export interface BusyMessage extends HostEnvelope { type: 'busy'; busy: boolean; what?: string }
 
 export type HostToWebview =
   | ReportMessage
   | SettingsMessage
   | ProgressMessage
   | SelectBlockMessage
-  | ShowViewMessage
   | ExploreResultMessage
   | SavedMessage
   | ErrorMessage

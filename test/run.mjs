@@ -1,5 +1,5 @@
 // Runs every test suite with node's test runner: `npm test` (all), `npm test -- unit integration` (some).
-// Suites: unit (engine and protocol in plain Node), integration (a real engine process),
+// Suites: unit (plain Node; test/unit/{engine,extension,protocol,shared}/ mirror the source folders), integration (a real engine process),
 // webview (the built panel in headless Chromium), e2e (the extension in a real VS Code).
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';

@@ -1,8 +1,6 @@
 // Checks the messages that arrive from the host before the panel acts on them. The host is trusted, but a
 // malformed or unknown message (an older or newer extension, a bug) must be ignored, never break the page.
-import type { HostToWebview, ViewName } from '../protocol/webviewMessages';
-
-export const VIEW_NAMES: readonly ViewName[] = ['overview', 'reconstruction', 'memory', 'gradients', 'training', 'invert', 'architecture'];
+import type { HostToWebview } from '../protocol/webviewMessages';
 
 export type ParsedMessage = { ok: true; message: HostToWebview } | { ok: false; reason: string };
 
@@ -59,8 +57,6 @@ export function parseHostMessage(data: unknown): ParsedMessage {
     }
     case 'selectBlock':
       return typeof data['blockId'] === 'string' ? { ok: true, message: data as unknown as HostToWebview } : fail('blockId is not a string');
-    case 'showView':
-      return VIEW_NAMES.includes(data['view'] as ViewName) ? { ok: true, message: data as unknown as HostToWebview } : fail('unknown view');
     case 'exploreResult': {
       const result = data['result'];
       if (!isRecord(result)) return fail('result is not an object');

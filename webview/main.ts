@@ -11,11 +11,11 @@ import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
 import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
 import '@vscode-elements/elements/dist/vscode-tabs/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
-import type { HostToWebview, ViewName } from '../protocol/webviewMessages';
+import { VIEW_NAMES, type HostToWebview, type ViewName } from '../protocol/webviewMessages';
 import { applyChartTheme } from './charts';
 import { clear, el } from './dom';
 import { Host } from './host';
-import { parseHostMessage, VIEW_NAMES } from './hostMessages';
+import { parseHostMessage } from './hostMessages';
 import { type Change, Store } from './store';
 import { readTheme, type ThemeColours, watchTheme } from './theme';
 import { architectureView } from './views/architecture';
@@ -211,14 +211,6 @@ function handle(message: HostToWebview): void {
     case 'selectBlock':
       select(message.blockId, false);
       break;
-    case 'showView': {
-      const index = VIEW_NAMES.indexOf(message.view);
-      (tabs as unknown as { selectedIndex: number }).selectedIndex = index;
-      currentView = message.view;
-      saveState();
-      renderIfStale(message.view);
-      break;
-    }
     case 'exploreResult':
       store.exploreResult = message.result;
       changed('explore');

@@ -1,30 +1,19 @@
 // The panel's state: the report, the settings, the selected block and the training series.
-// Views subscribe; a change tells them what changed so they redraw only what depends on it.
+// main.ts names each change (Change), so that only the views depending on it redraw.
 import { exceedsThreshold } from '../protocol/nonFinite';
 import type { ExploreResult, ProgressEvent } from '../protocol/engineApi';
 import type { BlockStats, InspectReport } from '../protocol/inspectReport';
+import { SETTING_DEFAULTS } from '../shared/settingDefaults';
 
 export type Change = 'report' | 'threshold' | 'selection' | 'progress' | 'explore' | 'busy' | 'theme';
 
-export const DEFAULT_ERROR_THRESHOLD = 1e-5;
-
 export class Store {
   report: InspectReport | undefined;
-  errorThreshold = DEFAULT_ERROR_THRESHOLD;
+  errorThreshold = SETTING_DEFAULTS.errorThreshold;
   selectedBlock: string | undefined;
   progress: ProgressEvent[] = [];
   exploreResult: ExploreResult | undefined;
   busy: { busy: boolean; what?: string } = { busy: false };
-  private readonly listeners: ((change: Change) => void)[] = [];
-
-  subscribe(listener: (change: Change) => void): void {
-    this.listeners.push(listener);
-  }
-
-  emit(change: Change): void {
-    for (const listener of this.listeners) listener(change);
-  }
-
   block(id: string | undefined): BlockStats | undefined {
     return id === undefined ? undefined : this.report?.blocks.find((b) => b.id === id);
   }

@@ -8,9 +8,8 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { registerTrainingKernels } from './kernels/registerKernels';
 import { loadTfjsNode, nativeUnavailableReason, type NativeLoader } from './nativeBackend';
 import { findWasmFolder } from './wasmFiles';
+import { BACKEND_NAMES, isBackendName, type BackendName } from '../../protocol/engineApi';
 
-export type BackendPreference = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
-export const backendPreferences: readonly BackendPreference[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
 
 export interface BackendChoice {
   /** the active backend, as `tf.getBackend()` names it */
@@ -26,17 +25,13 @@ export interface SelectOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-export function isBackendPreference(value: string): value is BackendPreference {
-  return (backendPreferences as readonly string[]).includes(value);
-}
-
 /** `auto` defers to REVNET_BACKEND when it is set; anything else is taken as asked. */
-export function effectivePreference(preference: BackendPreference, env: NodeJS.ProcessEnv): BackendPreference {
+export function effectivePreference(preference: BackendName, env: NodeJS.ProcessEnv): BackendName {
   if (preference !== 'auto') return preference;
   const fromEnv = env['REVNET_BACKEND'];
   if (fromEnv === undefined || fromEnv === '') return 'auto';
-  if (!isBackendPreference(fromEnv)) {
-    throw new Error(`REVNET_BACKEND="${fromEnv}" is not a backend; expected one of ${backendPreferences.join(', ')}`);
+  if (!isBackendName(fromEnv)) {
+    throw new Error(`REVNET_BACKEND="${fromEnv}" is not a backend; expected one of ${BACKEND_NAMES.join(', ')}`);
   }
   return fromEnv;
 }
@@ -124,7 +119,7 @@ function silenceCpuBanner(): void {
   if (cpu !== null && cpu.firstUse === true) cpu.firstUse = false;
 }
 
-async function choose(preference: BackendPreference, loadNative: NativeLoader): Promise<BackendChoice> {
+async function choose(preference: BackendName, loadNative: NativeLoader): Promise<BackendChoice> {
   if (preference !== 'auto') {
     const use = { tensorflow: () => useTensorflow(loadNative), wasm: useWasm, cpu: useCpu }[preference];
     try {
@@ -152,13 +147,13 @@ async function choose(preference: BackendPreference, loadNative: NativeLoader): 
   return { name: 'cpu', note: `${skipped.join('; ')}; using cpu` };
 }
 
-const chosen = new Map<BackendPreference, Promise<BackendChoice>>();
+const chosen = new Map<BackendName, Promise<BackendChoice>>();
 
 /**
  * Makes the preferred backend the active one and returns its name (plus a note when `auto` had
  * to skip one). Idempotent: a second call with the same preference does not redo the work.
  */
-export async function initBackend(preference: BackendPreference = 'auto', options: SelectOptions = {}): Promise<BackendChoice> {
+export async function initBackend(preference: BackendName = 'auto', options: SelectOptions = {}): Promise<BackendChoice> {
   const effective = effectivePreference(preference, options.env ?? process.env);
   if (options.loadNative !== undefined) return choose(effective, options.loadNative);
   let pending = chosen.get(effective);

@@ -1,6 +1,7 @@
 // Shows training progress in the terminal: one redrawn line with a bar on a TTY, plain lines otherwise
 // (every tenth of an epoch), and one line per finished epoch with the test accuracy.
 import type { ProgressEvent } from '../../protocol/engineApi';
+import { formatBytes, formatPercent } from '../../shared/format';
 
 export interface ProgressOutput {
   write(text: string): unknown;
@@ -8,35 +9,19 @@ export interface ProgressOutput {
   columns?: number;
 }
 
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${value.toFixed(1)} ${units[unit]}`;
-}
-
-function percent(fraction: number): string {
-  return Number.isFinite(fraction) ? `${(fraction * 100).toFixed(1)}%` : '–';
-}
-
-/** "epoch 2/5 step 130/625 loss 0.2345 acc 93.8% 210 ex/s mem 1.7 MB" */
+/** "epoch 2/5 step 130/625 (total 755) loss 0.2345 acc 93.75% 210 ex/s mem 1.70 MiB" */
 export function describeStep(event: ProgressEvent): string {
   const stepInEpoch = event.step - event.epoch * event.stepsPerEpoch;
   return (
     `epoch ${event.epoch + 1}/${event.epochs} step ${stepInEpoch}/${event.stepsPerEpoch} (total ${event.step}) ` +
-    `loss ${event.loss.toFixed(4)} acc ${percent(event.accuracy)} ${Math.round(event.examplesPerSecond)} ex/s mem ${formatBytes(event.memoryBytes)}`
+    `loss ${event.loss.toFixed(4)} acc ${formatPercent(event.accuracy)} ${Math.round(event.examplesPerSecond)} ex/s mem ${formatBytes(event.memoryBytes)}`
   );
 }
 
 export function describeEpoch(event: ProgressEvent): string {
   return (
-    `epoch ${event.epoch + 1}/${event.epochs} done: loss ${event.loss.toFixed(4)} train acc ${percent(event.accuracy)} ` +
-    `test acc ${event.testAccuracy === undefined ? '–' : percent(event.testAccuracy)} ${Math.round(event.examplesPerSecond)} ex/s mem ${formatBytes(event.memoryBytes)}`
+    `epoch ${event.epoch + 1}/${event.epochs} done: loss ${event.loss.toFixed(4)} train acc ${formatPercent(event.accuracy)} ` +
+    `test acc ${event.testAccuracy === undefined ? '–' : formatPercent(event.testAccuracy)} ${Math.round(event.examplesPerSecond)} ex/s mem ${formatBytes(event.memoryBytes)}`
   );
 }
 

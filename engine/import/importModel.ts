@@ -7,7 +7,7 @@ import { readSafetensors } from '../io/safetensors';
 import { describeArchitecture } from '../model/architecture';
 import type { ImportMetadata, RevNetConfig } from '../model/config';
 import { loadConfig } from '../model/loadConfig';
-import { CONFIG_SUFFIX, modelPaths, saveModel } from '../model/modelFiles';
+import { CONFIG_SUFFIX, modelPaths, saveModel } from '../model/saveLoad';
 import { networkFromTensors } from '../model/network';
 import type { Network } from '../model/network.types';
 import { checkLogits, type LogitCheck } from './checkLogits';

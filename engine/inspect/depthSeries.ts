@@ -6,25 +6,12 @@ import type * as tf from '@tensorflow/tfjs-core';
 import type { DepthPoint } from '../../protocol/inspectReport';
 import { analyticDepthSeries, withUnitsPerStage } from '../model/analysis';
 import type { RevNetConfig } from '../model/config';
+import { uniformUnits, unitsToMeasure } from '../model/depthCopies';
 import { buildNetwork } from '../model/network';
-import type { CancelSignal } from '../operations.types';
+import type { CancelSignal } from '../util/cancelSignal';
 import { profileStep } from './stepProfile';
 
-export const MEASURED_UNITS = [1, 2, 4];
 export const ANALYTIC_UNITS = [1, 2, 4, 8, 16, 32, 64];
-
-/** unit counts worth measuring: no copy has more units in all than the model */
-export function unitsToMeasure(config: RevNetConfig): number[] {
-  const total = config.stages.reduce((sum, stage) => sum + stage.units, 0);
-  const own = uniformUnits(config);
-  return MEASURED_UNITS.filter((units) => units * config.stages.length <= total && units !== own);
-}
-
-/** the units per stage when every stage has the same number, else undefined */
-export function uniformUnits(config: RevNetConfig): number | undefined {
-  const first = config.stages[0]?.units;
-  return config.stages.every((stage) => stage.units === first) ? first : undefined;
-}
 
 export async function depthSeries(
   config: RevNetConfig,

@@ -4,24 +4,25 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { DataSpec, InspectParams } from '../../protocol/engineApi';
 import type { BlockStats, InspectReport, ReconstructionMode } from '../../protocol/inspectReport';
+import { SETTING_DEFAULTS } from '../../shared/settingDefaults';
 import { stepParamNames } from '../backprop';
 import { inspectionEstimate } from '../limits/estimates';
 import { checkMemoryLimit, resolveMemoryLimit } from '../limits/memoryLimit';
 import { analyzeModel } from '../model/analysis';
 import { isUnit } from '../model/architecture';
 import { architectureOf } from '../model/network';
-import { defaultWeightsPath } from '../model/modelFiles';
-import type { CancelSignal } from '../operations.types';
+import { defaultWeightsPath } from '../model/saveLoad';
+import type { CancelSignal } from '../util/cancelSignal';
 import { depthSeries } from './depthSeries';
 import { gradientStats, hostGradients } from './gradientFidelity';
 import { hostBatch, loadInspectionData } from './inspectionData';
 import { DEFAULT_RECONSTRUCTION_MODE, measureReconstruction } from './reconstruction';
-import { resolveModel, type ResolvedModel } from './resolveModel';
+import { resolveModel, type ResolvedModel } from '../model/resolveModel';
 import { profileStep } from './stepProfile';
 import { timeSteps, type TimingOptions } from './stepTiming';
 import { snapshotWeights } from './weightSnapshot';
 
-export const DEFAULT_INSPECT_BATCH = 32;
+export const DEFAULT_INSPECT_BATCH = SETTING_DEFAULTS['inspect.batchSize'];
 
 export class InspectionCancelled extends Error {
   constructor() {
@@ -111,20 +112,19 @@ export async function inspectResolved(resolved: ResolvedModel, options: InspectO
     phase('report');
 
     const analysis = analyzeModel(config, batch.count);
-    const units = new Map(analysis.units.map((unit) => [unit.id, unit]));
+    const steps = new Map(architectureOf(network).steps.filter(isUnit).map((step) => [step.id, step]));
     const blocks: BlockStats[] = [];
-    for (const step of architectureOf(network).steps) {
-      if (!isUnit(step)) continue;
-      const unit = units.get(step.id);
-      if (unit === undefined) throw new Error(`the analysis has no unit ${step.id}`);
+    for (const unit of analysis.units) {
+      const step = steps.get(unit.id);
+      if (step === undefined) throw new Error(`the network has no unit ${unit.id}`);
       blocks.push({
-        id: step.id,
-        stage: step.stage,
-        unit: step.unit,
-        kind: step.kind,
-        residual: step.f.kind,
-        inputShape: [...step.inShape],
-        outputShape: [...step.outShape],
+        id: unit.id,
+        stage: unit.stage,
+        unit: unit.unit,
+        kind: unit.kind,
+        residual: unit.residual,
+        inputShape: unit.inputShape,
+        outputShape: unit.outputShape,
         params: unit.params,
         flops: unit.flops,
         reconstruction: reconstruction.get(step.id) ?? null,

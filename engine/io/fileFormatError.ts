@@ -1,6 +1,5 @@
 // The one error every file reader throws for a file that is not what it claims to be.
 // The message names the file and the problem, so it can be shown to the user as is.
-import { basename } from 'node:path';
 
 export class FileFormatError extends Error {
   readonly file: string;
@@ -17,8 +16,4 @@ export class FileFormatError extends Error {
 /** A short name for messages about in-memory buffers that have no path. */
 export function displayName(file: string | undefined): string {
   return file === undefined || file === '' ? '<buffer>' : file;
-}
-
-export function shortName(file: string): string {
-  return basename(file);
 }

@@ -2,7 +2,7 @@
 // alone: no TensorFlow.js, so it can be checked before anything is allocated.
 import { analyzeModel, withUnitsPerStage } from '../model/analysis';
 import type { RevNetConfig } from '../model/config';
-import { unitsToMeasure } from '../inspect/depthSeries';
+import { unitsToMeasure } from '../model/depthCopies';
 
 const BYTES_PER_FLOAT = 4;
 

@@ -2,6 +2,7 @@
 // message that says how much was asked for and what the limit is. Estimates come from the analytic model
 // (engine/model/analysis.ts, within ~20% of tf.profile's measured step peaks).
 import { totalmem } from 'node:os';
+import { formatBytes } from '../../shared/format';
 
 /**
  * The default limit as a share of the machine's memory. Half, because the tensors are not all the engine
@@ -81,15 +82,4 @@ export function parseByteSize(text: string): number {
   const bytes = Math.floor(Number(match[1]) * factor);
   if (!(bytes > 0)) throw new Error(`"${text}": the size must be more than 0 bytes`);
   return bytes;
-}
-
-export function formatBytes(bytes: number): string {
-  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${Math.round(value)} bytes` : `${value.toFixed(value < 10 ? 2 : 1)} ${units[unit]}`;
 }

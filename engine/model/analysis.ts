@@ -20,7 +20,7 @@ export const BATCH_NORM_RELU_TENSORS = 3;
  * tape computes (it keeps each until the backward pass it belongs to ends) and the kernels' own temporaries.
  * A calibration: measured against tf.profile's step peaks on this engine (wasm and cpu give the same bytes;
  * measured/estimated 1.03-1.18 on the models of the test when set, after BatchNorm moved to channelOps), checked by
- * test/unit/analysis.test.ts.
+ * test/unit/engine/model/analysis.test.ts.
  */
 export const BACKWARD_BYTES_PER_STORED_BYTE = 1.8;
 
@@ -34,7 +34,7 @@ export interface UnitAnalysis {
   /** per example, HWC */
   inputShape: number[];
   outputShape: number[];
-  /** trainable elements of the unit's tensors (names.md) */
+  /** trainable elements of the unit's tensors (named as in docs/model-files.md) */
   params: number;
   /** BatchNorm running statistics (mean, variance) */
   buffers: number;

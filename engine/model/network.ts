@@ -19,14 +19,6 @@ export class RevNet implements Network {
     this.weights = weights;
   }
 
-  get momentum(): number {
-    return this.config.batchNorm?.momentum ?? DEFAULT_BATCH_NORM.momentum;
-  }
-
-  get epsilon(): number {
-    return this.config.batchNorm?.epsilon ?? DEFAULT_BATCH_NORM.epsilon;
-  }
-
   predict(images: tf.Tensor4D): tf.Tensor2D {
     return tf.tidy(() => {
       const ctx = inferenceContext(this);

@@ -9,7 +9,7 @@ import type { PlainTensor } from '../../protocol/tensor';
 import { readNpy } from '../io/npy';
 import { activationError } from '../inspect/errorStats';
 import { loadInspectionData, type InspectionData } from '../inspect/inspectionData';
-import { resolveModel } from '../inspect/resolveModel';
+import { resolveModel } from '../model/resolveModel';
 import { inferenceEstimate } from '../limits/estimates';
 import { checkMemoryLimit, resolveMemoryLimit } from '../limits/memoryLimit';
 import { isInvertible, type TrunkStep } from '../model/architecture';

@@ -2,7 +2,7 @@
 // applied here) to the trunk's features or the logits (.npy), BatchNorm in inference mode.
 import * as tf from '@tensorflow/tfjs-core';
 import type { ForwardParams, ForwardResult } from '../../protocol/engineApi';
-import { resolveModel } from '../inspect/resolveModel';
+import { resolveModel } from '../model/resolveModel';
 import { inferenceEstimate } from '../limits/estimates';
 import { checkMemoryLimit, resolveMemoryLimit } from '../limits/memoryLimit';
 import { forwardTrunk, predict } from '../model/forward';

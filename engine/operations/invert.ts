@@ -3,7 +3,7 @@
 // (forward from what was reached back to the starting point, against the given tensor).
 import * as tf from '@tensorflow/tfjs-core';
 import type { InvertParams, InvertResult } from '../../protocol/engineApi';
-import { resolveModel } from '../inspect/resolveModel';
+import { resolveModel } from '../model/resolveModel';
 import { inferenceEstimate } from '../limits/estimates';
 import { checkMemoryLimit, resolveMemoryLimit } from '../limits/memoryLimit';
 import { invertFrom, locateOutput } from '../model/invert';

@@ -1,7 +1,7 @@
 // EngineOperations.load: a model's summary (parameters, FLOPs, which parts invert, its units), checking that
 // its config is valid and its weights (if any) match it.
 import type { LoadParams, ModelSummary } from '../../protocol/engineApi';
-import { resolveModel } from '../inspect/resolveModel';
+import { resolveModel } from '../model/resolveModel';
 import { analyzeModel } from '../model/analysis';
 import { isUnit } from '../model/architecture';
 import { architectureOf } from '../model/network';

@@ -1,10 +1,10 @@
 // The engine process: forked by the extension, it answers JSON-RPC requests on the IPC channel.
 // It never writes to stdout; console output travels as log notifications.
 import { createMessageConnection, IPCMessageReader, IPCMessageWriter } from 'vscode-jsonrpc/node';
-import { Notifications, type LogEvent } from '../../protocol/engineApi';
-import { initBackend, requestedBackend, type BackendReady } from './backend';
+import { BACKEND_NAMES, isBackendName, Notifications, type BackendName, type LogEvent } from '../../protocol/engineApi';
+import { initBackend, type BackendChoice } from '../backend';
 import { redirectConsole } from './consoleToLog';
-import { operations } from './operations';
+import { serverOperations } from './serverOperations';
 import { registerHandlers } from './registerHandlers';
 import { registerTestHooks } from './testHooks';
 
@@ -19,18 +19,25 @@ const log = (event: LogEvent): void => {
 };
 redirectConsole(log);
 
-let backendReady: Promise<BackendReady> | undefined;
-function backend(): Promise<BackendReady> {
+/** The extension passes its `revnet.backend` setting as --backend=NAME. */
+function requestedBackend(argv: string[]): BackendName {
+  const value = argv.find((arg) => arg.startsWith('--backend='))?.slice('--backend='.length) ?? 'auto';
+  if (!isBackendName(value)) throw new Error(`unknown backend "${value}"; expected one of ${BACKEND_NAMES.join(', ')}`);
+  return value;
+}
+
+let backendReady: Promise<BackendChoice> | undefined;
+function backend(): Promise<BackendChoice> {
   backendReady ??= (async () => {
-    const ready = await initBackend(requestedBackend(process.argv.slice(2)));
-    log({ level: 'info', message: `engine ${process.pid} on Node ${process.version}, backend ${ready.backend}` });
-    if (ready.backendNote !== undefined) log({ level: 'warn', message: ready.backendNote });
-    return ready;
+    const choice = await initBackend(requestedBackend(process.argv.slice(2)));
+    log({ level: 'info', message: `engine ${process.pid} on Node ${process.version}, backend ${choice.name}` });
+    if (choice.note !== undefined) log({ level: 'warn', message: choice.note });
+    return choice;
   })();
   return backendReady;
 }
 
-registerHandlers(connection, { operations, backend, log });
+registerHandlers(connection, { operations: serverOperations, backend, log });
 if (process.env['REVNET_ENGINE_TEST_HOOKS'] === '1') registerTestHooks(connection);
 
 process.on('uncaughtException', (error) => {

@@ -3,13 +3,13 @@
 import { ResponseError, type CancellationToken, type MessageConnection } from 'vscode-jsonrpc';
 import { Notifications, Requests, type EngineInfo, type LogEvent } from '../../protocol/engineApi';
 import { decodeNonFinite, encodeNonFinite } from '../../protocol/nonFinite';
-import { RequestCancelSignal } from './cancelSignal';
-import { NotAvailableError, type ServerOperations } from './operations';
+import { RequestCancelSignal } from './requestCancelSignal';
+import type { BackendChoice } from '../backend';
+import type { ServerOperations } from './serverOperations';
 
 /** Error codes the client can tell apart (JSON-RPC's server-defined range). */
 export const EngineErrorCodes = {
   operationFailed: -32001,
-  notAvailable: -32002,
   cancelled: -32800,
   busy: -32003,
 } as const;
@@ -17,15 +17,14 @@ export const EngineErrorCodes = {
 export interface ServerDeps {
   operations: ServerOperations;
   /** resolves once the TensorFlow.js backend is ready (started once at process start) */
-  backend: () => Promise<{ backend: string; backendNote?: string }>;
+  backend: () => Promise<BackendChoice>;
   log: (event: LogEvent) => void;
 }
 
 function toResponseError(error: unknown, method: string): ResponseError<void> {
   if (error instanceof ResponseError) return error;
   const message = error instanceof Error ? error.message : String(error);
-  const code = error instanceof NotAvailableError ? EngineErrorCodes.notAvailable : EngineErrorCodes.operationFailed;
-  return new ResponseError(code, message || `${method} failed`);
+  return new ResponseError(EngineErrorCodes.operationFailed, message || `${method} failed`);
 }
 
 export function registerHandlers(connection: MessageConnection, deps: ServerDeps): void {
@@ -52,17 +51,17 @@ export function registerHandlers(connection: MessageConnection, deps: ServerDeps
 
   connection.onRequest(
     Requests.info,
-    handle('revnet/info', async (): Promise<EngineInfo> => {
-      const ready = await deps.backend();
-      const info: EngineInfo = { backend: ready.backend, nodeVersion: process.version, pid: process.pid };
-      if (ready.backendNote !== undefined) info.backendNote = ready.backendNote;
+    handle(Requests.info.method, async (): Promise<EngineInfo> => {
+      const choice = await deps.backend();
+      const info: EngineInfo = { backend: choice.name, nodeVersion: process.version, pid: process.pid };
+      if (choice.note !== undefined) info.backendNote = choice.note;
       return info;
     }),
   );
-  connection.onRequest(Requests.load, handle('revnet/load', (params) => operations.load(params)));
+  connection.onRequest(Requests.load, handle(Requests.load.method, (params) => operations.load(params)));
   connection.onRequest(
     Requests.train,
-    handle('revnet/train', async (params, token) => {
+    handle(Requests.train.method, async (params, token) => {
       if (training !== undefined) {
         throw new ResponseError(EngineErrorCodes.busy, 'A training run is already in progress; stop it first.');
       }
@@ -82,17 +81,17 @@ export function registerHandlers(connection: MessageConnection, deps: ServerDeps
   });
   connection.onRequest(
     Requests.inspect,
-    handle('revnet/inspect', (params, token) => operations.inspect(params, new RequestCancelSignal(token))),
+    handle(Requests.inspect.method, (params, token) => operations.inspect(params, new RequestCancelSignal(token))),
   );
-  connection.onRequest(Requests.invert, handle('revnet/invert', (params) => operations.invert(params)));
-  connection.onRequest(Requests.forward, handle('revnet/forward', (params) => operations.forward(params)));
-  connection.onRequest(Requests.explore, handle('revnet/explore', (params) => operations.explore(params)));
-  connection.onRequest(Requests.saveTensor, handle('revnet/saveTensor', (params) => operations.saveTensor(params)));
+  connection.onRequest(Requests.invert, handle(Requests.invert.method, (params) => operations.invert(params)));
+  connection.onRequest(Requests.forward, handle(Requests.forward.method, (params) => operations.forward(params)));
+  connection.onRequest(Requests.explore, handle(Requests.explore.method, (params) => operations.explore(params)));
+  connection.onRequest(Requests.saveTensor, handle(Requests.saveTensor.method, (params) => operations.saveTensor(params)));
   connection.onRequest(Requests.presets, async () => {
     try {
       return await operations.presets();
     } catch (error) {
-      throw toResponseError(error, 'revnet/presets');
+      throw toResponseError(error, Requests.presets.method);
     }
   });
 }

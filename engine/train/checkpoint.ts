@@ -19,7 +19,7 @@ import { fsyncFolderSync, parseTemporaryName, writeFileAtomic } from '../io/atom
 import { encodeSafetensors, parseSafetensors } from '../io/safetensors';
 import type { RevNetConfig } from '../model/config';
 import { parseConfig } from '../model/loadConfig';
-import { configToWrite, type ModelMetadata } from '../model/modelFiles';
+import { configToWrite, type ModelMetadata } from '../model/saveLoad';
 import { configHash, CONFIG_HASH_KEY } from '../model/modelPair';
 import { networkFromTensors, networkToTensors, type HostTensor, type RevNet } from '../model/network';
 import type { Network } from '../model/network.types';

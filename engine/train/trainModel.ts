@@ -7,13 +7,13 @@ import type { DataSpec, ModelRef, ProgressEvent, TrainParams, TrainResult } from
 import { checkDatasetFitsModel, computeNormalization, loadDataset, type Dataset, type Normalization } from '../data';
 import type { RevNetConfig, TrainingMetadata } from '../model/config';
 import { loadConfig } from '../model/loadConfig';
-import { CONFIG_SUFFIX, readWeights, saveModel, WEIGHTS_SUFFIX, type ModelMetadata } from '../model/modelFiles';
+import { CONFIG_SUFFIX, readWeights, saveModel, WEIGHTS_SUFFIX, type ModelMetadata } from '../model/saveLoad';
 import { removeStaleTemporaries } from '../io/atomicWrite';
 import { lockOutputFolder } from './runLock';
 import { buildNetwork, networkFromTensors, type RevNet } from '../model/network';
 import { presetConfig } from '../model/presets';
 import { withDefaults } from '../model/validateConfig';
-import type { CancelSignal } from '../operations.types';
+import type { CancelSignal } from '../util/cancelSignal';
 import { trainingEstimate } from '../limits/estimates';
 import { checkMemoryLimit, resolveMemoryLimit } from '../limits/memoryLimit';
 import { checkpointModelPaths, hasCheckpoint, readCheckpoint, type TrainingState } from './checkpoint';

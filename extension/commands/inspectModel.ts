@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { Requests, type InspectParams } from '../../protocol/engineApi';
 import { config } from '../config';
 import type { Ctx } from '../context';
-import { baseName } from '../modelFiles';
+import { baseName } from '../model/modelPairs';
 import { InspectionPanel } from '../panel/inspectionPanel';
 import { pickConfig } from './pickFiles';
 
@@ -14,7 +14,7 @@ export function inspectModel(ctx: Ctx) {
     if (configUri === undefined) return;
     ctx.lastModel = configUri;
     const started = Date.now();
-    const model = await ctx.modelFiles.modelFor(configUri);
+    const model = await ctx.modelPairs.modelFor(configUri);
     const params: InspectParams = { model, batchSize: config.inspectBatchSize(), ...config.memoryLimit() };
     if (config.defaultData() === 'mnist') params.data = { kind: 'mnist' };
     const panel = InspectionPanel.show(ctx, configUri, typeof blockId === 'string' ? blockId : undefined);

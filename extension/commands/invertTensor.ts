@@ -2,13 +2,10 @@
 // model; the result is written beside it as NAME.inverted.npy and the round-trip error is reported.
 import * as vscode from 'vscode';
 import { Requests } from '../../protocol/engineApi';
+import { formatError, formatShape } from '../../shared/format';
 import { config } from '../config';
 import type { Ctx } from '../context';
 import { pickConfig, pickFile, uriArgument } from './pickFiles';
-
-function formatError(n: number): string {
-  return Number.isFinite(n) ? n.toExponential(2) : String(n);
-}
 
 export function invertTensor(ctx: Ctx) {
   return async (arg?: unknown): Promise<void> => {
@@ -17,14 +14,14 @@ export function invertTensor(ctx: Ctx) {
     if (input === undefined) return;
     const configUri = ctx.lastModel ?? (await pickConfig(undefined, undefined, 'invert with'));
     if (configUri === undefined) return;
-    const model = await ctx.modelFiles.modelFor(configUri);
+    const model = await ctx.modelPairs.modelFor(configUri);
     const name = input.path.slice(input.path.lastIndexOf('/') + 1).replace(/\.npy$/, '');
     const output = vscode.Uri.joinPath(input, '..', `${name}.inverted.npy`);
     const result = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `RevNet: inverting ${name}.npy` },
       () => ctx.engine.request(Requests.invert, { model, inputPath: input.fsPath, outputPath: output.fsPath, ...config.memoryLimit() }),
     );
-    const text = `Inverted ${name}.npy to ${result.reachedInput} [${result.shape.join('×')}] → ${vscode.workspace.asRelativePath(result.outputPath)}; round trip max |Δ| ${formatError(result.roundTrip.maxAbs)}, relative L2 ${formatError(result.roundTrip.relL2)}.`;
+    const text = `Inverted ${name}.npy to ${result.reachedInput} [${formatShape(result.shape)}] → ${vscode.workspace.asRelativePath(result.outputPath)}; round trip max |Δ| ${formatError(result.roundTrip.maxAbs)}, relative L2 ${formatError(result.roundTrip.relL2)}.`;
     ctx.output.info(text);
     const choice = await vscode.window.showInformationMessage(`RevNet: ${text}`, 'Reveal in Explorer');
     if (choice === 'Reveal in Explorer') await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(result.outputPath));

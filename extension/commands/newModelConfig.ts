@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import { Requests } from '../../protocol/engineApi';
 import type { Ctx } from '../context';
-import { CONFIG_SUFFIX } from '../modelFiles';
+import { CONFIG_SUFFIX } from '../model/modelPairs';
 
 async function freeName(folder: vscode.Uri, base: string): Promise<vscode.Uri> {
   for (let n = 1; ; n++) {

@@ -1,6 +1,6 @@
 // Finding the file a command works on: the explorer item it was run on, the active editor, or a picker.
 import * as vscode from 'vscode';
-import { CONFIG_SUFFIX, isConfig } from '../modelFiles';
+import { CONFIG_SUFFIX, isConfig } from '../model/modelPairs';
 
 /** The command's argument when run from an explorer context menu or a link. */
 export function uriArgument(arg: unknown): vscode.Uri | undefined {

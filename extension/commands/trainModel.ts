@@ -5,8 +5,9 @@ import { Requests, type DataSpec, type TrainParams, type TrainResult } from '../
 import { config } from '../config';
 import { existingOutputs } from '../outputFolder';
 import type { Ctx } from '../context';
-import { baseName } from '../modelFiles';
+import { baseName } from '../model/modelPairs';
 import { pickConfig, pickFile } from './pickFiles';
+import { formatPercent } from '../../shared/format';
 
 async function pickData(): Promise<DataSpec | undefined> {
   if (config.defaultData() === 'mnist') return { kind: 'mnist' };
@@ -63,7 +64,7 @@ export function trainModel(ctx: Ctx) {
     const epochs = await askEpochs();
     if (epochs === undefined) return;
     const outDir = vscode.Uri.joinPath(configUri, '..', 'runs', baseName(configUri));
-    const model = await ctx.modelFiles.modelFor(configUri);
+    const model = await ctx.modelPairs.modelFor(configUri);
     // Train from the config (fresh weights) unless there are weights to continue from.
     const params: TrainParams = {
       model,
@@ -105,7 +106,7 @@ export function trainModel(ctx: Ctx) {
             const total = Math.min(params.steps ?? Number.POSITIVE_INFINITY, event.epochs * Math.max(event.stepsPerEpoch, 1));
             const percent = Math.min(100, (100 * event.step) / total);
             progress.report({
-              message: `epoch ${Math.min(event.epoch + 1, event.epochs)}/${event.epochs} · step ${event.step}/${total} · loss ${event.loss.toFixed(4)} · acc ${(event.accuracy * 100).toFixed(1)}% · ${event.backend}`,
+              message: `epoch ${Math.min(event.epoch + 1, event.epochs)}/${event.epochs} · step ${event.step}/${total} · loss ${event.loss.toFixed(4)} · acc ${formatPercent(event.accuracy)} · ${event.backend}`,
               increment: Math.max(0, percent - reported),
             });
             reported = Math.max(reported, percent);
@@ -122,8 +123,8 @@ export function trainModel(ctx: Ctx) {
       void vscode.commands.executeCommand('setContext', 'revnet.training', false);
       cancel.dispose();
     }
-    await ctx.modelFiles.rememberTrained(configUri, { configPath: result.configPath, weightsPath: result.weightsPath });
-    const accuracy = result.testAccuracy !== undefined ? `, test accuracy ${(result.testAccuracy * 100).toFixed(2)}%` : '';
+    await ctx.modelPairs.rememberTrained(configUri, { configPath: result.configPath, weightsPath: result.weightsPath });
+    const accuracy = result.testAccuracy !== undefined ? `, test accuracy ${formatPercent(result.testAccuracy)}` : '';
     const loss = result.finalLoss !== undefined ? `, loss ${result.finalLoss.toFixed(4)}` : '';
     const summary =
       result.status === 'finished'

@@ -5,8 +5,9 @@ import { exceedsThreshold } from '../../protocol/nonFinite';
 import { config } from '../config';
 import type { Ctx } from '../context';
 import { stageSpans } from '../model/configLocator';
-import { blockError, formatError } from '../model/hoverTable';
-import { isConfig } from '../modelFiles';
+import { formatError } from '../../shared/format';
+import { blockError } from '../model/hoverTable';
+import { isConfig } from '../model/modelPairs';
 
 function diagnosticsFor(document: vscode.TextDocument, report: InspectReport, threshold: number): vscode.Diagnostic[] {
   const spans = stageSpans(document.getText());

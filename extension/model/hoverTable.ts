@@ -2,6 +2,7 @@
 // Plain Node (no `vscode`) so its text is tested directly.
 import type { BlockStats, InspectReport } from '../../protocol/inspectReport';
 import { exceedsThreshold } from '../../protocol/nonFinite';
+import { degreesFromCosine, formatBytes, formatCount, formatDegrees, formatError, formatFlops } from '../../shared/format';
 
 /** Text from a report (a model name is whatever its config says) as literal Markdown: no links, images,
  *  HTML or table breaks, whatever it holds. */
@@ -11,38 +12,6 @@ export function escapeMarkdown(text: string): string {
     .replace(/[\\`*_{}[\]()#+!|<>~&:]/g, (c) => `\\${c}`);
 }
 
-export function formatCount(n: number): string {
-  if (!Number.isFinite(n)) return String(n);
-  const abs = Math.abs(n);
-  if (abs >= 1e9) return `${(n / 1e9).toFixed(2)} G`;
-  if (abs >= 1e6) return `${(n / 1e6).toFixed(2)} M`;
-  if (abs >= 1e3) return `${(n / 1e3).toFixed(1)} k`;
-  return String(n);
-}
-
-export function formatBytes(n: number): string {
-  if (!Number.isFinite(n)) return String(n);
-  const units = ['B', 'KiB', 'MiB', 'GiB'];
-  let value = n;
-  let unit = 0;
-  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
-}
-
-export function formatError(n: number): string {
-  if (!Number.isFinite(n)) return String(n);
-  return n === 0 ? '0' : n.toExponential(2);
-}
-
-/** The angle between reversible and stored gradients, from their cosine (0.9999 is about 0.81°). */
-export function formatAngle(cosine: number): string {
-  if (!Number.isFinite(cosine)) return String(cosine);
-  const degrees = (Math.acos(Math.max(-1, Math.min(1, cosine))) * 180) / Math.PI;
-  return degrees === 0 ? '0°' : `${degrees.toPrecision(2)}°`;
-}
 
 /** The error a block is judged by against the threshold: the larger of one-block and chain max |Δ|,
  *  NaN when either is NaN or not a number (Math.max would turn a lost null into 0). */
@@ -69,11 +38,11 @@ function row(block: BlockStats, threshold: number, links: HoverLinks): string {
     `[${escapeMarkdown(block.id)}](${links.openBlock(block.id)})${flag}`,
     escapeMarkdown(block.kind),
     formatCount(block.params),
-    formatCount(block.flops),
+    formatFlops(block.flops),
     `${formatBytes(block.memory.storedBytes)} / ${formatBytes(block.memory.reversibleBytes)}`,
     r === null ? 'not invertible' : formatError(r.maxAbs),
     r === null ? '—' : formatError(r.chainMaxAbs),
-    `∠ ${formatAngle(block.gradient.cosine)}, rel ${formatError(block.gradient.relErr)}`,
+    `∠ ${formatDegrees(degreesFromCosine(block.gradient.cosine))}°, rel ${formatError(block.gradient.relErr)}`,
   ];
   return `| ${cells.join(' | ')} |`;
 }

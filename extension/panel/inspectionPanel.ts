@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { Requests } from '../../protocol/engineApi';
 import type { PanelState } from '../../protocol/webviewMessages';
-import { panelHtml } from '../../webview/panelHtml';
+import { panelHtml } from './panelHtml';
 import { config } from '../config';
 import type { Ctx } from '../context';
 import { PanelMessageRouter, type Outgoing, type PanelEffects } from './panelMessageRouter';
@@ -120,11 +120,6 @@ export class InspectionPanel implements vscode.Disposable {
     });
   }
 
-  /** messages refused so far (issue 7 counts them) */
-  get refused(): number {
-    return this.router.refused;
-  }
-
   get modelUri(): vscode.Uri | undefined {
     return this.modelKey === undefined ? undefined : vscode.Uri.parse(this.modelKey);
   }
@@ -206,7 +201,7 @@ export class InspectionPanel implements vscode.Disposable {
       explore: async (source, edits) => {
         if (!vscode.workspace.isTrusted) throw new Error('inverting runs the engine on this workspace\'s model; it is off in Restricted Mode (trust the workspace to use it)');
         const uri = this.requireModel();
-        const model = ctx.inspections.get(uri)?.model ?? (await ctx.modelFiles.modelFor(uri));
+        const model = ctx.inspections.get(uri)?.model ?? (await ctx.modelPairs.modelFor(uri));
         return ctx.engine.request(Requests.explore, { model, data: { kind: 'mnist' }, source, edits, ...config.memoryLimit() });
       },
       askSavePath: async (which) => {

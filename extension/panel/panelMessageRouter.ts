@@ -1,5 +1,5 @@
 // The inspection panel's decisions about messages from the webview, without vscode: validate, check the
-// message fits the panel's state (ready first, a result before saving it, replyTo naming a sent message,
+// message fits the panel's state (ready first, a result before saving it,
 // a block that is in the report, one explore at a time), dispatch by type, and answer a refusal or a
 // failure with an `error` message. Every effect (posting, logging, the engine, dialogs, writing) comes in
 // through PanelEffects, so inspectionPanel.ts supplies vscode and the tests supply fakes.
@@ -46,7 +46,7 @@ export class PanelMessageRouter {
   private exploring = false;
   private lastExplore: ExploreResult | undefined;
   private pendingBlock: string | undefined;
-  /** messages refused so far, malformed or out of order (issue 7 counts them) */
+  /** messages refused so far, malformed or out of order */
   refused = 0;
   private refreshing = false;
   private refreshAgain = false;
@@ -104,10 +104,6 @@ export class PanelMessageRouter {
 
   private checkOrder(message: WebviewToHost): void {
     if (message.type !== 'ready' && !this.ready) throw new Refusal(`${message.type} before the panel sent ready`);
-    // host ids run from 1 up to the last one sent
-    if (message.replyTo !== undefined && !(message.replyTo >= 1 && message.replyTo < this.nextId)) {
-      throw new Refusal(`replyTo ${message.replyTo} names no message the extension sent`);
-    }
   }
 
   private async handle(message: WebviewToHost): Promise<void> {

@@ -11,7 +11,7 @@ import type { Browser, Frame } from 'playwright-core';
 import { Requests } from '../../protocol/engineApi';
 import type { InspectReport } from '../../protocol/inspectReport';
 import { EngineClient } from '../../extension/engine/engineClient';
-import { formatError } from '../../extension/model/hoverTable';
+import { formatError } from '../../shared/format';
 import { parseNpy, encodeNpyToBuffer } from '../../engine/io/npy';
 import { root, startCodeServer, type CodeServer } from './codeServer';
 import { launchBrowser, Workbench } from './workbench';

@@ -1,7 +1,7 @@
 // A seeded mutation fuzzer for every file reader: each input must end in a loaded object or the
 // reader's own error (naming the file), within a time bound and without a large allocation.
 // `npm run fuzz` (10,000 inputs per reader by default; `-- --count N --seed S --reader NAME`).
-// Inputs that break a rule are saved in test/fixtures/fuzz-regressions/ (replayed by test/unit/fuzz.test.ts).
+// Inputs that break a rule are saved in test/fixtures/fuzz-regressions/ (replayed by test/unit/engine/io/fuzzReaders.test.ts).
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

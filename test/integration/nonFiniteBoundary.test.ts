@@ -9,10 +9,10 @@ import { after, before, test } from 'node:test';
 import { Requests } from '../../protocol/engineApi';
 import { EngineClient, EngineRequestError } from '../../extension/engine/engineClient';
 import { writeNpy } from '../../engine/io/npy';
-import { saveModel } from '../../engine/model/modelFiles';
+import { saveModel } from '../../engine/model/saveLoad';
 import { buildNetwork } from '../../engine/model/network';
 import { withDefaults } from '../../engine/model/validateConfig';
-import { TINY_CONFIG, tempFolder } from '../unit/trainHelpers';
+import { TINY_CONFIG, tempFolder } from '../unit/engine/trainHelpers';
 
 const enginePath = join(__dirname, '..', '..', 'dist', 'engine.js');
 const client = new EngineClient({ enginePath, backend: () => 'cpu', onLog: () => undefined });

@@ -1,5 +1,5 @@
 // The .vsix that `npm run package` makes (here from the already built dist/): the bundles, the wasm
-// files, the schema and the media are in it; sources, source maps, tests and node_modules are not.
+// files, the built-in digits, the schema and the media are in it; sources, source maps, tests and node_modules are not.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -32,7 +32,7 @@ describe('the .vsix package', () => {
   const dir = mkdtempSync(join(tmpdir(), 'revnet-vsix-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  test('holds the bundles, wasm files, schema and media, and nothing else of the repo', () => {
+  test('holds the bundles, wasm files, digits, schema and media, and nothing else of the repo', () => {
     const out = join(dir, 'revnet.vsix');
     const vsce = join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
     execFileSync(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '--out', out], {
@@ -47,6 +47,7 @@ describe('the .vsix package', () => {
       'extension/dist/webview.js',
       'extension/dist/tfjs-backend-wasm.wasm',
       'extension/dist/tfjs-backend-wasm-simd.wasm',
+      'extension/dist/mnist-digits.bin.gz',
       'extension/schema/revnet.schema.json',
       'extension/media/icons/revnet.png',
     ]) {

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeNpySync } from '../../engine/io/npy';
-import { loadModel } from '../../engine/model/modelFiles';
+import { loadModel } from '../../engine/model/saveLoad';
 import { hasCheckpoint, readCheckpoint } from '../../engine/train/checkpoint';
 import { SeededRandom } from '../../engine/util/random';
 

@@ -1,8 +1,7 @@
-// The panel's number formats, written again for the tests from their description (not imported from webview/),
+// The panel's number formats, written again for the tests from their description (not imported from shared/format.ts),
 // so a change in the panel's formatting is caught.
 export const fmtError = (v: number): string => (v === 0 ? '0' : v.toExponential(2));
 export const fmtCount = (v: number): string => String(Math.round(v)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-export const fmtCosine = (v: number): string => v.toFixed(8);
 export function fmtBytes(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let unit = 0;

@@ -1,4 +1,4 @@
-// Serves the built panel page (dist/webview.js, media/panel.css, the page from webview/panelHtml.ts with its CSP)
+// Serves the built panel page (dist/webview.js, media/panel.css, the page from extension/panel/panelHtml.ts with its CSP)
 // from a local server and opens it in Debian's Chromium with a fake VS Code host: acquireVsCodeApi records what
 // the page posts and keeps its state; messages from the "host" are dispatched on window like VS Code does.
 import { randomBytes } from 'node:crypto';
@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
 import * as esbuild from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { panelHtml } from '../../webview/panelHtml';
+import { panelHtml } from '../../extension/panel/panelHtml';
 
 export const root = join(__dirname, '..', '..');
 export const artifacts = join(root, 'artifacts', 'webview');

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import type { InspectReport } from '../../protocol/inspectReport';
-import { contentSecurityPolicy, panelHtml } from '../../webview/panelHtml';
+import { contentSecurityPolicy, panelHtml } from '../../extension/panel/panelHtml';
 import { exploreResult, largeReport, progressEvents, smallReport } from './fixtures';
 import { angleOf, fmtAngle, fmtBytes, fmtCount, fmtError, fmtPercent, fmtRatio } from './formatRules';
 import { ensureBundle, hostMessage, launchBrowser, openPanel, type PanelServer, pageErrors, posted, send, showView, startServer, tableRows, tileValues } from './harness';
@@ -315,8 +315,6 @@ describe('selection and state', () => {
     assert.equal((await posted(page)).filter((m) => m.type === 'blockSelected').length, 1);
     const state = await page.evaluate(() => (window as unknown as { __state: unknown }).__state);
     assert.deepEqual(state, { view: 'memory', selectedBlock: other, modelKey: report.model.configPath ?? report.model.name });
-    await send(page, hostMessage({ type: 'showView', view: 'gradients' }));
-    assert.equal(await page.$eval('vscode-tab-panel[data-view="gradients"]', (p) => (p as HTMLElement).hidden), false);
     await page.close();
   });
 

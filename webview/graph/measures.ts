@@ -2,7 +2,7 @@
 // every number at the top of a block or one object down (reconstruction.maxAbs, memory.storedBytes, and any
 // field a newer engine adds, e.g. stability.*), plus two derived ones (1 − cosine, bytes saved). Pure.
 import type { BlockStats } from '../../protocol/inspectReport';
-import { formatBytes, formatCount, formatError, formatFlops } from '../format';
+import { formatBytes, formatCount, formatError, formatFlops } from '../../shared/format';
 
 export type MeasureUnit = 'error' | 'bytes' | 'count' | 'flops' | 'plain';
 

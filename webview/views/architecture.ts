@@ -10,7 +10,7 @@ import { buildScene, type Scene, type SceneNode } from '../graph/scene';
 import { pathThrough, svg } from '../graph/svg';
 import { Viewport } from '../graph/viewport';
 import { clear, el } from '../dom';
-import { formatCosine, formatError, formatShape } from '../format';
+import { degreesFromCosine, formatDegrees, formatError, formatShape } from '../../shared/format';
 import { noReport } from './common';
 import type { View, ViewContext } from './view';
 
@@ -130,7 +130,7 @@ export function architectureView(context: ViewContext): View {
         row.appendChild(svg('rect', { class: 'arch-layer-box', width: width - 12, height: 16, rx: 2 }));
         row.appendChild(svg('text', { class: 'arch-detail plain', x: 5, y: 12 }, `${layer.name}: ${layer.label}`));
         const cosines = layer.parameters.map((p) => p.cosine);
-        row.appendChild(svg('title', {}, `${node.id.replace('/', ' ')}.${layer.name}: ${layer.label}${layer.parameters.map((p) => `\n${p.name}: gradient cosine ${formatCosine(p.cosine)}, rel. error ${formatError(p.relErr)}`).join('')}${cosines.length === 0 ? '\n(no gradient check in the report)' : ''}`));
+        row.appendChild(svg('title', {}, `${node.id.replace('/', ' ')}.${layer.name}: ${layer.label}${layer.parameters.map((p) => `\n${p.name}: gradient angle ${formatDegrees(degreesFromCosine(p.cosine))}, rel. error ${formatError(p.relErr)}`).join('')}${cosines.length === 0 ? '\n(no gradient check in the report)' : ''}`));
         group.appendChild(row);
       });
     } else {
@@ -182,7 +182,7 @@ export function architectureView(context: ViewContext): View {
     }
     if (node.kind === 'function' && node.fn) {
       for (const layer of node.fn.layers) {
-        const cos = layer.parameters.map((p) => `${p.name.split('.').pop() ?? ''} cos ${formatCosine(p.cosine)}`);
+        const cos = layer.parameters.map((p) => `${p.name.split('.').pop() ?? ''} angle ${formatDegrees(degreesFromCosine(p.cosine))}`);
         lines.push(`${layer.name}: ${layer.label}${cos.length ? ` (${cos.join(', ')})` : ''}`);
       }
     }

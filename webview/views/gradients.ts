@@ -2,7 +2,7 @@
 // for the selected block, per parameter tensor.
 import { chartBox, logCeil, logFloor, logTicks, makeChart, positiveOrNull } from '../charts';
 import { clear, el, num, table } from '../dom';
-import { angleDegrees, formatAngle, formatError } from '../format';
+import { degreesFromCosine, formatDegrees, formatError } from '../../shared/format';
 import { withAlpha } from '../theme';
 import { blockCell, blockLabel, ChartSet, clickedIndex, markRows, noReport, section } from './common';
 import type { View, ViewContext } from './view';
@@ -40,7 +40,7 @@ export function gradientsView(context: ViewContext): View {
     const paramTable = table(
       `Gradient fidelity per parameter of ${block.id}`,
       ['Parameter', 'Relative error', '1 − cosine', 'Angle (°)'],
-      params.map((p) => [p.name, num(formatError(p.relErr)), num(formatError(1 - p.cosine)), num(formatAngle(angleDegrees(p.cosine)))]),
+      params.map((p) => [p.name, num(formatError(p.relErr)), num(formatError(1 - p.cosine)), num(formatDegrees(degreesFromCosine(p.cosine)))]),
     );
     paramTable.id = 'gradient-parameters';
     detail.appendChild(paramTable);
@@ -87,7 +87,7 @@ export function gradientsView(context: ViewContext): View {
       blockTable = table(
         'Gradient fidelity per block',
         ['Block', 'Kind', 'Relative error', '1 − cosine', 'Angle (°)', 'Parameters'],
-        blocks.map((b) => [blockCell(b, context), b.kind, num(formatError(b.gradient.relErr)), num(formatError(1 - b.gradient.cosine)), num(formatAngle(angleDegrees(b.gradient.cosine))), num(String(b.gradient.perParameter.length))]),
+        blocks.map((b) => [blockCell(b, context), b.kind, num(formatError(b.gradient.relErr)), num(formatError(1 - b.gradient.cosine)), num(formatDegrees(degreesFromCosine(b.gradient.cosine))), num(String(b.gradient.perParameter.length))]),
       );
       blockTable.id = 'gradient-blocks';
       markRows(blockTable, blocks, context.store.selectedBlock);

@@ -3,7 +3,7 @@ import type { OutputEdit } from '../../protocol/engineApi';
 import type { SaveTensorMessage } from '../../protocol/webviewMessages';
 import { formatChannelList, parseChannelList } from '../channelList';
 import { clear, el } from '../dom';
-import { formatError } from '../format';
+import { formatError } from '../../shared/format';
 import { channelGrid, heatCanvas, heatLegend, imageCanvas } from '../tensorCanvas';
 import { tiles } from './common';
 import type { View, ViewContext } from './view';

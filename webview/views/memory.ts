@@ -4,7 +4,7 @@ import type { InspectReport, TimelinePoint } from '../../protocol/inspectReport'
 import type { TooltipItem } from 'chart.js';
 import { chartBox, makeChart } from '../charts';
 import { el, num, table } from '../dom';
-import { formatBytes, formatRatio } from '../format';
+import { formatBytes, formatRatio } from '../../shared/format';
 import { withAlpha } from '../theme';
 import { blockCell, blockLabel, ChartSet, clickedIndex, markRows, noReport, section, tiles } from './common';
 import type { View, ViewContext } from './view';

@@ -1,6 +1,6 @@
 // Overview: what the model is, where it came from, what ran it, and one row per block.
 import { el, num, table } from '../dom';
-import { formatBytes, formatCount, formatFlops, formatPercent, formatShape, formatSi } from '../format';
+import { formatBytes, formatCount, formatFlops, formatPercent, formatShape, formatSi } from '../../shared/format';
 import { blockCell, markRows, noReport, section, tiles } from './common';
 import type { View, ViewContext } from './view';
 

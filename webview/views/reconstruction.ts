@@ -4,7 +4,7 @@ import type { BlockStats, ReconstructionStats } from '../../protocol/inspectRepo
 import type { TooltipItem } from 'chart.js';
 import { chartBox, logCeil, logFloor, logTicks, makeChart, positiveOrNull } from '../charts';
 import { clear, el, num, table } from '../dom';
-import { formatError } from '../format';
+import { formatError } from '../../shared/format';
 import { withAlpha } from '../theme';
 import { blockCell, blockLabel, ChartSet, clickedIndex, markRows, noReport, section } from './common';
 import type { View, ViewContext } from './view';

@@ -2,7 +2,7 @@
 import type { ProgressEvent } from '../../protocol/engineApi';
 import { type Chart, chartBox, makeChart } from '../charts';
 import { clear, el, num, table } from '../dom';
-import { formatBytes, formatPercent } from '../format';
+import { formatBytes, formatPercent } from '../../shared/format';
 import { ChartSet, tiles } from './common';
 import type { View, ViewContext } from './view';
 

@@ -1,12 +1,12 @@
 // `revnet inspect`: per-block reconstruction error, gradient fidelity and memory of a model on one batch,
 // with the measured peak bytes and step times of both training modes (docs/inspect-json.md).
-import type { DataSpec, ModelRef } from '../../../protocol/engineApi';
-import { initBackend, isBackendPreference } from '../../backend';
+import { isBackendName, type DataSpec, type ModelRef } from '../../../protocol/engineApi';
+import { initBackend } from '../../backend';
 import { DEFAULT_INSPECT_BATCH, inspectResolved } from '../../inspect/inspectModel';
 import { formatReport } from '../../inspect/reportTable';
 import { writeFileAtomic } from '../../io/atomicWrite';
 import { checkReportTarget } from '../../io/overwriteGuard';
-import { resolveModel } from '../../inspect/resolveModel';
+import { resolveModel } from '../../model/resolveModel';
 import { loadConfig } from '../../model/loadConfig';
 import { PRESET_NAMES, presetConfig } from '../../model/presets';
 import { DATA_SPEC_HELP, parseDataSpec } from '../../train/parseDataSpec';
@@ -55,7 +55,7 @@ async function run(argv: string[]): Promise<number> {
   const seed = integerOption(numberOption(args, 'seed', 'inspect'), 'seed', 0);
   const batchSize = integerOption(numberOption(args, 'batch', 'inspect'), 'batch', 1);
   const backend = stringOption(args, 'backend') ?? 'auto';
-  if (!isBackendPreference(backend)) throw new CliError(`inspect: --backend must be auto, tensorflow, wasm or cpu, got "${backend}"`);
+  if (!isBackendName(backend)) throw new CliError(`inspect: --backend must be auto, tensorflow, wasm or cpu, got "${backend}"`);
   const reconstructionMode = stringOption(args, 'reconstruction');
   if (reconstructionMode !== undefined && reconstructionMode !== 'training' && reconstructionMode !== 'inference') {
     throw new CliError(`inspect: --reconstruction must be training or inference, got "${reconstructionMode}"`);

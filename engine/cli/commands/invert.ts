@@ -4,6 +4,7 @@ import { invert } from '../../operations/invert';
 import { CliError, helpText, parseArgs, stringOption, type OptionSpec } from '../args';
 import { memoryLimitFrom, memoryLimitOption } from '../memoryLimitOption';
 import { backendFrom, modelOptions, modelRefFrom, requiredOption, scaleFrom } from './modelOptions';
+import { formatError } from '../../../shared/format';
 
 const summary = 'run an output (.npy) backwards through the reversible units and squeezes, as far as the model inverts';
 
@@ -42,7 +43,7 @@ async function run(argv: string[]): Promise<number> {
     const reached = result.reachedInput === 'image' ? 'the image' : `the ${result.reachedInput} (the part before it is not invertible)`;
     process.stdout.write(
       `wrote ${result.outputPath}: shape (${result.shape.join(', ')}), inverted back to ${reached}; ` +
-        `round trip max |Δ| ${result.roundTrip.maxAbs.toExponential(2)}, relative L2 ${result.roundTrip.relL2.toExponential(2)}\n`,
+        `round trip max |Δ| ${formatError(result.roundTrip.maxAbs)}, relative L2 ${formatError(result.roundTrip.relL2)}\n`,
     );
   }
   return 0;

@@ -1,9 +1,8 @@
 // The options that name a model, shared by `revnet forward` and `revnet invert`.
-import type { ModelRef } from '../../../protocol/engineApi';
-import { isBackendPreference, type BackendPreference } from '../../backend';
+import { isBackendName, type BackendName, type ModelRef } from '../../../protocol/engineApi';
 import { PRESET_NAMES } from '../../model/presets';
 import { existsSync } from 'node:fs';
-import { defaultWeightsPath } from '../../model/modelFiles';
+import { defaultWeightsPath } from '../../model/saveLoad';
 import { CliError, numberOption, stringOption, type OptionSpec, type ParsedArgs } from '../args';
 
 export const modelOptions: Record<string, OptionSpec> = {
@@ -56,9 +55,9 @@ export function scaleFrom(args: ParsedArgs, command: string): number | undefined
   return value;
 }
 
-export function backendFrom(args: ParsedArgs, command: string): BackendPreference {
+export function backendFrom(args: ParsedArgs, command: string): BackendName {
   const backend = stringOption(args, 'backend') ?? 'auto';
-  if (!isBackendPreference(backend)) throw new CliError(`${command}: --backend must be auto, tensorflow, wasm or cpu, got "${backend}"`);
+  if (!isBackendName(backend)) throw new CliError(`${command}: --backend must be auto, tensorflow, wasm or cpu, got "${backend}"`);
   return backend;
 }
 

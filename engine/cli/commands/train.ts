@@ -2,8 +2,8 @@
 // with checkpoints in --out/checkpoint/ (after every epoch and on Ctrl-C) that `--resume DIR` continues.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ModelRef, TrainParams, TrainResult } from '../../../protocol/engineApi';
-import { initBackend, isBackendPreference, backendPreferences } from '../../backend';
+import { BACKEND_NAMES, isBackendName, type ModelRef, type TrainParams, type TrainResult } from '../../../protocol/engineApi';
+import { initBackend } from '../../backend';
 import { PRESET_NAMES } from '../../model/presets';
 import { DATA_SPEC_HELP, parseDataSpec } from '../../train/parseDataSpec';
 import { parseDrops } from '../../train/schedule';
@@ -11,6 +11,7 @@ import { trainingDefaults } from '../../train/defaults';
 import { memoryLimitFrom, memoryLimitOption } from '../memoryLimitOption';
 import { CliError, helpText, numberOption, parseArgs, stringOption, type OptionSpec } from '../args';
 import { ProgressBar } from '../progressBar';
+import { formatPercent } from '../../../shared/format';
 
 const summary = 'train a model (preset or config) on a data set; writes the model files and checkpoints into --out';
 
@@ -33,7 +34,7 @@ const options: Record<string, OptionSpec> = {
   init: { type: 'string', description: 'start from these weights (.safetensors for the model) instead of seeded ones' },
   resume: { type: 'string', description: 'continue the run whose output folder is DIR from its checkpoint (--out defaults to DIR)' },
   'checkpoint-every': { type: 'string', description: 'also write a checkpoint every N steps' },
-  backend: { type: 'string', description: `TensorFlow.js backend: ${backendPreferences.join(', ')} (default auto)` },
+  backend: { type: 'string', description: `TensorFlow.js backend: ${BACKEND_NAMES.join(', ')} (default auto)` },
   'memory-limit': memoryLimitOption,
   force: { type: 'boolean', description: 'replace a model or checkpoint already in --out (otherwise the run is refused)' },
   'no-inspect': { type: 'boolean', description: 'do not write inspect.json beside the model' },
@@ -155,7 +156,7 @@ async function run(argv: string[]): Promise<number> {
     await loadConfig(params.model.configPath);
   }
   const backendName = stringOption(args, 'backend') ?? 'auto';
-  if (!isBackendPreference(backendName)) throw new CliError(`train: --backend must be one of ${backendPreferences.join(', ')}, got "${backendName}"`);
+  if (!isBackendName(backendName)) throw new CliError(`train: --backend must be one of ${BACKEND_NAMES.join(', ')}, got "${backendName}"`);
   const backend = await initBackend(backendName);
   const log = (line: string) => process.stderr.write(`${line}\n`);
   if (backend.note !== undefined) log(backend.note);
@@ -192,7 +193,7 @@ async function run(argv: string[]): Promise<number> {
   if (json) {
     process.stdout.write(`${JSON.stringify({ ...result, seconds, backend: backend.name }, null, 2)}\n`);
   } else {
-    const accuracy = result.testAccuracy === undefined ? '' : `, test accuracy ${(result.testAccuracy * 100).toFixed(2)}%`;
+    const accuracy = result.testAccuracy === undefined ? '' : `, test accuracy ${formatPercent(result.testAccuracy)}`;
     process.stdout.write(`${result.status} after ${result.steps} steps (${result.epochs} epochs) in ${seconds.toFixed(1)} s on ${backend.name}${accuracy}\n`);
     if (result.message !== undefined) process.stdout.write(`${result.message}\n`);
     if (result.configPath !== '') process.stdout.write(`model: ${result.configPath}\n       ${result.weightsPath}\n`);

@@ -1,0 +1,20 @@
+// The default of every `revnet.*` setting, in one place: package.json's contributes.configuration states
+// the same values (test/unit/shared/settingDefaults.test.ts checks), the extension falls back to them,
+// the engine and the CLI use them when a request or a command line leaves the value out, and the panel
+// starts with them until the host sends the settings.
+import type { BackendName } from '../protocol/engineApi';
+
+export const SETTING_DEFAULTS = {
+  backend: 'auto' as BackendName,
+  defaultData: 'mnist' as 'mnist' | 'ask',
+  /** examples per batch when inspecting: small enough for a quick first look on a laptop */
+  'inspect.batchSize': 16,
+  /** max |Δ| above which a block is flagged: float32 round-off over a few blocks stays far below it */
+  errorThreshold: 1e-4,
+  'train.batchSize': 32,
+  'train.maxSteps': 0,
+  /** 0: the engine's own limit (REVNET_MEMORY_LIMIT, else half the machine's memory) */
+  memoryLimitMB: 0,
+};
+
+export type SettingName = keyof typeof SETTING_DEFAULTS;

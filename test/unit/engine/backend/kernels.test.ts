@@ -1,0 +1,229 @@
+// The convolution-gradient kernels (engine/backend/kernels) against the cpu backend's built-in
+// ones, and the gradients of a small conv net, every op a RevNet needs, on wasm against cpu.
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+import { builtInKernel, initBackend, trainingKernels } from '../../../../engine/backend';
+import { SeededRandom } from '../../../../engine/util/random';
+
+type Pad = 'valid' | 'same' | tf.backend_util.ExplicitPadding;
+interface Case {
+  x: [number, number, number, number];
+  filter: [number, number, number, number];
+  strides: [number, number];
+  pad: Pad;
+}
+
+const cases: Case[] = [
+  { x: [1, 5, 5, 1], filter: [3, 3, 1, 1], strides: [1, 1], pad: 'same' },
+  { x: [2, 8, 8, 3], filter: [3, 3, 3, 5], strides: [1, 1], pad: 'same' },
+  { x: [3, 7, 9, 4], filter: [3, 3, 4, 6], strides: [2, 2], pad: 'same' },
+  { x: [2, 8, 8, 6], filter: [3, 3, 6, 4], strides: [2, 2], pad: 'same' },
+  { x: [2, 9, 7, 5], filter: [3, 3, 5, 3], strides: [2, 2], pad: 'valid' },
+  { x: [2, 6, 6, 3], filter: [3, 3, 3, 2], strides: [1, 1], pad: 'valid' },
+  { x: [3, 8, 6, 5], filter: [3, 3, 5, 7], strides: [2, 1], pad: 'same' },
+  { x: [4, 8, 8, 8], filter: [1, 1, 8, 16], strides: [1, 1], pad: 'valid' },
+  { x: [2, 9, 9, 6], filter: [1, 1, 6, 4], strides: [2, 2], pad: 'valid' },
+  { x: [2, 8, 8, 3], filter: [1, 1, 3, 4], strides: [2, 2], pad: 'same' },
+  { x: [2, 7, 8, 3], filter: [1, 1, 3, 4], strides: [2, 2], pad: [[0, 0], [0, 1], [0, 0], [0, 0]] },
+  { x: [3, 6, 5, 12], filter: [1, 1, 12, 5], strides: [2, 1], pad: 'valid' },
+  { x: [4, 8, 8, 12], filter: [1, 1, 12, 5], strides: [1, 1], pad: 'same' },
+  { x: [2, 7, 6, 3], filter: [3, 3, 3, 4], strides: [2, 2], pad: [[0, 0], [1, 2], [2, 0], [0, 0]] },
+  { x: [1, 6, 5, 2], filter: [3, 3, 2, 3], strides: [1, 1], pad: [[0, 0], [3, 0], [0, 3], [0, 0]] },
+  { x: [5, 16, 16, 16], filter: [3, 3, 16, 16], strides: [1, 1], pad: 'same' },
+  { x: [4, 16, 16, 16], filter: [3, 3, 16, 32], strides: [2, 2], pad: 'same' },
+];
+
+const describe = (c: Case): string => `x ${c.x.join('x')}, filter ${c.filter.join('x')}, strides ${c.strides.join(',')}, pad ${JSON.stringify(c.pad)}`;
+
+function randomValues(rng: SeededRandom, size: number): Float32Array {
+  const values = new Float32Array(size);
+  for (let i = 0; i < size; i++) values[i] = rng.normal();
+  return values;
+}
+
+function outputShape(c: Case): [number, number, number, number] {
+  const info = tf.backend_util.computeConv2DInfo(c.x, c.filter, c.strides, 1, c.pad, undefined, false, 'channelsLast');
+  return info.outShape;
+}
+
+type Arrays = Record<string, { values: Float32Array; shape: number[] }>;
+
+/**
+ * Runs one kernel on one backend from plain arrays and returns its output as a plain array;
+ * `reference` runs the cpu backend's built-in kernel even where ours replaced it.
+ */
+async function runOn(backend: string, kernel: string, inputs: Arrays, attrs: tf.NamedAttrMap, reference = false): Promise<{ values: Float32Array; shape: number[] }> {
+  await tf.setBackend(backend);
+  const tensors: tf.NamedTensorMap = {};
+  for (const [name, input] of Object.entries(inputs)) tensors[name] = tf.tensor(input.values, input.shape);
+  const tensorsBefore = tf.memory().numTensors;
+  const dataIdsBefore = tf.engine().backend.numDataIds();
+  const builtIn = reference ? (builtInKernel(kernel, backend) ?? tf.getKernel(kernel, backend)) : undefined;
+  let result: { values: Float32Array; shape: number[] };
+  if (builtIn !== undefined) {
+    const info = builtIn.kernelFunc({ inputs: tensors, attrs, backend: tf.engine().backend }) as tf.TensorInfo;
+    result = { values: tf.engine().backend.readSync(info.dataId) as Float32Array, shape: info.shape };
+    tf.engine().backend.disposeData(info.dataId);
+  } else {
+    const out = tf.engine().runKernel(kernel, tensors, attrs) as tf.Tensor;
+    result = { values: (await out.data()) as Float32Array, shape: out.shape };
+    out.dispose();
+  }
+  assert.equal(tf.memory().numTensors, tensorsBefore, `${kernel} on ${backend} leaked tensors`);
+  assert.equal(tf.engine().backend.numDataIds(), dataIdsBefore, `${kernel} on ${backend} leaked backend buffers`);
+  tf.dispose(Object.values(tensors));
+  return result;
+}
+
+const float32Epsilon = 2 ** -23;
+
+/**
+ * Both backends sum the same n products in different orders. Each order is within
+ * (n-1)·eps·S of the exact sum, S being the sum of the products' magnitudes (which is the same
+ * kernel run on |inputs|), so the two agree within 2·n·eps·S per element. A wrong index, flip or
+ * padding gives errors of the order of S itself, far above this.
+ */
+async function assertMatchesCpu(backend: string, kernel: string, inputs: Arrays, attrs: tf.NamedAttrMap, terms: number, label: string): Promise<void> {
+  const ours = await runOn(backend, kernel, inputs, attrs);
+  const cpu = await runOn('cpu', kernel, inputs, attrs, true);
+  const magnitudes: Arrays = {};
+  for (const [name, input] of Object.entries(inputs)) magnitudes[name] = { values: input.values.map(Math.abs), shape: input.shape };
+  const bound = await runOn('cpu', kernel, magnitudes, attrs, true);
+  assert.deepEqual(ours.shape, cpu.shape, `${label}: shape`);
+  let worst = 0;
+  for (let i = 0; i < cpu.values.length; i++) {
+    const allowed = 2 * terms * float32Epsilon * bound.values[i]! + 1e-30;
+    worst = Math.max(worst, Math.abs(ours.values[i]! - cpu.values[i]!) / allowed);
+  }
+  assert.ok(worst <= 1, `${backend} ${label}: error ${worst.toFixed(3)} times the float32 bound`);
+}
+
+before(async () => {
+  await initBackend('cpu', { env: {} });
+  await initBackend('wasm', { env: {} });
+});
+
+test('our kernels are the ones registered, and the cpu built-in is kept as the reference', () => {
+  for (const config of trainingKernels) assert.equal(tf.getKernel(config.kernelName, config.backendName), config);
+  const reference = builtInKernel('Conv2DBackpropFilter', 'cpu');
+  assert.ok(reference !== undefined && !trainingKernels.includes(reference));
+});
+
+test('Conv2DBackpropInput on wasm equals the cpu built-in (shapes, strides, paddings, 1x1 and 3x3)', async () => {
+  const rng = new SeededRandom(11);
+  for (const c of cases) {
+    const dyShape = outputShape(c);
+    const inputs = {
+      dy: { values: randomValues(rng, dyShape.reduce((a, b) => a * b)), shape: dyShape },
+      filter: { values: randomValues(rng, c.filter.reduce((a, b) => a * b)), shape: c.filter },
+    };
+    const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', inputShape: c.x } as unknown as tf.NamedAttrMap;
+    const terms = c.filter[0] * c.filter[1] * c.filter[3];
+    await assertMatchesCpu('wasm', 'Conv2DBackpropInput', inputs, attrs, terms, describe(c));
+  }
+});
+
+test('Conv2DBackpropFilter on wasm and on cpu equals the cpu built-in (shapes, strides, paddings, 1x1 and 3x3)', async () => {
+  const rng = new SeededRandom(12);
+  for (const c of cases) {
+    const dyShape = outputShape(c);
+    const inputs = {
+      x: { values: randomValues(rng, c.x.reduce((a, b) => a * b)), shape: c.x },
+      dy: { values: randomValues(rng, dyShape.reduce((a, b) => a * b)), shape: dyShape },
+    };
+    const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', filterShape: c.filter } as unknown as tf.NamedAttrMap;
+    const terms = dyShape[0] * dyShape[1] * dyShape[2];
+    await assertMatchesCpu('wasm', 'Conv2DBackpropFilter', inputs, attrs, terms, describe(c));
+    await assertMatchesCpu('cpu', 'Conv2DBackpropFilter', inputs, attrs, terms, describe(c));
+  }
+});
+
+/**
+ * A small net touching every op a RevNet's training uses: conv 3x3 (stride 1 and 2), batch norm
+ * from ops, relu, channel split and concat, the squeeze reshape/transpose, avg pool, zero channel
+ * padding, 1x1 strided conv, matMul and a log-softmax cross-entropy.
+ */
+function smallNet(x: tf.Tensor4D, labels: tf.Tensor2D, params: tf.Tensor[]): tf.Scalar {
+  const [w1, gamma, beta, w2, w3, w4, fc] = params as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D, tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor2D];
+  let h: tf.Tensor4D = tf.conv2d(x, w1, 1, 'same');
+  const mean = tf.mean(h, [0, 1, 2]);
+  const centered = tf.sub(h, mean);
+  const variance = tf.mean(tf.square(centered), [0, 1, 2]);
+  h = tf.relu(tf.add(tf.mul(tf.mul(centered, tf.rsqrt(tf.add(variance, 1e-5))), gamma), beta)) as tf.Tensor4D;
+  const [x1, x2] = tf.split(h, 2, 3) as [tf.Tensor4D, tf.Tensor4D];
+  h = tf.concat([tf.add(x1, tf.conv2d(x2, w2, 1, 'same')), x2], 3) as tf.Tensor4D;
+  const [n, height, width, channels] = h.shape;
+  h = tf.reshape(tf.transpose(tf.reshape(h, [n, height / 2, 2, width / 2, 2, channels]), [0, 1, 3, 2, 4, 5]), [n, height / 2, width / 2, 4 * channels]) as tf.Tensor4D;
+  const strided = tf.conv2d(h, w3, 2, 'same');
+  const shortcut = tf.pad(tf.avgPool(h, 2, 2, 'valid'), [[0, 0], [0, 0], [0, 0], [1, 1]]);
+  const projected = tf.conv2d(tf.add(tf.slice(shortcut, [0, 0, 0, 0], [-1, -1, -1, 5]), strided) as tf.Tensor4D, w4, 2, 'valid');
+  const logits = tf.matMul(tf.reshape(projected, [n, -1]), fc);
+  return tf.neg(tf.mean(tf.sum(tf.mul(tf.logSoftmax(logits), labels), 1))) as tf.Scalar;
+}
+
+async function smallNetGradients(backend: string): Promise<{ loss: number; grads: Float32Array[] }> {
+  await tf.setBackend(backend);
+  const rng = new SeededRandom(5);
+  const tensor = (shape: number[], scale = 0.5, offset = 0) => tf.tensor(randomValues(rng, shape.reduce((a, b) => a * b)).map((v) => offset + scale * v), shape);
+  const x = tensor([3, 12, 12, 3]) as tf.Tensor4D;
+  const labels = tf.cast(tf.oneHot(tf.tensor1d([1, 0, 3], 'int32'), 4), 'float32') as tf.Tensor2D;
+  const params = [tensor([3, 3, 3, 6]), tensor([6], 0.1, 1), tensor([6], 0.1), tensor([3, 3, 3, 3]), tensor([3, 3, 24, 5]), tensor([1, 1, 5, 2]), tensor([8, 4])];
+  const tensorsBefore = tf.memory().numTensors;
+  const { value, grads } = tf.valueAndGrads((...ps: tf.Tensor[]) => smallNet(x, labels, ps))(params);
+  const result = { loss: (await value.data())[0]!, grads: await Promise.all(grads.map((g) => g.data() as Promise<Float32Array>)) };
+  tf.dispose([value, ...grads]);
+  assert.equal(tf.memory().numTensors, tensorsBefore, `gradients on ${backend} leaked tensors`);
+  tf.dispose([x, labels, ...params]);
+  return result;
+}
+
+/** Runs `body` with the cpu backend's own kernels in place of ours, so that it is independent. */
+async function withCpuBuiltIns<T>(body: () => Promise<T>): Promise<T> {
+  const ours = trainingKernels.filter((config) => config.backendName === 'cpu');
+  for (const config of ours) {
+    tf.unregisterKernel(config.kernelName, 'cpu');
+    tf.registerKernel(builtInKernel(config.kernelName, 'cpu')!);
+  }
+  try {
+    return await body();
+  } finally {
+    for (const config of ours) {
+      tf.unregisterKernel(config.kernelName, 'cpu');
+      tf.registerKernel(config);
+    }
+  }
+}
+
+test('gradients of a small conv net on wasm equal those on cpu with its built-in kernels', async () => {
+  const wasm = await smallNetGradients('wasm');
+  const cpu = await withCpuBuiltIns(() => smallNetGradients('cpu'));
+  // Rounding differences (about 1e-7 relative per op) pass through a dozen ops including the
+  // batch-norm division; 1e-4 of each gradient's largest entry leaves a wide margin for that
+  // while any wrong kernel gives differences of the order of the gradient itself.
+  assert.ok(Math.abs(wasm.loss - cpu.loss) <= 1e-5 * Math.abs(cpu.loss), `loss ${wasm.loss} vs ${cpu.loss}`);
+  cpu.grads.forEach((expected, p) => {
+    const actual = wasm.grads[p]!;
+    const scale = expected.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    assert.ok(scale > 0, `parameter ${p}: zero gradient, the check would be empty`);
+    let worst = 0;
+    for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!));
+    assert.ok(worst <= 1e-4 * scale, `parameter ${p}: max difference ${worst} for gradients up to ${scale}`);
+  });
+});
+
+test('Identity on wasm shares the buffer safely: the copy outlives its source, nothing leaks', async () => {
+  await tf.setBackend('wasm');
+  const tensorsBefore = tf.memory().numTensors;
+  const buffersBefore = tf.engine().backend.numDataIds();
+  const values = randomValues(new SeededRandom(3), 24);
+  const x = tf.tensor(values, [2, 3, 4]);
+  const y = tf.engine().runKernel('Identity', { x }, {}) as tf.Tensor;
+  x.dispose();
+  const z = tf.add(y, 1);
+  assert.deepEqual(Array.from(await y.data()), Array.from(values));
+  assert.deepEqual(Array.from(await z.data()), Array.from(values, (v) => Math.fround(v + 1)));
+  tf.dispose([y, z]);
+  assert.equal(tf.memory().numTensors, tensorsBefore);
+  assert.equal(tf.engine().backend.numDataIds(), buffersBefore);
+});
