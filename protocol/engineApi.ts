@@ -3,6 +3,7 @@
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
 import type { InspectReport, ReconstructionMode } from './inspectReport';
 import type { PlainTensor } from './tensor';
+import type { StabilityParams } from './stabilityReport';
 
 /** Which model: a config file (with optional weights) or a preset with fresh seeded weights. */
 export type ModelRef =
@@ -90,6 +91,8 @@ export interface InspectParams {
   reconstructionMode?: ReconstructionMode;
   /** refuse the request when its tensors would need more bytes than this (default: REVNET_MEMORY_LIMIT, else half the machine's memory) */
   memoryLimitBytes?: number;
+  /** also measure Lipschitz constants, out-of-distribution and float64 reconstruction (InspectReport.stability) */
+  stability?: StabilityParams;
 }
 
 export interface InvertParams {
