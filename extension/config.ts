@@ -14,6 +14,7 @@ export const config = {
   backend: (): BackendName => get<BackendName>('backend', 'auto'),
   defaultData: (): DefaultData => get<DefaultData>('defaultData', 'mnist'),
   inspectBatchSize: (): number => get<number>('inspect.batchSize', 16),
+  inspectStability: (): boolean => get<boolean>('inspect.stability', false),
   errorThreshold: (): number => get<number>('errorThreshold', 1e-4),
   trainBatchSize: (): number => get<number>('train.batchSize', 32),
   trainMaxSteps: (): number => get<number>('train.maxSteps', 0),

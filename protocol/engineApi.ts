@@ -66,6 +66,10 @@ export interface TrainParams {
   lrDrops?: number[];
   /** also write a checkpoint every N steps (default: only after every epoch and on cancel) */
   checkpointEvery?: number;
+  /** stability tracking into RUN_DIR/stability.jsonl every N steps (default: 4 times per epoch; 0: off) */
+  stabilityEvery?: number;
+  /** max |Δ| above which tracking warns, once per block (default 1e-4, as revnet.errorThreshold) */
+  stabilityThreshold?: number;
   /** refuse the request when its tensors would need more bytes than this (default: REVNET_MEMORY_LIMIT, else half the machine's memory) */
   memoryLimitBytes?: number;
 }

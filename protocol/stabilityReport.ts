@@ -72,7 +72,7 @@ export interface StabilityRecord {
   step: number;
   epoch: number;
   /** per reversible unit, in trunk order */
-  blocks: { id: string; oneBlockRelL2: number; chainRelL2: number; inverseLipschitz?: number }[];
+  blocks: { id: string; oneBlockRelL2: number; chainRelL2: number; oneBlockMaxAbs?: number; chainMaxAbs?: number; inverseLipschitz?: number }[];
   /** the largest inverse Lipschitz estimate and its unit (absent when not measured at this step) */
   worstInverseLipschitz?: { id: string; value: number };
   /** reversible against standard gradients of the probe batch: ‖g_rev − g_std‖ / ‖g_std‖ and cosine */

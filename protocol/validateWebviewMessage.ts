@@ -10,7 +10,7 @@ export const MAX_EDITS = 32;
 export const MAX_CHANNELS_PER_EDIT = 4096;
 export const MAX_SAMPLE_INDEX = 10_000_000;
 const BLOCK_ID = /^(stage\d{1,3}\.unit\d{1,4}|stem|head)$/;
-const VIEWS: readonly ViewName[] = ['overview', 'reconstruction', 'memory', 'gradients', 'training', 'invert'];
+const VIEWS: readonly ViewName[] = ['overview', 'reconstruction', 'memory', 'gradients', 'training', 'invert', 'stability'];
 const TENSORS = ['input', 'output', 'edited', 'inverted', 'difference'] as const;
 
 type Json = Record<string, unknown>;

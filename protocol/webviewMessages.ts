@@ -10,7 +10,7 @@ export interface Envelope {
   replyTo?: number;
 }
 
-export type ViewName = 'overview' | 'reconstruction' | 'memory' | 'gradients' | 'training' | 'invert';
+export type ViewName = 'overview' | 'reconstruction' | 'memory' | 'gradients' | 'training' | 'invert' | 'stability';
 
 // ---- host → webview ----
 

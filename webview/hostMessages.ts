@@ -2,7 +2,7 @@
 // malformed or unknown message (an older or newer extension, a bug) must be ignored, never break the page.
 import type { HostToWebview, ViewName } from '../protocol/webviewMessages';
 
-export const VIEW_NAMES: readonly ViewName[] = ['overview', 'reconstruction', 'memory', 'gradients', 'training', 'invert'];
+export const VIEW_NAMES: readonly ViewName[] = ['overview', 'reconstruction', 'memory', 'gradients', 'training', 'invert', 'stability'];
 
 export type ParsedMessage = { ok: true; message: HostToWebview } | { ok: false; reason: string };
 

@@ -73,6 +73,9 @@ export interface BlockErrors {
   oneBlock: number;
   /** ‖x − x̂‖₂ with x̂ rebuilt from the segment's output */
   chain: number;
+  /** max |x − F⁻¹(F(x))| and max |x − x̂|: what revnet.errorThreshold is compared with */
+  oneBlockMaxAbs: number;
+  chainMaxAbs: number;
 }
 
 export function inverseOf(ctx: RunContext, step: TrunkStep, y: tf.Tensor4D): tf.Tensor4D {
@@ -81,18 +84,21 @@ export function inverseOf(ctx: RunContext, step: TrunkStep, y: tf.Tensor4D): tf.
   throw new Error(`${step.id} is not invertible`);
 }
 
-/** ‖a − b‖₂ and ‖a‖₂, in float64 on the host */
-export function l2Distance(a: tf.Tensor, b: tf.Tensor): { distance: number; norm: number } {
+/** ‖a − b‖₂, ‖a‖₂ and max |a − b|, in float64 on the host (NaN anywhere gives NaN) */
+export function l2Distance(a: tf.Tensor, b: tf.Tensor): { distance: number; norm: number; maxAbs: number } {
   const x = a.dataSync();
   const y = b.dataSync();
   let dd = 0;
   let xx = 0;
+  let maxAbs = 0;
   for (let i = 0; i < x.length; i++) {
     const p = x[i] as number;
-    dd += (p - (y[i] as number)) ** 2;
+    const d = Math.abs(p - (y[i] as number));
+    dd += d * d;
     xx += p * p;
+    if (!(d <= maxAbs)) maxAbs = Number.isNaN(d) || Number.isNaN(maxAbs) ? NaN : d;
   }
-  return { distance: Math.sqrt(dd), norm: Math.sqrt(xx) };
+  return { distance: Math.sqrt(dd), norm: Math.sqrt(xx), maxAbs };
 }
 
 /** one-block and chain errors of every reversible unit, in step order */
@@ -112,7 +118,8 @@ export function measureBlockErrors(activations: ForwardActivations): BlockErrors
         const single = reversibleInverse(ctx, step, activations.outputOf(i));
         const one = l2Distance(truth, single);
         single.dispose();
-        errors.set(i, { id: step.id, index: i, inputNorm: one.norm, oneBlock: one.distance, chain: l2Distance(truth, chain).distance });
+        const far = l2Distance(truth, chain);
+        errors.set(i, { id: step.id, index: i, inputNorm: one.norm, oneBlock: one.distance, chain: far.distance, oneBlockMaxAbs: one.maxAbs, chainMaxAbs: far.maxAbs });
       }
     } finally {
       chain.dispose();

@@ -36,6 +36,8 @@ export interface TrainingRun {
   cancel: CancelSignal;
   /** replaceable in tests */
   computeGradients?: ComputeGradients;
+  /** after every step, with the steps done and the epoch (stability tracking) */
+  afterStep?: (step: number, epoch: number) => void;
 }
 
 export interface RunOutcome {
@@ -152,6 +154,7 @@ export async function runTraining(run: TrainingRun): Promise<RunOutcome> {
       examplesThisRun += batchSize;
       const seconds = (performance.now() - started) / 1000;
       run.onProgress(event('step', loss, correct / batchSize, seconds > 0 ? examplesThisRun / seconds : 0));
+      run.afterStep?.(state.step, state.epoch);
       if (options.checkpointEvery !== undefined && state.step % options.checkpointEvery === 0) {
         const problem = await checkpoint();
         if (problem !== undefined) return { status: 'diverged', state, message: `training stopped: ${problem}` };
