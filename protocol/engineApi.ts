@@ -3,7 +3,7 @@
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
 import type { InspectReport, ReconstructionMode } from './inspectReport';
 import type { PlainTensor } from './tensor';
-import type { StabilityParams } from './stabilityReport';
+import type { StabilityParams, StabilityRecord } from './stabilityReport';
 
 /** Which model: a config file (with optional weights) or a preset with fresh seeded weights. */
 export type ModelRef =
@@ -172,6 +172,8 @@ export interface ProgressEvent {
   memoryBytes: number;
   testAccuracy?: number;
   backend: string;
+  /** 'step' events where stability tracking measured (RUN_DIR/stability.jsonl holds the same record) */
+  stability?: StabilityRecord;
 }
 
 export interface LogEvent { level: 'info' | 'warn' | 'error'; message: string }

@@ -88,3 +88,58 @@ describe('stability view', () => {
     await page.close();
   });
 });
+
+describe('training view stability heat map', () => {
+  function events(): unknown[] {
+    const base = { runId: 'run-1', epochs: 1, stepsPerEpoch: 40, loss: 1, accuracy: 0.5, examplesPerSecond: 10, memoryBytes: 1e6, backend: 'wasm', epoch: 0 };
+    // stage1.unit1 grows from 1e-7 to 1e-3 over the run; stage1.unit0 stays at 1e-8
+    return [10, 20, 30, 40].map((step, i) => ({
+      ...base,
+      kind: 'step',
+      step,
+      stability: {
+        step,
+        epoch: 0,
+        elapsedMs: 5,
+        blocks: [
+          { id: 'stage1.unit0', oneBlockRelL2: 1e-8, chainRelL2: 1e-8, inverseLipschitz: 2 },
+          { id: 'stage1.unit1', oneBlockRelL2: 1e-7, chainRelL2: 10 ** (-7 + (4 * i) / 3), inverseLipschitz: 3 + i },
+        ],
+      },
+    }));
+  }
+
+  for (const theme of ['light', 'dark'] as const) {
+    it(`draws block × step cells whose redness follows the error, and the latest numbers (${theme}, 400 px)`, async () => {
+      const page = await openPanel(browser, server, { theme, width: 400 });
+      await showView(page, 'training');
+      for (const event of events()) await send(page, hostMessage({ type: 'progress', event }));
+      await page.waitForSelector('#training-stability-heatmap');
+      const rows = await tableRows(page, '#training-stability-latest');
+      assert.deepEqual(rows, [
+        ['stage1.unit0', fmtError(1e-8), fmtError(1e-8), '2.00'],
+        ['stage1.unit1', fmtError(1e-7), fmtError(1e-3), '6.00'],
+      ]);
+      // red minus blue in the middle of the cells: the last cell of the growing block is the reddest
+      // a string, not a function: tsx's helpers (__name) do not exist in the page
+      const redness = await page.evaluate(`(() => {
+        const canvas = document.getElementById('training-stability-heatmap');
+        const ctx = canvas.getContext('2d');
+        const ratio = window.devicePixelRatio || 1;
+        const css = canvas.width / ratio;
+        return [[0, 0], [0, 3], [1, 0], [1, 3]].map(([row, column]) => {
+          const x = Math.round((90 + ((css - 90) / 4) * (column + 0.5)) * ratio);
+          const y = Math.round((row * 16 + 8) * ratio);
+          const d = ctx.getImageData(x, y, 1, 1).data;
+          return d[0] - d[2];
+        });
+      })()`);
+      const [lowFirst, lowLast, growFirst, growLast] = redness as [number, number, number, number];
+      assert.ok(growLast > growFirst + 50, `growing block: ${growFirst} → ${growLast}`);
+      assert.ok(growLast > lowLast + 50 && Math.abs(lowFirst - lowLast) < 5, `steady block: ${lowFirst} → ${lowLast}`);
+      await page.screenshot({ path: join(artifacts, `training-stability-400-${theme}.png`), fullPage: true });
+      assert.deepEqual(await pageErrors(page), []);
+      await page.close();
+    });
+  }
+});
