@@ -15,6 +15,7 @@ export const config = {
   backend: (): BackendName => get('backend'),
   defaultData: (): DefaultData => get('defaultData'),
   inspectBatchSize: (): number => get('inspect.batchSize'),
+  inspectStability: (): boolean => get('inspect.stability'),
   errorThreshold: (): number => get('errorThreshold'),
   trainBatchSize: (): number => get('train.batchSize'),
   trainMaxSteps: (): number => get('train.maxSteps'),

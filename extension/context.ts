@@ -37,7 +37,11 @@ export class Ctx implements vscode.Disposable {
       onLog: (event, source) => {
         const line = source === 'engine' ? event.message : `[${source}] ${event.message}`;
         if (event.level === 'error') this.output.error(line);
-        else if (event.level === 'warn') this.output.warn(line);
+        else if (event.level === 'warn') {
+          this.output.warn(line);
+          // stability tracking (engine/stability/tracking.ts): a block first crossed the error threshold
+          if (event.message.startsWith('stability: ')) void vscode.window.showWarningMessage(`RevNet ${event.message}`);
+        }
         else this.output.info(line);
       },
       onProgress: (event) => {

@@ -3,6 +3,7 @@
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
 import type { InspectReport, ReconstructionMode } from './inspectReport';
 import type { PlainTensor } from './tensor';
+import type { StabilityParams, StabilityRecord } from './stabilityReport';
 
 /** Which model: a config file (with optional weights) or a preset with fresh seeded weights. */
 export type ModelRef =
@@ -73,6 +74,10 @@ export interface TrainParams {
   lrDrops?: number[];
   /** also write a checkpoint every N steps (default: only after every epoch and on cancel) */
   checkpointEvery?: number;
+  /** stability tracking into RUN_DIR/stability.jsonl every N steps (default: 4 times per epoch; 0: off) */
+  stabilityEvery?: number;
+  /** max |Δ| above which tracking warns, once per block (default 1e-4, as revnet.errorThreshold) */
+  stabilityThreshold?: number;
   /** refuse the request when its tensors would need more bytes than this (default: REVNET_MEMORY_LIMIT, else half the machine's memory) */
   memoryLimitBytes?: number;
 }
@@ -98,6 +103,8 @@ export interface InspectParams {
   reconstructionMode?: ReconstructionMode;
   /** refuse the request when its tensors would need more bytes than this (default: REVNET_MEMORY_LIMIT, else half the machine's memory) */
   memoryLimitBytes?: number;
+  /** also measure Lipschitz constants, out-of-distribution and float64 reconstruction (InspectReport.stability) */
+  stability?: StabilityParams;
 }
 
 export interface InvertParams {
@@ -188,6 +195,8 @@ export interface ProgressEvent {
   memoryBytes: number;
   testAccuracy?: number;
   backend: string;
+  /** 'step' events where stability tracking measured (RUN_DIR/stability.jsonl holds the same record) */
+  stability?: StabilityRecord;
 }
 
 export interface LogEvent { level: 'info' | 'warn' | 'error'; message: string }

@@ -1,5 +1,6 @@
 // The result of `revnet inspect --json` and of the engine's `revnet/inspect` request.
 // A documented interface (docs/inspect-json.md): add fields, never rename or remove them.
+import type { StabilityReport } from './stabilityReport';
 
 export type BlockKind =
   /** an additive-coupling reversible unit: y1 = x1 + F(x2), y2 = x2 + G(y1) */
@@ -121,5 +122,7 @@ export interface InspectReport {
   };
   /** live tensor bytes after every kernel of one training step */
   timeline: { standard: TimelinePoint[]; reversible: TimelinePoint[] };
+  /** `inspect --stability`: why, where and how much each reversible unit's inverse drifts (protocol/stabilityReport.ts) */
+  stability?: StabilityReport;
   createdAt: string;
 }

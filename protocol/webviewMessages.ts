@@ -15,7 +15,7 @@ export interface HostEnvelope extends Envelope {
 }
 
 /** the panel's views, in the order of its tabs */
-export const VIEW_NAMES = ['overview', 'reconstruction', 'memory', 'gradients', 'training', 'invert', 'architecture'] as const;
+export const VIEW_NAMES = ['overview', 'reconstruction', 'memory', 'gradients', 'training', 'invert', 'stability', 'architecture'] as const;
 export type ViewName = (typeof VIEW_NAMES)[number];
 
 // ---- host → webview ----

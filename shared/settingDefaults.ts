@@ -9,6 +9,8 @@ export const SETTING_DEFAULTS = {
   defaultData: 'mnist' as 'mnist' | 'ask',
   /** examples per batch when inspecting: small enough for a quick first look on a laptop */
   'inspect.batchSize': 16,
+  /** Lipschitz estimates, out-of-distribution probes (costly: off unless asked) */
+  'inspect.stability': false,
   /** max |Δ| above which a block is flagged: float32 round-off over a few blocks stays far below it */
   errorThreshold: 1e-4,
   'train.batchSize': 32,

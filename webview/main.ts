@@ -24,6 +24,7 @@ import { invertView } from './views/invert';
 import { memoryView } from './views/memory';
 import { overviewView } from './views/overview';
 import { reconstructionView } from './views/reconstruction';
+import { stabilityView } from './views/stability';
 import { trainingView } from './views/training';
 import type { View, ViewContext } from './views/view';
 
@@ -54,7 +55,7 @@ const context: ViewContext = {
   theme: () => theme,
 };
 
-const views: View[] = [overviewView(context), reconstructionView(context), memoryView(context), gradientsView(context), trainingView(context), invertView(context), architectureView(context)];
+const views: View[] = [overviewView(context), reconstructionView(context), memoryView(context), gradientsView(context), trainingView(context), invertView(context), stabilityView(context), architectureView(context)];
 const panels = new Map<ViewName, HTMLElement>();
 const stale = new Set<ViewName>(VIEW_NAMES);
 

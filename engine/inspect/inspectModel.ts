@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { DataSpec, InspectParams } from '../../protocol/engineApi';
 import type { BlockStats, InspectReport, ReconstructionMode } from '../../protocol/inspectReport';
 import { SETTING_DEFAULTS } from '../../shared/settingDefaults';
+import type { StabilityParams, StabilityReport } from '../../protocol/stabilityReport';
 import { stepParamNames } from '../backprop';
 import { inspectionEstimate } from '../limits/estimates';
 import { checkMemoryLimit, resolveMemoryLimit } from '../limits/memoryLimit';
@@ -13,6 +14,7 @@ import { isUnit } from '../model/architecture';
 import { architectureOf } from '../model/network';
 import { defaultWeightsPath } from '../model/saveLoad';
 import type { CancelSignal } from '../util/cancelSignal';
+import { measureStability } from '../stability/measureStability';
 import { depthSeries } from './depthSeries';
 import { gradientStats, hostGradients } from './gradientFidelity';
 import { hostBatch, loadInspectionData } from './inspectionData';
@@ -45,6 +47,8 @@ export interface InspectOptions {
   memoryLimitBytes?: number;
   /** called as each phase starts, e.g. for a progress line */
   onPhase?: (phase: string) => void;
+  /** also measure the stability report (engine/stability) */
+  stability?: StabilityParams;
 }
 
 export async function inspectModel(params: InspectParams, cancel: CancelSignal): Promise<InspectReport> {
@@ -56,6 +60,7 @@ export async function inspectModel(params: InspectParams, cancel: CancelSignal):
     if (params.seed !== undefined) options.seed = params.seed;
     if (params.reconstructionMode !== undefined) options.reconstructionMode = params.reconstructionMode;
     if (params.memoryLimitBytes !== undefined) options.memoryLimitBytes = params.memoryLimitBytes;
+    if (params.stability !== undefined) options.stability = params.stability;
     return await inspectResolved(resolved, options, cancel);
   } finally {
     resolved.network.dispose();
@@ -91,6 +96,17 @@ export async function inspectResolved(resolved: ResolvedModel, options: InspectO
     // inference mode reads the running statistics: measure before any training step moves them
     phase('reconstruction');
     const reconstruction = measureReconstruction(network, images, labels, reconstructionMode);
+    let stability: StabilityReport | undefined;
+    if (options.stability !== undefined) {
+      phase('stability');
+      stability = measureStability(network, images, reconstructionMode, {
+        ...options.stability,
+        seed,
+        checkCancelled: () => {
+          if (cancel.cancelled) throw new InspectionCancelled();
+        },
+      });
+    }
     phase('gradients');
     const standardGrads = hostGradients(network, images, labels, 'standard');
     const reversibleGrads = hostGradients(network, images, labels, 'reversible');
@@ -175,6 +191,7 @@ export async function inspectResolved(resolved: ResolvedModel, options: InspectO
       },
       timing: { standardStepMs: standardTime.medianMs, reversibleStepMs: reversibleTime.medianMs },
       timeline: { standard: standardProfile.timeline, reversible: reversibleProfile.timeline },
+      ...(stability !== undefined ? { stability } : {}),
       createdAt: new Date().toISOString(),
     };
   } finally {

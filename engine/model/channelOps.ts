@@ -12,8 +12,38 @@ export function channelSum(x: tf.Tensor): tf.Tensor1D {
   return tf.reshape(tf.matMul(rows, tf.ones([rows.shape[0], 1]), true, false), [channels]);
 }
 
-/** x·scale + shift per channel (scale, shift: [C]) */
-export function channelAffine(x: tf.Tensor4D, scale: tf.Tensor, shift?: tf.Tensor): tf.Tensor4D {
+function depthwiseAffine(x: tf.Tensor4D, scale: tf.Tensor, shift?: tf.Tensor): tf.Tensor4D {
   const filter = tf.reshape(scale, [1, 1, x.shape[3], 1]) as tf.Tensor4D;
   return tf.fused.depthwiseConv2d(shift === undefined ? { x, filter, strides: 1, pad: 'valid' } : { x, filter, strides: 1, pad: 'valid', bias: shift });
+}
+
+// Closed-form gradients, written with channelAffine itself: the wasm backend has no depthwise backprop kernel,
+// and gradients of gradients (engine/stability's Jacobian-vector products) need the gradient to be differentiable.
+const affineWithShift = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const [x, scale, shift, save] = args as [tf.Tensor4D, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+  save([x, scale]);
+  return {
+    value: depthwiseAffine(x, scale, shift),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [input, s] = saved as [tf.Tensor4D, tf.Tensor];
+      return [channelAffine(dy as tf.Tensor4D, s), channelSum(tf.mul(dy, input)), channelSum(dy)];
+    },
+  };
+});
+
+const affineWithoutShift = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const [x, scale, save] = args as [tf.Tensor4D, tf.Tensor, tf.GradSaveFunc];
+  save([x, scale]);
+  return {
+    value: depthwiseAffine(x, scale),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [input, s] = saved as [tf.Tensor4D, tf.Tensor];
+      return [channelAffine(dy as tf.Tensor4D, s), channelSum(tf.mul(dy, input))];
+    },
+  };
+});
+
+/** x·scale + shift per channel (scale, shift: [C]) */
+export function channelAffine(x: tf.Tensor4D, scale: tf.Tensor, shift?: tf.Tensor): tf.Tensor4D {
+  return (shift === undefined ? affineWithoutShift(x, scale) : affineWithShift(x, scale, shift)) as tf.Tensor4D;
 }

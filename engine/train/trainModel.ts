@@ -20,6 +20,8 @@ import { checkpointModelPaths, hasCheckpoint, readCheckpoint, type TrainingState
 import { createOptimizer, type Optimizer } from './optimizers';
 import { resolveOptions, type TrainOptions } from './options';
 import { initialState, runTraining, type RunOutcome } from './trainingRun';
+import { batchPlan, identityOrder, makeBatch } from './batches';
+import { defaultTrackingInterval, StabilityTracker, TRACKING_BATCH } from '../stability/tracking';
 
 /** What a run starts from: a network, an optimiser with its state, a position, and the data's normalisation. */
 interface RunStart {
@@ -29,6 +31,9 @@ interface RunStart {
   state: TrainingState;
   normalization: Normalization | undefined;
   data: DataSpec;
+  /** stability tracking interval in steps (0: off; undefined: a few times per epoch) and its threshold */
+  stabilityEvery?: number;
+  stabilityThreshold?: number;
 }
 
 export function describeData(spec: DataSpec): string {
@@ -100,6 +105,31 @@ function resumeStart(params: TrainParams, folder: string): RunStart {
 }
 
 let runCounter = 0;
+
+/** the stability tracker of a run (engine/stability/tracking.ts), on the first examples of the test split; undefined when off */
+function startTracking(start: RunStart, dataset: Dataset, normalization: Normalization, outDir: string): StabilityTracker | undefined {
+  const { stepsPerEpoch } = batchPlan(dataset.train.count, start.options.batchSize);
+  const every = start.stabilityEvery ?? defaultTrackingInterval(stepsPerEpoch);
+  if (every === 0) return undefined;
+  const shape = { height: dataset.height, width: dataset.width, channels: dataset.channels };
+  const split = dataset.test.count > 0 ? dataset.test : dataset.train;
+  const probe = makeBatch(split, shape, normalization, identityOrder(split.count), 0, Math.min(TRACKING_BATCH, split.count));
+  try {
+    return new StabilityTracker({
+      network: start.network,
+      images: probe.images,
+      labels: probe.labels,
+      outDir,
+      every,
+      threshold: start.stabilityThreshold ?? 1e-4,
+      fresh: start.state.step === 0,
+      // the engine server forwards console.warn to the extension (a warning there), the CLI prints it on stderr
+      onCrossing: (message) => console.warn(message),
+    });
+  } finally {
+    tf.dispose([probe.images, probe.labels]);
+  }
+}
 
 /** What trainModel reads from outside; tests replace the data loader to train on small in-memory sets. */
 export interface TrainDependencies {
@@ -176,6 +206,15 @@ async function trainLocked(
   dependencies: TrainDependencies,
 ): Promise<TrainResult> {
   const start = resumeFolder !== undefined ? resumeStart(params, resumeFolder) : await freshStart(params);
+  if (params.stabilityEvery !== undefined) {
+    if (!Number.isSafeInteger(params.stabilityEvery) || params.stabilityEvery < 0) {
+      start.network.dispose();
+      start.optimizer.dispose();
+      throw new Error(`stability-every must be a whole number ≥ 0, got ${params.stabilityEvery}`);
+    }
+    start.stabilityEvery = params.stabilityEvery;
+  }
+  if (params.stabilityThreshold !== undefined) start.stabilityThreshold = params.stabilityThreshold;
   try {
     const dataset = dependencies.loadData(start.data);
     checkDatasetFitsModel(dataset, start.network.config);
@@ -217,7 +256,10 @@ async function trainOn(
     if (last !== undefined && Number.isFinite(last.loss)) training.finalLoss = last.loss;
     return { normalization, training };
   };
-  const outcome: RunOutcome = await runTraining({
+  const tracker = startTracking(start, dataset, normalization, outDir);
+  let outcome: RunOutcome;
+  try {
+    outcome = await runTraining({
     network,
     optimizer,
     dataset,
@@ -230,7 +272,11 @@ async function trainOn(
     metadata,
     onProgress,
     cancel,
+    ...(tracker !== undefined ? { afterStep: (step: number, epoch: number) => tracker.afterStep(step, epoch) } : {}),
   });
+  } finally {
+    tracker?.dispose();
+  }
   const result: TrainResult = {
     outDir,
     configPath: '',

@@ -4,6 +4,7 @@
 // and a stop with the first non-finite block named when the loss turns NaN or infinite.
 import * as tf from '@tensorflow/tfjs-core';
 import type { ProgressEvent } from '../../protocol/engineApi';
+import type { StabilityRecord } from '../../protocol/stabilityReport';
 import { computeGradients as defaultComputeGradients } from '../backprop';
 import type { Normalization } from '../data/normalization';
 import type { Dataset } from '../data/types';
@@ -36,6 +37,8 @@ export interface TrainingRun {
   cancel: CancelSignal;
   /** replaceable in tests */
   computeGradients?: ComputeGradients;
+  /** after every step, with the steps done and the epoch: stability tracking, whose record goes with the step's event */
+  afterStep?: (step: number, epoch: number) => StabilityRecord | undefined;
 }
 
 export interface RunOutcome {
@@ -151,7 +154,10 @@ export async function runTraining(run: TrainingRun): Promise<RunOutcome> {
       state.epochTotals.examples += batchSize;
       examplesThisRun += batchSize;
       const seconds = (performance.now() - started) / 1000;
-      run.onProgress(event('step', loss, correct / batchSize, seconds > 0 ? examplesThisRun / seconds : 0));
+      const tracked = run.afterStep?.(state.step, state.epoch);
+      const stepEvent = event('step', loss, correct / batchSize, seconds > 0 ? examplesThisRun / seconds : 0);
+      if (tracked !== undefined) stepEvent.stability = tracked;
+      run.onProgress(stepEvent);
       if (options.checkpointEvery !== undefined && state.step % options.checkpointEvery === 0) {
         const problem = await checkpoint();
         if (problem !== undefined) return { status: 'diverged', state, message: `training stopped: ${problem}` };

@@ -17,6 +17,7 @@ export function inspectModel(ctx: Ctx) {
     const model = await ctx.modelPairs.modelFor(configUri);
     const params: InspectParams = { model, batchSize: config.inspectBatchSize(), ...config.memoryLimit() };
     if (config.defaultData() === 'mnist') params.data = { kind: 'mnist' };
+    if (config.inspectStability()) params.stability = {};
     const panel = InspectionPanel.show(ctx, configUri, typeof blockId === 'string' ? blockId : undefined);
     panel.setBusy(true, 'inspecting');
     try {

@@ -72,6 +72,8 @@ export function trainModel(ctx: Ctx) {
       epochs,
       batchSize: config.trainBatchSize(),
       outDir: outDir.fsPath,
+      // stability tracking warns when a block first crosses the panel's threshold
+      stabilityThreshold: config.errorThreshold(),
       ...config.memoryLimit(),
     };
     if (config.trainMaxSteps() > 0) params.steps = config.trainMaxSteps();

@@ -4,6 +4,7 @@ import { type Chart, chartBox, makeChart } from '../charts';
 import { clear, el, num, table } from '../dom';
 import { formatBytes, formatPercent } from '../../shared/format';
 import { ChartSet, tiles } from './common';
+import { StabilityHeatMap } from './stabilityHeatMap';
 import type { View, ViewContext } from './view';
 
 const MIB = 1024 * 1024;
@@ -22,6 +23,7 @@ export function trainingView(context: ViewContext): View {
   let drawn = 0;
   let runId: string | undefined;
   let redrawQueued = false;
+  let heatMap: StabilityHeatMap | undefined;
 
   /** progress can arrive many times a second: the charts redraw at most once per frame */
   function queueRedraw(): void {
@@ -140,6 +142,8 @@ export function trainingView(context: ViewContext): View {
       );
       epochArea = el('section', { id: 'training-epoch-section' });
       element.appendChild(epochArea);
+      heatMap = new StabilityHeatMap(element, context.theme);
+      heatMap.update(context.store.progress);
       extend();
       drawTiles();
       drawEpochs();
@@ -156,10 +160,13 @@ export function trainingView(context: ViewContext): View {
       extend();
       drawTiles();
       if (endedEpoch) drawEpochs();
+      heatMap?.update(events);
       return true;
     },
     dispose() {
       charts.destroyAll();
+      heatMap?.dispose();
+      heatMap = undefined;
       lossChart = undefined;
       speedChart = undefined;
     },

@@ -1,6 +1,7 @@
 // `revnet inspect`: per-block reconstruction error, gradient fidelity and memory of a model on one batch,
 // with the measured peak bytes and step times of both training modes (docs/inspect-json.md).
 import { isBackendName, type DataSpec, type ModelRef } from '../../../protocol/engineApi';
+import type { StabilityParams } from '../../../protocol/stabilityReport';
 import { initBackend } from '../../backend';
 import { DEFAULT_INSPECT_BATCH, inspectResolved } from '../../inspect/inspectModel';
 import { formatReport } from '../../inspect/reportTable';
@@ -9,6 +10,8 @@ import { checkReportTarget } from '../../io/overwriteGuard';
 import { resolveModel } from '../../model/resolveModel';
 import { loadConfig } from '../../model/loadConfig';
 import { PRESET_NAMES, presetConfig } from '../../model/presets';
+import { DEFAULT_STABILITY_BATCH } from '../../stability/measureStability';
+import { formatStability } from '../../stability/stabilityTable';
 import { DATA_SPEC_HELP, parseDataSpec } from '../../train/parseDataSpec';
 import { memoryLimitFrom, memoryLimitOption } from '../memoryLimitOption';
 import { CliError, helpText, numberOption, parseArgs, stringOption, type OptionSpec } from '../args';
@@ -26,6 +29,9 @@ const options: Record<string, OptionSpec> = {
   reconstruction: { type: 'string', description: 'BatchNorm mode of the reconstruction errors: training (default; batch statistics, as the backward pass) or inference (running statistics)' },
   backend: { type: 'string', description: 'auto (default), tensorflow, wasm or cpu' },
   'memory-limit': memoryLimitOption,
+  stability: { type: 'boolean', description: 'also measure forward and inverse Lipschitz constants, predicted against measured chain error, and out-of-distribution reconstruction (costly: see docs/stability.md)' },
+  'stability-batch': { type: 'string', description: `with --stability: examples used, the first of the batch (default ${DEFAULT_STABILITY_BATCH})` },
+  reference: { type: 'string', description: 'float64: also rebuild every unit\'s input in float64 plain loops (implies --stability; small batches)' },
   json: { type: 'boolean', description: 'print the report as JSON (docs/inspect-json.md)' },
   out: { type: 'string', description: 'also write the JSON report to this file (never over a model file)' },
   force: { type: 'boolean', description: 'with --out: replace an existing file' },
@@ -70,6 +76,13 @@ async function run(argv: string[]): Promise<number> {
     }
   }
   const memoryLimitBytes = memoryLimitFrom(args, 'inspect');
+  const reference = stringOption(args, 'reference');
+  if (reference !== undefined && reference !== 'float64') throw new CliError(`inspect: --reference must be float64, got "${reference}"`);
+  const stabilityBatch = integerOption(numberOption(args, 'stability-batch', 'inspect'), 'stability-batch', 1);
+  const stability: StabilityParams | undefined =
+    args.flags.get('stability') === true || reference !== undefined || stabilityBatch !== undefined
+      ? { ...(stabilityBatch !== undefined ? { batchSize: stabilityBatch } : {}), ...(reference !== undefined ? { float64: true } : {}) }
+      : undefined;
   const json = args.flags.get('json') === true;
   const quiet = args.flags.get('quiet') === true;
   const out = stringOption(args, 'out');
@@ -111,6 +124,7 @@ async function run(argv: string[]): Promise<number> {
         ...(seed !== undefined ? { seed } : {}),
         ...(reconstructionMode !== undefined ? { reconstructionMode } : {}),
         ...(memoryLimitBytes !== undefined ? { memoryLimitBytes } : {}),
+        ...(stability !== undefined ? { stability } : {}),
         ...(quiet ? {} : { onPhase: (phase: string) => process.stderr.write(`revnet inspect: ${phase} (${((performance.now() - started) / 1000).toFixed(1)} s)\n`) }),
       },
       { cancelled: false },
@@ -121,7 +135,8 @@ async function run(argv: string[]): Promise<number> {
   if (!quiet) process.stderr.write(`revnet inspect: done in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
   const text = `${JSON.stringify(report, null, json ? 2 : undefined)}\n`;
   if (out !== undefined) await writeFileAtomic(out, text);
-  process.stdout.write(json ? text : `${formatReport(report)}\n`);
+  const stabilityText = report.stability !== undefined ? `\n${formatStability(report.stability)}\n` : '';
+  process.stdout.write(json ? text : `${formatReport(report)}\n${stabilityText}`);
   return 0;
 }
 

@@ -34,6 +34,8 @@ const options: Record<string, OptionSpec> = {
   init: { type: 'string', description: 'start from these weights (.safetensors for the model) instead of seeded ones' },
   resume: { type: 'string', description: 'continue the run whose output folder is DIR from its checkpoint (--out defaults to DIR)' },
   'checkpoint-every': { type: 'string', description: 'also write a checkpoint every N steps' },
+  'stability-every': { type: 'string', description: 'track per-block reconstruction error, inverse Lipschitz and gradient agreement into OUT/stability.jsonl every N steps (default: 4 times per epoch; 0: off)' },
+  'stability-threshold': { type: 'string', description: 'max |Δ| above which the tracking prints a line, once per block (default 1e-4)' },
   backend: { type: 'string', description: `TensorFlow.js backend: ${BACKEND_NAMES.join(', ')} (default auto)` },
   'memory-limit': memoryLimitOption,
   force: { type: 'boolean', description: 'replace a model or checkpoint already in --out (otherwise the run is refused)' },
@@ -124,6 +126,16 @@ function buildParams(args: ReturnType<typeof parseArgs>): TrainParams {
   if (steps !== undefined) params.steps = steps;
   const every = integer(args, 'checkpoint-every');
   if (every !== undefined) params.checkpointEvery = every;
+  const stabilityEvery = numberOption(args, 'stability-every', 'train');
+  if (stabilityEvery !== undefined) {
+    if (!Number.isSafeInteger(stabilityEvery) || stabilityEvery < 0) throw new CliError(`train: --stability-every must be a whole number ≥ 0, got ${stabilityEvery}`);
+    params.stabilityEvery = stabilityEvery;
+  }
+  const stabilityThreshold = numberOption(args, 'stability-threshold', 'train');
+  if (stabilityThreshold !== undefined) {
+    if (!(stabilityThreshold >= 0)) throw new CliError(`train: --stability-threshold must be a number ≥ 0, got ${stabilityThreshold}`);
+    params.stabilityThreshold = stabilityThreshold;
+  }
   const init = stringOption(args, 'init');
   if (init !== undefined) params.initWeights = init;
   if (resume !== undefined) params.resumeFrom = resume;
