@@ -8,6 +8,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { registerTrainingKernels } from './kernels/registerKernels';
 import { loadTfjsNode, nativeUnavailableReason, type NativeLoader } from './nativeBackend';
 import { findWasmFolder } from './wasmFiles';
+import { setBackendHeapCeiling, WASM_HEAP_CEILING } from '../limits/memoryLimit';
 
 export type BackendPreference = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 export const backendPreferences: readonly BackendPreference[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
@@ -169,5 +170,6 @@ export async function initBackend(preference: BackendPreference = 'auto', option
   }
   const choice = await pending;
   if (tf.getBackend() !== choice.name) await activate(choice.name);
+  setBackendHeapCeiling(choice.name === 'wasm' ? WASM_HEAP_CEILING : undefined);
   return choice;
 }

@@ -9,6 +9,7 @@ import type { RevNetConfig } from '../model/config';
 import { buildNetwork } from '../model/network';
 import type { CancelSignal } from '../operations.types';
 import { profileStep } from './stepProfile';
+import { yieldToEventLoop } from '../util/yieldToEventLoop';
 
 export const MEASURED_UNITS = [1, 2, 4];
 export const ANALYTIC_UNITS = [1, 2, 4, 8, 16, 32, 64];
@@ -36,6 +37,7 @@ export async function depthSeries(
 ): Promise<DepthPoint[]> {
   const measured: DepthPoint[] = [];
   for (const units of unitsToMeasure(config)) {
+    await yieldToEventLoop();
     if (cancel.cancelled) break;
     const copy = buildNetwork(withUnitsPerStage(config, units), seed);
     try {

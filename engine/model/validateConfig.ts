@@ -4,6 +4,7 @@ import type { RevNetConfig, StageConfig } from './config';
 import { DEFAULT_BATCH_NORM } from './config';
 import type { JsonSchema } from './schema';
 import { revnetSchema } from './schema';
+import { boundedMessage } from '../../protocol/boundedMessage';
 
 export interface ConfigProblem {
   /** JSON path of the bad field, e.g. "stages[1].channels"; "" for the whole document */
@@ -19,7 +20,7 @@ export class ConfigError extends Error {
   readonly problems: ConfigProblem[];
 
   constructor(fileName: string, problems: ConfigProblem[]) {
-    super(ConfigError.describe(fileName, problems));
+    super(boundedMessage(ConfigError.describe(fileName, problems)));
     this.name = 'ConfigError';
     this.fileName = fileName;
     this.problems = problems;

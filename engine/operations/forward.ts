@@ -3,16 +3,19 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ForwardParams, ForwardResult } from '../../protocol/engineApi';
 import { resolveModel } from '../inspect/resolveModel';
-import { inferenceEstimate } from '../limits/estimates';
+import { checkModelFits, inferenceEstimate } from '../limits/estimates';
 import { checkMemoryLimit, resolveMemoryLimit } from '../limits/memoryLimit';
 import { forwardTrunk, predict } from '../model/forward';
 import { normalize, readBatch, writeTensor } from './tensorFiles';
+import type { CancelSignal } from '../operations.types';
+import { NOT_CANCELLED, stopPoint } from './stopPoint';
 
-export async function forward(params: ForwardParams): Promise<ForwardResult> {
-  const { network, config } = await resolveModel(params.model);
+export async function forward(params: ForwardParams, cancel: CancelSignal = NOT_CANCELLED): Promise<ForwardResult> {
+  const limit = resolveMemoryLimit(params.memoryLimitBytes);
+  const { network, config } = await resolveModel(params.model, { beforeBuild: checkModelFits(limit, 'running') });
   try {
     const { height, width, channels } = config.input;
-    const limit = resolveMemoryLimit(params.memoryLimitBytes);
+    await stopPoint(cancel, 'forward');
     const images = readBatch(params.inputPath, [height, width, channels], `the input of model "${config.name}"`, (batch) =>
       checkMemoryLimit(inferenceEstimate(config, batch), limit, `running model "${config.name}" forward on ${batch} images of ${params.inputPath}`),
     );
@@ -23,6 +26,7 @@ export async function forward(params: ForwardParams): Promise<ForwardResult> {
     });
     images.dispose();
     try {
+      await stopPoint(cancel, 'forward');
       const shape = await writeTensor(params.outputPath, output);
       return { outputPath: params.outputPath, shape };
     } finally {

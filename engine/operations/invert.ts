@@ -4,24 +4,28 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { InvertParams, InvertResult } from '../../protocol/engineApi';
 import { resolveModel } from '../inspect/resolveModel';
-import { inferenceEstimate } from '../limits/estimates';
+import { checkModelFits, inferenceEstimate } from '../limits/estimates';
 import { checkMemoryLimit, resolveMemoryLimit } from '../limits/memoryLimit';
 import { invertFrom, locateOutput } from '../model/invert';
 import { architectureOf, inferenceContext } from '../model/network';
 import { runSteps } from '../model/trunk';
 import { denormalize, readBatch, writeTensor } from './tensorFiles';
+import type { CancelSignal } from '../operations.types';
+import { NOT_CANCELLED, stopPoint } from './stopPoint';
 
-export async function invert(params: InvertParams): Promise<InvertResult> {
-  const { network, config } = await resolveModel(params.model);
+export async function invert(params: InvertParams, cancel: CancelSignal = NOT_CANCELLED): Promise<InvertResult> {
+  const limit = resolveMemoryLimit(params.memoryLimitBytes);
+  const { network, config } = await resolveModel(params.model, { beforeBuild: checkModelFits(limit, 'inverting through') });
   try {
     const from = params.from ?? 'trunk';
     const arch = architectureOf(network);
     const start = locateOutput(arch, from);
     const startStep = arch.steps[start] as (typeof arch.steps)[number];
-    const limit = resolveMemoryLimit(params.memoryLimitBytes);
+    await stopPoint(cancel, 'invert');
     const given = readBatch(params.inputPath, startStep.outShape, `the output of ${startStep.id} (--from ${from})`, (batch) =>
       checkMemoryLimit(inferenceEstimate(config, batch), limit, `inverting ${batch} tensors of ${params.inputPath} through model "${config.name}"`),
     );
+    await stopPoint(cancel, 'invert', () => given.dispose());
     const inversion = invertFrom(network, given, from);
     const output = inversion.complete ? denormalize(inversion.input, config.normalization) : tf.clone(inversion.input);
     const roundTrip = tf.tidy(() => {
@@ -35,6 +39,7 @@ export async function invert(params: InvertParams): Promise<InvertResult> {
     const [maxAbs, relL2] = Array.from(await roundTrip.data());
     tf.dispose([roundTrip, given, inversion.input]);
     try {
+      await stopPoint(cancel, 'invert');
       const shape = await writeTensor(params.outputPath, output);
       const reachedInput = inversion.complete ? 'image' : inversion.reached;
       return { outputPath: params.outputPath, shape, reachedInput, roundTrip: { maxAbs: maxAbs as number, relL2: relL2 as number } };

@@ -1,9 +1,12 @@
 // Binds every request of protocol/engineApi.ts to an engine operation on a JSON-RPC connection.
 // Every failure answers with a ResponseError carrying the operation's message (never swallowed).
 import { ResponseError, type CancellationToken, type MessageConnection } from 'vscode-jsonrpc';
-import { Notifications, Requests, type EngineInfo, type LogEvent } from '../../protocol/engineApi';
+import { Notifications, Requests, type EngineInfo, type EngineStatus, type LogEvent } from '../../protocol/engineApi';
 import { RequestCancelSignal } from './cancelSignal';
 import { NotAvailableError, type ServerOperations } from './operations';
+import { boundedMessage } from '../../protocol/boundedMessage';
+import { InspectionCancelled } from '../inspect/inspectModel';
+import { OperationCancelled } from '../operations/stopPoint';
 
 /** Error codes the client can tell apart (JSON-RPC's server-defined range). */
 export const EngineErrorCodes = {
@@ -21,15 +24,21 @@ export interface ServerDeps {
 }
 
 function toResponseError(error: unknown, method: string): ResponseError<void> {
-  if (error instanceof ResponseError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  const code = error instanceof NotAvailableError ? EngineErrorCodes.notAvailable : EngineErrorCodes.operationFailed;
+  if (error instanceof ResponseError) return new ResponseError(error.code, boundedMessage(error.message));
+  const message = boundedMessage(error instanceof Error ? error.message : String(error));
+  const code =
+    error instanceof NotAvailableError
+      ? EngineErrorCodes.notAvailable
+      : error instanceof InspectionCancelled || error instanceof OperationCancelled
+        ? EngineErrorCodes.cancelled
+        : EngineErrorCodes.operationFailed;
   return new ResponseError(code, message || `${method} failed`);
 }
 
 export function registerHandlers(connection: MessageConnection, deps: ServerDeps): void {
   const { operations } = deps;
   let training: RequestCancelSignal | undefined;
+  let trainingStatus: NonNullable<EngineStatus['training']> | undefined;
 
   /** Runs one operation after the backend is ready; logs and converts any failure. */
   function handle<P, R>(
@@ -66,10 +75,19 @@ export function registerHandlers(connection: MessageConnection, deps: ServerDeps
       }
       const signal = new RequestCancelSignal(token);
       training = signal;
+      trainingStatus = { runId: '', step: 0, epoch: 0, stopping: false };
       try {
-        return await operations.train(params, (event) => connection.sendNotification(Notifications.progress, event), signal);
+        return await operations.train(
+          params,
+          (event) => {
+            trainingStatus = { runId: event.runId, step: event.step, epoch: event.epoch, stopping: signal.cancelled };
+            void connection.sendNotification(Notifications.progress, event);
+          },
+          signal,
+        );
       } finally {
         training = undefined;
+        trainingStatus = undefined;
       }
     }),
   );
@@ -78,13 +96,17 @@ export function registerHandlers(connection: MessageConnection, deps: ServerDeps
     training.cancel();
     return true;
   });
+  connection.onRequest(Requests.status, (): EngineStatus => {
+    if (training === undefined || trainingStatus === undefined) return {};
+    return { training: { ...trainingStatus, stopping: training.cancelled } };
+  });
   connection.onRequest(
     Requests.inspect,
     handle('revnet/inspect', (params, token) => operations.inspect(params, new RequestCancelSignal(token))),
   );
-  connection.onRequest(Requests.invert, handle('revnet/invert', (params) => operations.invert(params)));
-  connection.onRequest(Requests.forward, handle('revnet/forward', (params) => operations.forward(params)));
-  connection.onRequest(Requests.explore, handle('revnet/explore', (params) => operations.explore(params)));
+  connection.onRequest(Requests.invert, handle('revnet/invert', (params, token) => operations.invert(params, new RequestCancelSignal(token))));
+  connection.onRequest(Requests.forward, handle('revnet/forward', (params, token) => operations.forward(params, new RequestCancelSignal(token))));
+  connection.onRequest(Requests.explore, handle('revnet/explore', (params, token) => operations.explore(params, new RequestCancelSignal(token))));
   connection.onRequest(Requests.saveTensor, handle('revnet/saveTensor', (params) => operations.saveTensor(params)));
   connection.onRequest(Requests.presets, async () => {
     try {
