@@ -80,7 +80,7 @@ export async function inspectResolved(resolved: ResolvedModel, options: InspectO
   };
 
   await phase('data');
-  const data = loadInspectionData(config, options.data, seed, batchSize);
+  const data = loadInspectionData(config, options.data, seed, batchSize, options.memoryLimitBytes);
   const batch = hostBatch(data, 0, batchSize);
   const limit = resolveMemoryLimit(options.memoryLimitBytes);
   const what = `inspecting model "${config.name}" (both backprop modes${options.depth !== false ? ' and the depth series' : ''}, batch ${batch.count})`;

@@ -143,7 +143,7 @@ export async function explore(params: ExploreParams, cancel: CancelSignal = NOT_
     const { height, width, channels } = config.input;
     const [outH, outW, outC] = arch.trunkShape;
     const needsData = 'sample' in params.source || params.edits.some((edit) => edit.kind === 'interpolate');
-    const data = needsData ? loadInspectionData(config, params.data) : undefined;
+    const data = needsData ? loadInspectionData(config, params.data, 0, undefined, limit) : undefined;
     const normalization = config.normalization ?? (data !== undefined && 'sample' in params.source ? data.normalization : undefined);
 
     let pixels: Float32Array;

@@ -6,14 +6,15 @@ import { readNpy, writeNpy } from '../io/npy';
 /** a [N,...expected] float32 tensor; a single example without the batch axis gets one */
 /** `beforeAllocating` sees the batch size before the tensor is made (e.g. to check the memory limit) */
 export function readBatch(path: string, expected: readonly number[], what: string, beforeAllocating?: (batch: number) => void): tf.Tensor4D {
-  const array = readNpy(path);
-  let shape = array.shape;
-  if (shape.length === expected.length) shape = [1, ...shape];
-  const matches = shape.length === expected.length + 1 && expected.every((d, i) => shape[i + 1] === d) && (shape[0] as number) > 0;
-  if (!matches) {
-    throw new FileFormatError(path, `has shape (${array.shape.join(', ')}); ${what} has shape (N, ${expected.join(', ')}) (NHWC)`);
-  }
-  beforeAllocating?.(shape[0] as number);
+  const batchOf = (declared: number[]): number => {
+    const shape = declared.length === expected.length ? [1, ...declared] : declared;
+    const matches = shape.length === expected.length + 1 && expected.every((d, i) => shape[i + 1] === d) && (shape[0] as number) > 0;
+    if (!matches) throw new FileFormatError(path, `has shape (${declared.join(', ')}); ${what} has shape (N, ${expected.join(', ')}) (NHWC)`);
+    return shape[0] as number;
+  };
+  // from the header, before the file's data is read
+  const array = readNpy(path, (declared) => beforeAllocating?.(batchOf(declared.shape)));
+  const shape = [batchOf(array.shape), ...expected];
   const data =
     array.data instanceof Float32Array
       ? array.data

@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { DataSpec, ModelRef, ProgressEvent, TrainParams, TrainResult } from '../../protocol/engineApi';
 import { checkDatasetFitsModel, computeNormalization, loadDataset, type Dataset, type Normalization } from '../data';
+import type { LoadOptions } from '../data/types';
 import type { RevNetConfig, TrainingMetadata } from '../model/config';
 import { loadConfig } from '../model/loadConfig';
 import { readWeights, saveModel, type ModelMetadata } from '../model/modelFiles';
@@ -101,14 +102,14 @@ let runCounter = 0;
 
 /** What trainModel reads from outside; tests replace the data loader to train on small in-memory sets. */
 export interface TrainDependencies {
-  loadData: (spec: DataSpec) => Dataset;
+  loadData: (spec: DataSpec, options: LoadOptions) => Dataset;
 }
 
 export async function trainModel(
   params: TrainParams,
   onProgress: (event: ProgressEvent) => void,
   cancel: CancelSignal,
-  dependencies: TrainDependencies = { loadData: (spec) => loadDataset(spec) },
+  dependencies: TrainDependencies = { loadData: (spec, options) => loadDataset(spec, options) },
 ): Promise<TrainResult> {
   const outDir = resolve(params.outDir);
   const resumeFolder = params.resumeFrom !== undefined ? resolve(params.resumeFrom) : params.resume ? outDir : undefined;
@@ -127,7 +128,9 @@ export async function trainModel(
   }
   const start = resumeFolder !== undefined ? resumeStart(params, resumeFolder) : await freshStart(params);
   try {
-    const dataset = dependencies.loadData(start.data);
+    const loadOptions: LoadOptions = {};
+    if (params.memoryLimitBytes !== undefined) loadOptions.memoryLimitBytes = params.memoryLimitBytes;
+    const dataset = dependencies.loadData(start.data, loadOptions);
     checkDatasetFitsModel(dataset, start.network.config);
     const normalization = start.normalization ?? computeNormalization(dataset.train, dataset.channels);
     if (![...normalization.mean, ...normalization.std].every(Number.isFinite) || normalization.std.some((s) => s <= 0)) {
