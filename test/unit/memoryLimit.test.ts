@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { inspectModel } from '../../engine/inspect/inspectModel';
 import { writeNpySync } from '../../engine/io/npy';
 import { defaultMemoryLimit, MemoryLimitError, parseByteSize, resolveMemoryLimit } from '../../engine/limits/memoryLimit';
+import { modelEstimate } from '../../engine/limits/estimates';
 import { analyzeModel, withUnitsPerStage } from '../../engine/model/analysis';
 import { withDefaults } from '../../engine/model/validateConfig';
 import { forward } from '../../engine/operations/forward';
@@ -92,10 +93,18 @@ test('inspect under a limit below its largest step (both modes, depth copies bes
   const expected = Math.max(own.standard.total, own.reversible.total, own.standard.weightBytes + Math.max(copy.standard.total, copy.reversible.total));
   const model = { configPath: writeTinyConfig(tempFolder('memlimit-inspect')) };
   const tensors = tf.memory().numTensors;
+  // below what the model itself needs: refused before its network is built
   await assert.rejects(inspectModel({ model, batchSize, data: { kind: 'random', count: 16 }, memoryLimitBytes: 1000 }, never), (error: Error) => {
     assert.ok(error instanceof MemoryLimitError);
+    assert.match(error.message, /inspecting model "tiny-test" \(its weights and one example\)/);
+    assert.deepEqual(bytesIn(error.message), [modelEstimate(config), 1000]);
+    return true;
+  });
+  const floor = modelEstimate(config);
+  await assert.rejects(inspectModel({ model, batchSize, data: { kind: 'random', count: 16 }, memoryLimitBytes: floor }, never), (error: Error) => {
+    assert.ok(error instanceof MemoryLimitError);
     assert.match(error.message, /inspecting model "tiny-test" \(both backprop modes and the depth series, batch 8\)/);
-    assert.deepEqual(bytesIn(error.message), [expected, 1000]);
+    assert.deepEqual(bytesIn(error.message), [expected, floor]);
     return true;
   });
   assert.equal(tf.memory().numTensors, tensors);
