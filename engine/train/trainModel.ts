@@ -130,6 +130,11 @@ export async function trainModel(
   try {
     const loadOptions: LoadOptions = {};
     if (params.memoryLimitBytes !== undefined) loadOptions.memoryLimitBytes = params.memoryLimitBytes;
+    if (start.data.kind === 'random') {
+      // random images have no shape of their own: the model's (as inspect's random data)
+      loadOptions.shape = start.network.config.input;
+      loadOptions.classes = start.network.config.classes;
+    }
     const dataset = dependencies.loadData(start.data, loadOptions);
     checkDatasetFitsModel(dataset, start.network.config);
     const normalization = start.normalization ?? computeNormalization(dataset.train, dataset.channels);
