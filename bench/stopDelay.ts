@@ -73,5 +73,7 @@ async function viaEngine(): Promise<void> {
   }
 }
 
-await viaCli();
-await viaEngine();
+void (async () => {
+  await viaCli();
+  await viaEngine();
+})();
