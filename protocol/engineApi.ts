@@ -34,7 +34,11 @@ export interface EngineInfo {
   pid: number;
 }
 
-export interface LoadParams { model: ModelRef }
+export interface LoadParams {
+  model: ModelRef;
+  /** refuse the request when the model's tensors would need more bytes than this (default: REVNET_MEMORY_LIMIT, else half the machine's memory) */
+  memoryLimitBytes?: number;
+}
 export interface ModelSummary {
   name: string;
   params: number;
@@ -199,6 +203,18 @@ export interface ProgressEvent {
   stability?: StabilityRecord;
 }
 
+/** What the engine is doing, answered at once even while it trains (the training loop yields between steps). */
+export interface EngineStatus {
+  training?: {
+    runId: string;
+    /** steps done so far (0 before the first step's progress event) */
+    step: number;
+    epoch: number;
+    /** a cancel was received: the run stops at its next step boundary */
+    stopping: boolean;
+  };
+}
+
 export interface LogEvent { level: 'info' | 'warn' | 'error'; message: string }
 
 /** A built-in model preset: its name, a one-line description and the full config a `*.revnet.json` holds. */
@@ -213,6 +229,8 @@ export const Requests = {
   train: new RequestType<TrainParams, TrainResult, void>('revnet/train'),
   /** extension → engine: stop the running training after its current step */
   cancelTraining: new RequestType<void, boolean, void>('revnet/cancelTraining'),
+  /** extension → engine: what the engine is doing (a running training's step), answered within a step */
+  status: new RequestType<void, EngineStatus, void>('revnet/status'),
   /** extension → engine: per-block statistics for the panel, hovers and diagnostics; cancellable */
   inspect: new RequestType<InspectParams, InspectReport, void>('revnet/inspect'),
   /** extension → engine: invert a .npy tensor back towards the input */

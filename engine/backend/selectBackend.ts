@@ -9,6 +9,7 @@ import { registerTrainingKernels } from './kernels/registerKernels';
 import { loadTfjsNode, nativeUnavailableReason, type NativeLoader } from './nativeBackend';
 import { findWasmFolder } from './wasmFiles';
 import { BACKEND_NAMES, isBackendName, type BackendName } from '../../protocol/engineApi';
+import { setBackendHeapCeiling, WASM_HEAP_CEILING } from '../limits/memoryLimit';
 
 
 export interface BackendChoice {
@@ -164,5 +165,6 @@ export async function initBackend(preference: BackendName = 'auto', options: Sel
   }
   const choice = await pending;
   if (tf.getBackend() !== choice.name) await activate(choice.name);
+  setBackendHeapCeiling(choice.name === 'wasm' ? WASM_HEAP_CEILING : undefined);
   return choice;
 }

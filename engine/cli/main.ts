@@ -1,6 +1,7 @@
 // The `revnet` command line: one subcommand per engine operation, each in engine/cli/commands/.
 // Every subcommand takes `--json` for machine-readable output; errors print a message, never a stack trace.
 import { CliError } from './args';
+import { boundedMessage } from '../../protocol/boundedMessage';
 
 interface CliCommand {
   summary: string;
@@ -41,10 +42,10 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     if (error instanceof CliError) {
-      process.stderr.write(`revnet: ${error.message}\n`);
+      process.stderr.write(`revnet: ${boundedMessage(error.message)}\n`);
       process.exitCode = 2;
     } else {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = boundedMessage(error instanceof Error ? error.message : String(error));
       process.stderr.write(`revnet: ${message}\n`);
       if (process.env['REVNET_DEBUG'] && error instanceof Error) process.stderr.write(`${error.stack ?? ''}\n`);
       process.exitCode = 1;

@@ -3,11 +3,15 @@ import { readCifar, CIFAR_SIDE, type CifarKind } from '../io/cifar';
 import { pixelsToFloat } from './convert';
 import { holdOut } from './holdOut';
 import type { Dataset, LoadOptions, Split } from './types';
+import { UNLIMITED, type DataBudget } from './dataBudget';
+import { statSync } from 'node:fs';
 
 const PIXELS = CIFAR_SIDE * CIFAR_SIDE * 3;
 
-function readBatches(files: string[], kind: CifarKind): Split {
+function readBatches(files: string[], kind: CifarKind, budget: DataBudget): Split {
   if (files.length === 0) throw new Error(`${kind} data: no files given`);
+  // a record is one label byte (two for CIFAR-100) and its pixel bytes: from the file's size, before reading it
+  for (const file of files) budget.takeArray(file, fileSize(file), 1);
   const batches = files.map((file) => ({ file, batch: readCifar(file, kind) }));
   const count = batches.reduce((sum, { batch }) => sum + batch.count, 0);
   const images = new Float32Array(count * PIXELS);
@@ -21,14 +25,23 @@ function readBatches(files: string[], kind: CifarKind): Split {
   return { images, labels, count };
 }
 
-export function loadCifarDataset(spec: { kind: CifarKind; files: string[]; testFiles?: string[] }, options: LoadOptions = {}): Dataset {
+export function loadCifarDataset(spec: { kind: CifarKind; files: string[]; testFiles?: string[] }, options: LoadOptions = {}, budget = UNLIMITED()): Dataset {
   const classes = spec.kind === 'cifar10' ? 10 : 100;
-  let train = readBatches(spec.files, spec.kind);
+  let train = readBatches(spec.files, spec.kind, budget);
   let test: Split;
   if (spec.testFiles !== undefined && spec.testFiles.length > 0) {
-    test = readBatches(spec.testFiles, spec.kind);
+    test = readBatches(spec.testFiles, spec.kind, budget);
   } else {
     ({ train, test } = holdOut(train, PIXELS, options.holdOutFraction, spec.files.join(', ')));
   }
   return { name: `${spec.kind} ${spec.files.join(', ')}`, train, test, classes, height: CIFAR_SIDE, width: CIFAR_SIDE, channels: 3 };
+}
+
+/** the file's size in bytes; 0 when it cannot be read (readCifar then says why) */
+function fileSize(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
 }

@@ -4,12 +4,13 @@ import { readIdx, type IdxArray } from '../io/idx';
 import { labelsToInt32, pixelsToFloat, type IntegerArray } from './convert';
 import { holdOut } from './holdOut';
 import type { Dataset, LoadOptions, Split } from './types';
+import { UNLIMITED, type DataBudget } from './dataBudget';
 
 interface ImageFile { split: Split; height: number; width: number; channels: number }
 
-function readImagesAndLabels(imagesPath: string, labelsPath: string, classes: number): ImageFile {
-  const images = readIdx(imagesPath);
-  const labels = readIdx(labelsPath);
+function readImagesAndLabels(imagesPath: string, labelsPath: string, classes: number, budget: DataBudget): ImageFile {
+  const images = readIdx(imagesPath, (header) => budget.takeArray(imagesPath, header.count, header.bytesPerElement));
+  const labels = readIdx(labelsPath, (header) => budget.takeArray(labelsPath, header.count, header.bytesPerElement));
   const shape = imageShape(images, imagesPath);
   if (labels.shape.length !== 1) throw new FileFormatError(labelsPath, `labels have shape [${labels.shape.join(', ')}]; expected one dimension [N]`);
   if (labels.dtype === 'float32' || labels.dtype === 'float64') throw new FileFormatError(labelsPath, `labels are ${labels.dtype}; expected integers`);
@@ -39,13 +40,14 @@ function imageShape(images: IdxArray, file: string): { height: number; width: nu
 export function loadIdxDataset(
   spec: { images: string; labels: string; testImages?: string; testLabels?: string },
   options: LoadOptions = {},
+  budget = UNLIMITED(),
 ): Dataset {
   const classes = options.classes ?? 10;
-  const train = readImagesAndLabels(spec.images, spec.labels, classes);
+  const train = readImagesAndLabels(spec.images, spec.labels, classes, budget);
   let test: ImageFile;
   if (spec.testImages !== undefined || spec.testLabels !== undefined) {
     if (spec.testImages === undefined || spec.testLabels === undefined) throw new Error('IDX data: give both test images and test labels, or neither');
-    test = readImagesAndLabels(spec.testImages, spec.testLabels, classes);
+    test = readImagesAndLabels(spec.testImages, spec.testLabels, classes, budget);
     if (test.height !== train.height || test.width !== train.width || test.channels !== train.channels) {
       throw new FileFormatError(spec.testImages, `images are ${test.height}x${test.width}x${test.channels} but the training images (${spec.images}) are ${train.height}x${train.width}x${train.channels}`);
     }

@@ -5,12 +5,13 @@ import { readNpy } from '../io/npy';
 import { labelsToInt32, maxLabel, nchwToNhwc, pixelsToFloat } from './convert';
 import { holdOut } from './holdOut';
 import type { Dataset, LoadOptions, Split } from './types';
+import { UNLIMITED, type DataBudget } from './dataBudget';
 
 interface ImageFile { split: Split; height: number; width: number; channels: number }
 
-function readImagesAndLabels(imagesPath: string, labelsPath: string, layout: 'NHWC' | 'NCHW', classes?: number): ImageFile {
-  const images = readNpy(imagesPath);
-  const labels = readNpy(labelsPath);
+function readImagesAndLabels(imagesPath: string, labelsPath: string, layout: 'NHWC' | 'NCHW', budget: DataBudget, classes?: number): ImageFile {
+  const images = readNpy(imagesPath, (header) => budget.takeArray(imagesPath, header.count, header.bytesPerElement));
+  const labels = readNpy(labelsPath, (header) => budget.takeArray(labelsPath, header.count, header.bytesPerElement));
   if (images.dtype !== 'uint8' && images.dtype !== 'float32' && images.dtype !== 'float64') {
     throw new FileFormatError(imagesPath, `images are ${images.dtype}; expected uint8, float32 or float64`);
   }
@@ -37,13 +38,14 @@ function readImagesAndLabels(imagesPath: string, labelsPath: string, layout: 'NH
 export function loadNpyDataset(
   spec: { images: string; labels: string; layout?: 'NHWC' | 'NCHW'; testImages?: string; testLabels?: string },
   options: LoadOptions = {},
+  budget = UNLIMITED(),
 ): Dataset {
   const layout = spec.layout ?? 'NHWC';
-  const train = readImagesAndLabels(spec.images, spec.labels, layout, options.classes);
+  const train = readImagesAndLabels(spec.images, spec.labels, layout, budget, options.classes);
   let test: ImageFile;
   if (spec.testImages !== undefined || spec.testLabels !== undefined) {
     if (spec.testImages === undefined || spec.testLabels === undefined) throw new Error('npy data: give both test images and test labels, or neither');
-    test = readImagesAndLabels(spec.testImages, spec.testLabels, layout, options.classes);
+    test = readImagesAndLabels(spec.testImages, spec.testLabels, layout, budget, options.classes);
     if (test.height !== train.height || test.width !== train.width || test.channels !== train.channels) {
       throw new FileFormatError(spec.testImages, `images are ${test.height}x${test.width}x${test.channels} but the training images (${spec.images}) are ${train.height}x${train.width}x${train.channels}`);
     }

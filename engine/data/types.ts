@@ -25,4 +25,6 @@ export interface LoadOptions {
   shape?: { height: number; width: number; channels: number };
   /** the share of the training files held out for testing when no test files are given; default 1/6 */
   holdOutFraction?: number;
+  /** refuse data whose arrays would need more bytes than this (default: REVNET_MEMORY_LIMIT, else half the machine's memory) */
+  memoryLimitBytes?: number;
 }

@@ -10,6 +10,7 @@ import { uniformUnits, unitsToMeasure } from '../model/depthCopies';
 import { buildNetwork } from '../model/network';
 import type { CancelSignal } from '../util/cancelSignal';
 import { profileStep } from './stepProfile';
+import { yieldToEventLoop } from '../util/yieldToEventLoop';
 
 export const ANALYTIC_UNITS = [1, 2, 4, 8, 16, 32, 64];
 
@@ -23,6 +24,7 @@ export async function depthSeries(
 ): Promise<DepthPoint[]> {
   const measured: DepthPoint[] = [];
   for (const units of unitsToMeasure(config)) {
+    await yieldToEventLoop();
     if (cancel.cancelled) break;
     const copy = buildNetwork(withUnitsPerStage(config, units), seed);
     try {

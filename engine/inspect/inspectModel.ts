@@ -7,7 +7,7 @@ import type { BlockStats, InspectReport, ReconstructionMode } from '../../protoc
 import { SETTING_DEFAULTS } from '../../shared/settingDefaults';
 import type { StabilityParams, StabilityReport } from '../../protocol/stabilityReport';
 import { stepParamNames } from '../backprop';
-import { inspectionEstimate } from '../limits/estimates';
+import { checkModelFits, inspectionEstimate } from '../limits/estimates';
 import { checkMemoryLimit, resolveMemoryLimit } from '../limits/memoryLimit';
 import { analyzeModel } from '../model/analysis';
 import { isUnit } from '../model/architecture';
@@ -23,6 +23,7 @@ import { resolveModel, type ResolvedModel } from '../model/resolveModel';
 import { profileStep } from './stepProfile';
 import { timeSteps, type TimingOptions } from './stepTiming';
 import { snapshotWeights } from './weightSnapshot';
+import { yieldToEventLoop } from '../util/yieldToEventLoop';
 
 export const DEFAULT_INSPECT_BATCH = SETTING_DEFAULTS['inspect.batchSize'];
 
@@ -52,7 +53,8 @@ export interface InspectOptions {
 }
 
 export async function inspectModel(params: InspectParams, cancel: CancelSignal): Promise<InspectReport> {
-  const resolved = await resolveModel(params.model, params.seed !== undefined ? { seed: params.seed } : {});
+  const beforeBuild = checkModelFits(resolveMemoryLimit(params.memoryLimitBytes), 'inspecting');
+  const resolved = await resolveModel(params.model, params.seed !== undefined ? { seed: params.seed, beforeBuild } : { beforeBuild });
   try {
     const options: InspectOptions = {};
     if (params.data !== undefined) options.data = params.data;
@@ -77,13 +79,15 @@ export async function inspectResolved(resolved: ResolvedModel, options: InspectO
   if (reconstructionMode !== 'training' && reconstructionMode !== 'inference') {
     throw new Error(`reconstruction mode must be "training" or "inference", got ${JSON.stringify(reconstructionMode)}`);
   }
-  const phase = (name: string): void => {
+  // each phase is a few training steps at most: yielding first lets a cancel (or a signal) arrive in time
+  const phase = async (name: string): Promise<void> => {
+    await yieldToEventLoop();
     if (cancel.cancelled) throw new InspectionCancelled();
     options.onPhase?.(name);
   };
 
-  phase('data');
-  const data = loadInspectionData(config, options.data, seed, batchSize);
+  await phase('data');
+  const data = loadInspectionData(config, options.data, seed, batchSize, options.memoryLimitBytes);
   const batch = hostBatch(data, 0, batchSize);
   const limit = resolveMemoryLimit(options.memoryLimitBytes);
   const what = `inspecting model "${config.name}" (both backprop modes${options.depth !== false ? ' and the depth series' : ''}, batch ${batch.count})`;
@@ -94,11 +98,11 @@ export async function inspectResolved(resolved: ResolvedModel, options: InspectO
   const snapshot = snapshotWeights(network);
   try {
     // inference mode reads the running statistics: measure before any training step moves them
-    phase('reconstruction');
+    await phase('reconstruction');
     const reconstruction = measureReconstruction(network, images, labels, reconstructionMode);
     let stability: StabilityReport | undefined;
     if (options.stability !== undefined) {
-      phase('stability');
+      await phase('stability');
       stability = measureStability(network, images, reconstructionMode, {
         ...options.stability,
         seed,
@@ -107,25 +111,25 @@ export async function inspectResolved(resolved: ResolvedModel, options: InspectO
         },
       });
     }
-    phase('gradients');
+    await phase('gradients');
     const standardGrads = hostGradients(network, images, labels, 'standard');
     const reversibleGrads = hostGradients(network, images, labels, 'reversible');
-    phase('memory');
+    await phase('memory');
     const standardProfile = await profileStep(network, images, labels, 'standard');
     const reversibleProfile = await profileStep(network, images, labels, 'reversible');
-    phase('timing');
+    await phase('timing');
     // the gradient and profile steps above were the warm-up
     const timing = { warmUp: 0, ...options.timing };
     const standardTime = timeSteps(network, images, labels, 'standard', timing);
-    phase('timing');
+    await phase('timing');
     const reversibleTime = timeSteps(network, images, labels, 'reversible', timing);
     const own = { standardPeakBytes: standardProfile.peakBytes, reversiblePeakBytes: reversibleProfile.peakBytes };
     let depth: InspectReport['memory']['depth'] = [];
     if (options.depth !== false) {
-      phase('depth');
+      await phase('depth');
       depth = await depthSeries(config, images, labels, own, seed, cancel);
     }
-    phase('report');
+    await phase('report');
 
     const analysis = analyzeModel(config, batch.count);
     const steps = new Map(architectureOf(network).steps.filter(isUnit).map((step) => [step.id, step]));

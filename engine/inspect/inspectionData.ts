@@ -30,9 +30,9 @@ export interface InspectionData {
   name: string;
 }
 
-export function loadInspectionData(config: RevNetConfig, spec: DataSpec | undefined, seed = 0, batchSize?: number): InspectionData {
+export function loadInspectionData(config: RevNetConfig, spec: DataSpec | undefined, seed = 0, batchSize?: number, memoryLimitBytes?: number): InspectionData {
   const chosen = spec ?? defaultDataSpec(config, seed, batchSize);
-  const dataset = cachedDataset(chosen, config);
+  const dataset = cachedDataset(chosen, config, memoryLimitBytes);
   checkDatasetFitsModel(dataset, config);
   const normalization = config.normalization ?? computeNormalization(dataset.train, dataset.channels);
   return { dataset, split: dataset.test, normalization, name: dataset.name };
@@ -42,11 +42,12 @@ export function loadInspectionData(config: RevNetConfig, spec: DataSpec | undefi
 // change); files are read afresh, as they may have changed.
 let lastDataset: { key: string; dataset: Dataset } | undefined;
 
-function cachedDataset(spec: DataSpec, config: RevNetConfig): Dataset {
+function cachedDataset(spec: DataSpec, config: RevNetConfig, memoryLimitBytes: number | undefined): Dataset {
   const options = { shape: config.input, classes: config.classes };
-  if (spec.kind !== 'mnist' && spec.kind !== 'random') return loadDataset(spec, options);
+  const withLimit = memoryLimitBytes === undefined ? options : { ...options, memoryLimitBytes };
+  if (spec.kind !== 'mnist' && spec.kind !== 'random') return loadDataset(spec, withLimit);
   const key = JSON.stringify([spec, options]);
-  if (lastDataset?.key !== key) lastDataset = { key, dataset: loadDataset(spec, options) };
+  if (lastDataset?.key !== key) lastDataset = { key, dataset: loadDataset(spec, withLimit) };
   return lastDataset.dataset;
 }
 

@@ -1,5 +1,5 @@
 // Gzip detection and bounded decompression: a small file cannot make us allocate gigabytes.
-import { gunzipSync } from 'node:zlib';
+import { constants, gunzipSync } from 'node:zlib';
 import { FileFormatError } from './fileFormatError';
 
 export function isGzip(bytes: Uint8Array): boolean {
@@ -15,6 +15,15 @@ export function gunzipBounded(bytes: Uint8Array, file: string, maxBytes = MAX_GU
   } catch (error) {
     const code = error && typeof error === 'object' && 'code' in error ? String((error as { code: unknown }).code) : '';
     if (code === 'ERR_BUFFER_TOO_LARGE') throw new FileFormatError(file, `decompresses to more than ${maxBytes} bytes`);
+    throw new FileFormatError(file, `is not valid gzip data (${error instanceof Error ? error.message : String(error)})`);
+  }
+}
+
+/** What the first compressed bytes of a gzip stream inflate to (the stream need not end there). */
+export function gunzipPrefix(bytes: Uint8Array, file: string): Buffer {
+  try {
+    return gunzipSync(bytes, { finishFlush: constants.Z_SYNC_FLUSH });
+  } catch (error) {
     throw new FileFormatError(file, `is not valid gzip data (${error instanceof Error ? error.message : String(error)})`);
   }
 }

@@ -1,7 +1,7 @@
 // The IDX format of MNIST and Fashion-MNIST: magic 0x00 0x00 <type> <rank>, then rank big-endian
 // uint32 dimensions, then big-endian data. Files may be gzipped (detected by the gzip magic bytes).
 import { FileFormatError, displayName } from './fileFormatError';
-import { gunzipBounded, isGzip } from './gzip';
+import { gunzipBounded, gunzipPrefix, isGzip, MAX_GUNZIP_BYTES } from './gzip';
 import { readInputFile } from './readBytes';
 import { boundedProduct, copyElements } from './typedArrays';
 
@@ -23,18 +23,61 @@ const TYPE_CODES: Record<number, { dtype: IdxDtype; bytes: number }> = {
   0x0e: { dtype: 'float64', bytes: 8 },
 };
 
-export function readIdx(path: string): IdxArray {
-  return parseIdxFile(readInputFile(path), path);
+/** What an IDX header declares, read before the data is inflated or copied. */
+export interface IdxHeader {
+  dtype: IdxDtype;
+  bytesPerElement: number;
+  shape: number[];
+  /** elements declared, or -1 when the product is too large to count */
+  count: number;
+  dataStart: number;
 }
 
-/** Plain or gzipped IDX bytes. */
-export function parseIdxFile(bytes: Uint8Array, file?: string, maxGunzipBytes?: number): IdxArray {
+/** sees the declared size before anything of that size is allocated (e.g. to check the memory limit) */
+export type BeforeIdxData = (header: IdxHeader) => void;
+
+export function readIdx(path: string, beforeData?: BeforeIdxData): IdxArray {
+  return parseIdxFile(readInputFile(path), path, undefined, beforeData);
+}
+
+/**
+ * The compressed bytes read to find a gzipped file's header: deflate expands at most ~1032x, so their
+ * inflation stays within a few MB whatever the file declares.
+ */
+const GZIP_HEADER_PEEK_BYTES = 4096;
+
+/** Plain or gzipped IDX bytes; a gzipped file is inflated only up to the size its header declares. */
+export function parseIdxFile(bytes: Uint8Array, file?: string, maxGunzipBytes = MAX_GUNZIP_BYTES, beforeData?: BeforeIdxData): IdxArray {
   const name = displayName(file);
-  const plain = isGzip(bytes) ? gunzipBounded(bytes, name, maxGunzipBytes) : bytes;
+  if (!isGzip(bytes)) {
+    beforeData?.(parseIdxHeader(bytes, name));
+    return parseIdx(bytes, name);
+  }
+  let header: IdxHeader;
+  try {
+    header = parseIdxHeader(gunzipPrefix(bytes.subarray(0, GZIP_HEADER_PEEK_BYTES), name), name);
+  } catch {
+    // not a header the first bytes can show (corrupt gzip, a short file): inflate it all, bounded, and say why
+    const plain = gunzipBounded(bytes, name, maxGunzipBytes);
+    beforeData?.(parseIdxHeader(plain, name));
+    return parseIdx(plain, name);
+  }
+  beforeData?.(header);
+  // inflating past the declared size only ever ends in "extra bytes": one byte more is enough to say so
+  const declared = header.count < 0 ? Infinity : header.dataStart + header.count * header.bytesPerElement + 1;
+  if (declared >= maxGunzipBytes) return parseIdx(gunzipBounded(bytes, name, maxGunzipBytes), name);
+  let plain: Buffer;
+  try {
+    plain = gunzipBounded(bytes, name, declared);
+  } catch (error) {
+    if (!(error instanceof FileFormatError) || !error.problem.startsWith('decompresses to more than')) throw error;
+    throw new FileFormatError(name, `holds more data than its header declares (shape [${header.shape.join(', ')}] of ${header.dtype}, ${declared - 1 - header.dataStart} bytes)`);
+  }
   return parseIdx(plain, name);
 }
 
-export function parseIdx(bytes: Uint8Array, file?: string): IdxArray {
+/** magic, type and dimensions; the data is not looked at */
+export function parseIdxHeader(bytes: Uint8Array, file?: string): IdxHeader {
   const name = displayName(file);
   const fail = (problem: string): never => {
     throw new FileFormatError(name, problem);
@@ -52,14 +95,23 @@ export function parseIdx(bytes: Uint8Array, file?: string): IdxArray {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const shape: number[] = [];
   for (let i = 0; i < rank; i++) shape.push(view.getUint32(4 + 4 * i, false));
-  const dataBytes = bytes.byteLength - dataStart;
   const count = boundedProduct(shape, Number.MAX_SAFE_INTEGER / 8);
-  const needed = count < 0 ? Infinity : count * type!.bytes;
+  return { dtype: type!.dtype, bytesPerElement: type!.bytes, shape, count, dataStart };
+}
+
+export function parseIdx(bytes: Uint8Array, file?: string): IdxArray {
+  const name = displayName(file);
+  const fail = (problem: string): never => {
+    throw new FileFormatError(name, problem);
+  };
+  const { dtype, bytesPerElement, shape, count, dataStart } = parseIdxHeader(bytes, name);
+  const dataBytes = bytes.byteLength - dataStart;
+  const needed = count < 0 ? Infinity : count * bytesPerElement;
   if (needed > dataBytes) {
-    fail(`declares shape [${shape.join(', ')}] of ${type!.dtype} (${count < 0 ? 'more than the file' : `${needed} bytes`}) but holds only ${dataBytes} bytes of data (truncated)`);
+    fail(`declares shape [${shape.join(', ')}] of ${dtype} (${count < 0 ? 'more than the file' : `${needed} bytes`}) but holds only ${dataBytes} bytes of data (truncated)`);
   }
-  if (needed < dataBytes) fail(`declares shape [${shape.join(', ')}] of ${type!.dtype} (${needed} bytes) but holds ${dataBytes} bytes of data (${dataBytes - needed} extra)`);
-  return { dtype: type!.dtype, shape, data: readData(type!.dtype, bytes, dataStart, count) };
+  if (needed < dataBytes) fail(`declares shape [${shape.join(', ')}] of ${dtype} (${needed} bytes) but holds ${dataBytes} bytes of data (${dataBytes - needed} extra)`);
+  return { dtype, shape, data: readData(dtype, bytes, dataStart, count) };
 }
 
 function readData(dtype: IdxDtype, bytes: Uint8Array, offset: number, count: number): IdxData {

@@ -3,7 +3,7 @@
 // {'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), } padded with spaces to a multiple of 64, then data.
 import { writeFileAtomic, writeFileAtomicSync } from './atomicWrite';
 import { FileFormatError, displayName } from './fileFormatError';
-import { readInputFile } from './readBytes';
+import { readInputFile, readInputFilePrefix } from './readBytes';
 import { boundedProduct, copyElements, littleEndianBytes } from './typedArrays';
 
 export type NpyDtype = 'float32' | 'float64' | 'uint8' | 'int32' | 'int64';
@@ -31,11 +31,42 @@ const DESCR_TO_DTYPE: Record<string, NpyDtype> = {
 const DTYPE_TO_DESCR: Record<NpyDtype, string> = { float32: '<f4', float64: '<f8', uint8: '|u1', int32: '<i4', int64: '<i8' };
 const DTYPE_BYTES: Record<NpyDtype, number> = { float32: 4, float64: 8, uint8: 1, int32: 4, int64: 8 };
 
-export function readNpy(path: string): NpyArray {
+/** What a .npy header declares, read before the data. */
+export interface NpyDeclared {
+  dtype: NpyDtype;
+  bytesPerElement: number;
+  shape: number[];
+  /** elements declared, or -1 when the product is too large to count */
+  count: number;
+  dataStart: number;
+}
+
+/** sees the declared size before the file's data is read (e.g. to check the memory limit) */
+export type BeforeNpyData = (declared: NpyDeclared) => void;
+
+export function readNpy(path: string, beforeData?: BeforeNpyData): NpyArray {
+  if (beforeData !== undefined) beforeData(parseNpyHeader(readInputFilePrefix(path, 12 + MAX_NPY_HEADER_BYTES), path));
   return parseNpy(readInputFile(path), path);
 }
 
 export function parseNpy(bytes: Uint8Array, file?: string): NpyArray {
+  const name = displayName(file);
+  const fail = (problem: string): never => {
+    throw new FileFormatError(name, problem);
+  };
+  const { dtype, bytesPerElement, shape, dataStart } = parseNpyHeader(bytes, name);
+  const dataBytes = bytes.byteLength - dataStart;
+  const count = boundedProduct(shape, dataBytes);
+  if (count < 0 || count * bytesPerElement > dataBytes) {
+    fail(`shape (${shape.join(', ')}) of ${dtype} needs more data than the ${dataBytes} bytes in the file (truncated)`);
+  }
+  if (count * bytesPerElement !== dataBytes) fail(`shape (${shape.join(', ')}) of ${dtype} needs ${count * bytesPerElement} bytes but the file holds ${dataBytes} after the header`);
+  const data = readData(dtype, bytes, dataStart, count);
+  return { dtype, shape, data };
+}
+
+/** magic, version and header dict (the bytes may end after the header) */
+function parseNpyHeader(bytes: Uint8Array, file: string): NpyDeclared {
   const name = displayName(file);
   const fail = (problem: string): never => {
     throw new FileFormatError(name, problem);
@@ -65,16 +96,8 @@ export function parseNpy(bytes: Uint8Array, file?: string): NpyArray {
   const dtype = DESCR_TO_DTYPE[descr] ?? DESCR_TO_DTYPE[descr.replace(/^=/, '<')];
   if (dtype === undefined) fail(`has dtype '${descr}'; this reader accepts <f4, <f8, |u1, <i4 and <i8`);
   if (header.fortranOrder) fail('is in Fortran (column-major) order; save it in C order, e.g. numpy.ascontiguousarray(array)');
-  const dataStart = headerStart + headerLength;
-  const dataBytes = bytes.byteLength - dataStart;
-  const itemBytes = DTYPE_BYTES[dtype!];
-  const count = boundedProduct(header.shape, dataBytes);
-  if (count < 0 || count * itemBytes > dataBytes) {
-    fail(`shape (${header.shape.join(', ')}) of ${dtype} needs more data than the ${dataBytes} bytes in the file (truncated)`);
-  }
-  if (count * itemBytes !== dataBytes) fail(`shape (${header.shape.join(', ')}) of ${dtype} needs ${count * itemBytes} bytes but the file holds ${dataBytes} after the header`);
-  const data = readData(dtype!, bytes, dataStart, count);
-  return { dtype: dtype!, shape: header.shape, data };
+  const count = boundedProduct(header.shape, Number.MAX_SAFE_INTEGER / 8);
+  return { dtype: dtype!, bytesPerElement: DTYPE_BYTES[dtype!], shape: header.shape, count, dataStart: headerStart + headerLength };
 }
 
 function readData(dtype: NpyDtype, bytes: Uint8Array, offset: number, count: number): NpyData {

@@ -3,6 +3,7 @@
 import { analyzeModel, withUnitsPerStage } from '../model/analysis';
 import type { RevNetConfig } from '../model/config';
 import { unitsToMeasure } from '../model/depthCopies';
+import { checkMemoryLimit } from './memoryLimit';
 
 const BYTES_PER_FLOAT = 4;
 
@@ -39,4 +40,17 @@ export function inspectionEstimate(config: RevNetConfig, batchSize: number, dept
 export function inferenceEstimate(config: RevNetConfig, batchSize: number): number {
   const analysis = analyzeModel(config, batchSize);
   return analysis.peak.standard.weightBytes + analysis.peak.standard.inputBytes + analysis.totals.storedBytes;
+}
+
+/** a network built and run on one example: what any operation on the model needs at the least */
+export function modelEstimate(config: RevNetConfig): number {
+  return inferenceEstimate(config, 1);
+}
+
+/**
+ * A check to run before a model's network is built (resolveModel's beforeBuild): its weights and one example's
+ * activations must fit, so that a model far too large is refused before its tensors are allocated.
+ */
+export function checkModelFits(limitBytes: number, operation: string): (config: RevNetConfig) => void {
+  return (config) => checkMemoryLimit(modelEstimate(config), limitBytes, `${operation} model "${config.name}" (its weights and one example)`);
 }

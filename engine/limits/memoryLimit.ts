@@ -21,11 +21,46 @@ export class MemoryLimitError extends Error {
     what: string,
   ) {
     super(
-      `${what} would need about ${formatBytes(estimateBytes)} (${Math.round(estimateBytes)} bytes) of tensor memory, ` +
+      `${what} would need about ${formatBytes(estimateBytes)} (${Math.round(estimateBytes)} bytes) of memory, ` +
         `over the memory limit of ${formatBytes(limitBytes)} (${Math.round(limitBytes)} bytes); ` +
         `use a smaller batch or model, or raise the limit (--memory-limit, ${MEMORY_LIMIT_ENV}, or the setting revnet.memoryLimitMB)`,
     );
     this.name = 'MemoryLimitError';
+  }
+}
+
+/** A backend whose heap cannot grow past a fixed size, whatever the limit says. */
+export interface HeapCeiling {
+  bytes: number;
+  /** names it in the refusal, e.g. "the wasm backend's 4 GiB heap" */
+  name: string;
+}
+
+/**
+ * WebAssembly's 32-bit heap ends at 4 GiB, and running out of it aborts the process ("Aborted()") instead of
+ * throwing. 80% of it, because the estimates may be ~20% low and the heap also holds the kernels' own buffers.
+ */
+export const WASM_HEAP_CEILING: HeapCeiling = { bytes: Math.floor(4 * 2 ** 30 * 0.8), name: "the wasm backend's 4 GiB heap" };
+
+let heapCeiling: HeapCeiling | undefined;
+
+/** set by the backend selection (engine/backend): the active backend's heap ceiling, if it has one */
+export function setBackendHeapCeiling(ceiling: HeapCeiling | undefined): void {
+  heapCeiling = ceiling;
+}
+
+export class HeapCeilingError extends Error {
+  constructor(
+    readonly estimateBytes: number,
+    readonly ceiling: HeapCeiling,
+    what: string,
+  ) {
+    super(
+      `${what} would need about ${formatBytes(estimateBytes)} of tensor memory, more than ${ceiling.name} can hold ` +
+        `(at most ${formatBytes(ceiling.bytes)} of it is used, whatever the memory limit); use a smaller batch or model, ` +
+        `or the tensorflow backend (@tensorflow/tfjs-node, --backend tensorflow), which has no such ceiling`,
+    );
+    this.name = 'HeapCeilingError';
   }
 }
 
@@ -34,9 +69,16 @@ export function defaultMemoryLimit(): number {
   return Math.floor(totalmem() * DEFAULT_MEMORY_SHARE);
 }
 
-/** throws MemoryLimitError when the estimate exceeds the limit */
-export function checkMemoryLimit(estimateBytes: number, limitBytes: number, what: string): void {
-  if (estimateBytes > limitBytes) throw new MemoryLimitError(estimateBytes, limitBytes, what);
+/**
+ * Throws MemoryLimitError when the estimate exceeds the limit, HeapCeilingError when it exceeds the active
+ * backend's heap ceiling (tensor work only: host arrays such as loaded data sets are not in that heap).
+ * A non-finite estimate (a config far too large to count) is refused too.
+ */
+export function checkMemoryLimit(estimateBytes: number, limitBytes: number, what: string, options: { hostOnly?: boolean } = {}): void {
+  if (!(estimateBytes <= limitBytes)) throw new MemoryLimitError(estimateBytes, limitBytes, what);
+  if (options.hostOnly !== true && heapCeiling !== undefined && estimateBytes > heapCeiling.bytes) {
+    throw new HeapCeilingError(estimateBytes, heapCeiling, what);
+  }
 }
 
 /** the limit a request runs under: its own, else REVNET_MEMORY_LIMIT, else the default */

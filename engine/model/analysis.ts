@@ -91,13 +91,40 @@ export interface ModelAnalysis {
 
 const elements = (shape: readonly number[]): number => shape.reduce((product, size) => product * size, 1);
 
-function sizeOfTensors(architecture: Architecture, prefix: string): { params: number; buffers: number } {
-  const sum = (tensors: Map<string, number[]>): number => {
-    let total = 0;
-    for (const [name, shape] of tensors) if (name.startsWith(prefix)) total += elements(shape);
-    return total;
-  };
-  return { params: sum(architecture.params), buffers: sum(architecture.buffers) };
+/** elements per owner of the tensors: "stem", "head", a unit's id "stage1.unit0" (names are OWNER.rest) */
+interface TensorSizes { params: Map<string, number>; buffers: Map<string, number> }
+
+const sizesByArchitecture = new WeakMap<Architecture, TensorSizes>();
+
+function ownerOf(name: string): string {
+  const first = name.indexOf('.');
+  if (first < 0) return name;
+  if (!name.startsWith('stage')) return name.slice(0, first);
+  const second = name.indexOf('.', first + 1);
+  return second < 0 ? name : name.slice(0, second);
+}
+
+/** one pass over every tensor name (a lookup per unit would make the analysis quadratic in the units) */
+function tensorSizes(architecture: Architecture): TensorSizes {
+  let sizes = sizesByArchitecture.get(architecture);
+  if (sizes === undefined) {
+    const sum = (tensors: Map<string, number[]>): Map<string, number> => {
+      const totals = new Map<string, number>();
+      for (const [name, shape] of tensors) {
+        const owner = ownerOf(name);
+        totals.set(owner, (totals.get(owner) ?? 0) + elements(shape));
+      }
+      return totals;
+    };
+    sizes = { params: sum(architecture.params), buffers: sum(architecture.buffers) };
+    sizesByArchitecture.set(architecture, sizes);
+  }
+  return sizes;
+}
+
+function sizeOfTensors(architecture: Architecture, owner: string): { params: number; buffers: number } {
+  const sizes = tensorSizes(architecture);
+  return { params: sizes.params.get(owner) ?? 0, buffers: sizes.buffers.get(owner) ?? 0 };
 }
 
 /** 2 × multiply-adds of a SAME-padded convolution with an HWIO kernel. */
@@ -154,7 +181,7 @@ function analyzeUnit(step: UnitStep, architecture: Architecture, batchSize: numb
       if (half !== inHalf) storedElements += 2 * outH * outW * half;
     }
   }
-  const sizes = sizeOfTensors(architecture, `${step.id}.`);
+  const sizes = sizeOfTensors(architecture, step.id);
   return {
     id: step.id,
     stage: step.stage,
@@ -180,7 +207,7 @@ function analyzeTrunkPiece(step: Exclude<TrunkStep, UnitStep>, architecture: Arc
     return { ...common, kind: 'squeeze', params: 0, buffers: 0, flops: 0, invertible: true, storedBytes: outputBytes, reversibleBytes: 0 };
   }
   const kernel = architecture.params.get('stem.conv.weight') as number[];
-  const sizes = sizeOfTensors(architecture, 'stem.');
+  const sizes = sizeOfTensors(architecture, 'stem');
   return {
     ...common,
     kind: 'stem-conv',
@@ -211,7 +238,7 @@ function analyzeHead(architecture: Architecture, batchSize: number): PieceAnalys
     kind: 'head',
     inputShape: [...head.inShape],
     outputShape: [head.classes],
-    ...sizeOfTensors(architecture, 'head.'),
+    ...sizeOfTensors(architecture, 'head'),
     flops,
     invertible: false,
     storedBytes: bytes,
@@ -273,14 +300,11 @@ function estimatePeaks(
     pieces.filter((piece) => piece.kind !== 'head').reduce((sum, piece) => sum + piece.reversibleBytes, 0) +
     [...stageOutputs.values()].reduce((sum, shape) => sum + activationBytes(shape), 0);
   const headPhase = withBackward(pieces.filter((piece) => piece.kind === 'head').reduce((sum, piece) => sum + piece.storedBytes, 0));
-  const unitPhase = Math.max(
-    0,
-    ...units.map(
-      (unit, index) =>
-        withBackward(unit.kind === 'transition' ? unit.storedBytes : largestResidualBytes(steps[index] as UnitStep, batchSize)) +
-        2 * (activationBytes(unit.inputShape) + activationBytes(unit.outputShape)),
-    ),
-  );
+  let unitPhase = 0;
+  units.forEach((unit, index) => {
+    const recomputed = unit.kind === 'transition' ? unit.storedBytes : largestResidualBytes(steps[index] as UnitStep, batchSize);
+    unitPhase = Math.max(unitPhase, withBackward(recomputed) + 2 * (activationBytes(unit.inputShape) + activationBytes(unit.outputShape)));
+  });
   const reversibleActivations = kept + Math.max(headPhase, unitPhase);
   const estimate = (activations: number): PeakEstimate => ({
     weightBytes,

@@ -26,6 +26,8 @@ export interface ResolveOptions {
   weights?: 'fresh' | 'auto';
   /** seed of fresh weights when the ref does not carry one (default 0) */
   seed?: number;
+  /** called with the config before any tensor of the network is allocated: the memory limit's check */
+  beforeBuild?: (config: RevNetConfig) => void;
 }
 
 /** The caller owns (and disposes) the returned network. */
@@ -38,10 +40,12 @@ export async function resolveModel(ref: ModelRef, options: ResolveOptions = {}):
       throw new Error(error instanceof Error ? error.message : String(error));
     }
     const seed = ref.seed ?? options.seed ?? 0;
+    options.beforeBuild?.(config);
     return { network: buildNetwork(config, seed), config, preset: ref.preset, seed };
   }
   const weightsPath = ref.weightsPath ?? (options.weights !== 'fresh' && existsSync(defaultWeightsPath(ref.configPath)) ? defaultWeightsPath(ref.configPath) : undefined);
   if (weightsPath !== undefined) {
+    if (options.beforeBuild !== undefined) options.beforeBuild(await loadConfig(ref.configPath));
     const loaded = await loadModel(ref.configPath, weightsPath);
     const resolved: ResolvedModel = { network: loaded.network, config: loaded.config, configPath: loaded.configPath, weightsPath: loaded.weightsPath };
     if (loaded.note !== undefined) resolved.note = loaded.note;
@@ -49,5 +53,6 @@ export async function resolveModel(ref: ModelRef, options: ResolveOptions = {}):
   }
   const config = await loadConfig(ref.configPath);
   const seed = options.seed ?? 0;
+  options.beforeBuild?.(config);
   return { network: buildNetwork(config, seed), config, configPath: ref.configPath, seed };
 }

@@ -29,6 +29,7 @@ export interface JsonSchema {
   maxLength?: number;
   items?: JsonSchema;
   minItems?: number;
+  maxItems?: number;
   /** only as a union of objects told apart by a `kind` property with a `const` */
   oneOf?: JsonSchema[];
 }
@@ -56,9 +57,29 @@ function object<T>(
   };
 }
 
-function integer(markdown: string, minimum: number, extra: Partial<JsonSchema> = {}): JsonSchema {
-  return { type: 'integer', ...documented(markdown), minimum, ...extra };
+function integer(markdown: string, minimum: number, maximum: number, extra: Partial<JsonSchema> = {}): JsonSchema {
+  return { type: 'integer', ...documented(markdown), minimum, maximum, ...extra };
 }
+
+/**
+ * Upper bounds of every count, far above any real RevNet (the paper's deepest has 18 units per stage at 64
+ * channels) yet low enough that the analysis and the memory limit see finite numbers and a file like
+ * `units: 1e308` is refused by the validator at once instead of being built.
+ */
+export const LIMITS = {
+  imageSide: 8192,
+  inputChannels: 1024,
+  classes: 100_000,
+  channels: 16_384,
+  units: 1000,
+  /** all stages together: the analysis and the network's build are linear in it */
+  totalUnits: 2000,
+  stages: 64,
+  hidden: 65_536,
+  epochs: 1_000_000,
+  steps: 1e12,
+  batchSize: 1_000_000,
+} as const;
 
 function number(markdown: string, extra: Partial<JsonSchema> = {}): JsonSchema {
   return { type: 'number', ...documented(markdown), ...extra };
@@ -78,10 +99,12 @@ const stageSchema = object<StageConfig>(
     units: integer(
       'Residual units in the stage, counting the non-reversible transition unit when the stage starts with one (then at least 2, so that the stage keeps a reversible block).',
       1,
+      LIMITS.units,
     ),
     channels: integer(
       'Channels of the stage\'s output, both halves together (even: the reversible block splits them in halves). After a `squeeze`, exactly 4 × the channels entering it.',
       2,
+      LIMITS.channels,
     ),
     residual: oneOfWords(
       'The residual functions F and G: `basic` is BatchNorm-ReLU-conv 3x3 twice; `bottleneck` is BatchNorm-ReLU-conv with 1x1, 3x3, 1x1 kernels.',
@@ -90,6 +113,7 @@ const stageSchema = object<StageConfig>(
     width: integer(
       'Channels inside F and G (the output of their first conv). Default: `channels/2` for `basic`, `channels/8` for `bottleneck` (the paper\'s 4x expansion of each half).',
       1,
+      LIMITS.channels,
     ),
     downsample: oneOfWords(
       'How the stage is entered. `none`: same resolution (a channel change makes the first unit a non-reversible transition). `strided`: the paper\'s transition, the first unit has stride 2 and the channel change; not invertible, its input is stored in reversible training. `squeeze`: an invertible space-to-depth 2x2 before the stage (i-RevNet): height and width halve, channels x4.',
@@ -109,7 +133,7 @@ const stemSchema: JsonSchema = {
       'The paper\'s stem: a 3x3 convolution without bias, not invertible.',
       {
         kind: { type: 'string', const: 'conv', ...documented('`conv`: a 3x3 convolution') },
-        channels: integer('Output channels of the stem convolution (even).', 2),
+        channels: integer('Output channels of the stem convolution (even).', 2, LIMITS.channels),
       },
       ['kind', 'channels'],
     ),
@@ -128,7 +152,7 @@ const headSchema = object<HeadConfig>(
       '`global-average`: mean over height and width (the paper). `flatten`: keep every position (HWC order).',
       ['global-average', 'flatten'] as const,
     ),
-    hidden: integer('Units of an optional hidden dense layer with ReLU before the classifier.', 1),
+    hidden: integer('Units of an optional hidden dense layer with ReLU before the classifier.', 1, LIMITS.hidden),
   },
   ['pool'],
 );
@@ -137,12 +161,12 @@ const trainingSchema = object<TrainingMetadata>(
   'Written by `revnet train` with a trained model: how it was trained and how it did.',
   {
     data: string('The training data, e.g. `mnist`.'),
-    epochs: integer('Epochs trained.', 0),
-    steps: integer('Optimiser steps taken.', 0),
-    batchSize: integer('Examples per step.', 1),
+    epochs: integer('Epochs trained.', 0, LIMITS.epochs),
+    steps: integer('Optimiser steps taken.', 0, LIMITS.steps),
+    batchSize: integer('Examples per step.', 1, LIMITS.batchSize),
     optimizer: string('The optimiser, e.g. `adam`.'),
     mode: oneOfWords('The backward pass used.', ['reversible', 'standard'] as const),
-    seed: integer('Seed of the initial weights and the shuffling.', 0),
+    seed: integer('Seed of the initial weights and the shuffling.', 0, Number.MAX_SAFE_INTEGER),
     backend: string('The TensorFlow.js backend that trained it.'),
     testAccuracy: number('Fraction of the test images classified correctly.', { minimum: 0 }),
     finalLoss: number('Mean training loss of the last epoch.'),
@@ -178,7 +202,7 @@ const importSchema = object<ImportMetadata>(
     },
     maxAbsDifference: number('Largest |ours - source| over the check batch\'s logits.', { minimum: 0 }),
     tolerance: number('The tolerance the check used.', { minimum: 0 }),
-    checkedExamples: integer('Examples in the check batch.', 1),
+    checkedExamples: integer('Examples in the check batch.', 1, LIMITS.batchSize),
     argmaxAgreement: number('Fraction of the check batch whose predicted class agreed.', { minimum: 0, maximum: 1 }),
     backend: string('The backend the check ran on.'),
     importedAt: string('When the import ran (ISO 8601).'),
@@ -198,18 +222,19 @@ export const revnetSchema: JsonSchema = {
       input: object<RevNetConfig['input']>(
         'Input images without the batch dimension (NHWC).',
         {
-          height: integer('Image height in pixels.', 1),
-          width: integer('Image width in pixels.', 1),
-          channels: integer('Image channels (1 for digits, 3 for colour).', 1),
+          height: integer('Image height in pixels.', 1, LIMITS.imageSide),
+          width: integer('Image width in pixels.', 1, LIMITS.imageSide),
+          channels: integer('Image channels (1 for digits, 3 for colour).', 1, LIMITS.inputChannels),
         },
         ['height', 'width', 'channels'],
       ),
-      classes: integer('Number of classes of the classifier.', 2),
+      classes: integer('Number of classes of the classifier.', 2, LIMITS.classes),
       stem: stemSchema,
       stages: {
         type: 'array',
         ...documented('The stages, in order; stage numbers in tensor names count from 1.'),
         minItems: 1,
+        maxItems: LIMITS.stages,
         items: stageSchema,
       },
       head: headSchema,
@@ -239,11 +264,12 @@ export const revnetSchema: JsonSchema = {
       normalization: object<NonNullable<RevNetConfig['normalization']>>(
         'Data normalisation applied before the stem, written with a trained model: `(x - mean) / std` per input channel.',
         {
-          mean: { type: 'array', ...documented('Mean of each input channel.'), minItems: 1, items: number('A channel mean.') },
+          mean: { type: 'array', ...documented('Mean of each input channel.'), minItems: 1, maxItems: LIMITS.inputChannels, items: number('A channel mean.') },
           std: {
             type: 'array',
             ...documented('Standard deviation of each input channel (positive).'),
             minItems: 1,
+            maxItems: LIMITS.inputChannels,
             items: number('A channel standard deviation.', { exclusiveMinimum: 0 }),
           },
         },

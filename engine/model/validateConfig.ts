@@ -3,7 +3,8 @@
 import type { RevNetConfig, StageConfig } from './config';
 import { DEFAULT_BATCH_NORM } from './config';
 import type { JsonSchema } from './schema';
-import { revnetSchema } from './schema';
+import { LIMITS, revnetSchema } from './schema';
+import { boundedMessage } from '../../protocol/boundedMessage';
 
 export interface ConfigProblem {
   /** JSON path of the bad field, e.g. "stages[1].channels"; "" for the whole document */
@@ -19,7 +20,7 @@ export class ConfigError extends Error {
   readonly problems: ConfigProblem[];
 
   constructor(fileName: string, problems: ConfigProblem[]) {
-    super(ConfigError.describe(fileName, problems));
+    super(boundedMessage(ConfigError.describe(fileName, problems)));
     this.name = 'ConfigError';
     this.fileName = fileName;
     this.problems = problems;
@@ -104,6 +105,7 @@ export function describeExpected(schema: JsonSchema): string {
   if (schema.maximum !== undefined) bounds.push(`≤ ${schema.maximum}`);
   if (schema.exclusiveMaximum !== undefined) bounds.push(`< ${schema.exclusiveMaximum}`);
   if (schema.minItems !== undefined) bounds.push(`with at least ${schema.minItems} item${schema.minItems === 1 ? '' : 's'}`);
+  if (schema.maxItems !== undefined) bounds.push(`with at most ${schema.maxItems} items`);
   const base = schema.type ? article[schema.type] : 'a value';
   return bounds.length > 0 ? `${base} ${bounds.join(' and ')}` : base;
 }
@@ -163,6 +165,11 @@ function walkSchema(schema: JsonSchema, value: unknown, path: string, problems: 
   if (Array.isArray(value)) {
     if (schema.minItems !== undefined && value.length < schema.minItems) {
       problems.push({ path, message: `${expected()}, got ${value.length === 0 ? 'an empty array' : `${value.length} items`}` });
+    }
+    if (schema.maxItems !== undefined && value.length > schema.maxItems) {
+      // the items of an array far too long are not checked one by one
+      problems.push({ path, message: `${expected()}, got ${value.length} items` });
+      return;
     }
     if (schema.items) value.forEach((item, index) => walkSchema(schema.items as JsonSchema, item, join(path, index), problems));
   }
@@ -270,6 +277,10 @@ function semanticProblems(value: unknown): ConfigProblem[] {
   }
 
   const stages = Array.isArray(value['stages']) ? value['stages'] : [];
+  const totalUnits = stages.reduce((sum: number, stage: unknown) => sum + (isPlainObject(stage) && isCount(stage['units']) && stage['units'] <= LIMITS.units ? stage['units'] : 0), 0);
+  if (totalUnits > LIMITS.totalUnits) {
+    problems.push({ path: 'stages', message: `expected at most ${LIMITS.totalUnits} units in all stages together, got ${totalUnits}` });
+  }
   stages.forEach((stage: unknown, index) => {
     if (!isPlainObject(stage)) return;
     const path = `stages[${index}]`;

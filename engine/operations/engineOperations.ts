@@ -26,9 +26,9 @@ export interface EngineOperations {
   /** engine/inspect/inspectModel.ts */
   inspect(params: InspectParams, cancel: CancelSignal): Promise<InspectReport>;
   /** engine/operations/invert.ts */
-  invert(params: InvertParams): Promise<InvertResult>;
+  invert(params: InvertParams, cancel?: CancelSignal): Promise<InvertResult>;
   /** engine/operations/forward.ts */
-  forward(params: ForwardParams): Promise<ForwardResult>;
+  forward(params: ForwardParams, cancel?: CancelSignal): Promise<ForwardResult>;
   /** engine/operations/explore.ts */
-  explore(params: ExploreParams): Promise<ExploreResult>;
+  explore(params: ExploreParams, cancel?: CancelSignal): Promise<ExploreResult>;
 }

@@ -19,6 +19,8 @@ import { describeStop, invertTrunk } from '../model/invert';
 import { architectureOf } from '../model/network';
 import type { Network } from '../model/network.types';
 import { SeededRandom } from '../util/random';
+import type { CancelSignal } from '../util/cancelSignal';
+import { NOT_CANCELLED, stopPoint } from './stopPoint';
 
 export class ExploreError extends Error {}
 
@@ -127,19 +129,21 @@ function trunkOutput(network: Network, normalized: Float32Array, shape: readonly
   });
 }
 
-export async function explore(params: ExploreParams): Promise<ExploreResult> {
-  const resolved = await resolveModel(params.model);
+export async function explore(params: ExploreParams, cancel: CancelSignal = NOT_CANCELLED): Promise<ExploreResult> {
+  // one image at a time through the trunk and back: checked before the network is built
+  const limit = resolveMemoryLimit(params.memoryLimitBytes);
+  const resolved = await resolveModel(params.model, {
+    beforeBuild: (config) => checkMemoryLimit(inferenceEstimate(config, 1), limit, `exploring model "${config.name}" (one image)`),
+  });
   const { network, config } = resolved;
   try {
-    // one image at a time through the trunk and back
-    checkMemoryLimit(inferenceEstimate(config, 1), resolveMemoryLimit(params.memoryLimitBytes), `exploring model "${config.name}" (one image)`);
     const problem = trunkInversionProblem(network);
     if (problem !== undefined) throw new ExploreError(problem);
     const arch = architectureOf(network);
     const { height, width, channels } = config.input;
     const [outH, outW, outC] = arch.trunkShape;
     const needsData = 'sample' in params.source || params.edits.some((edit) => edit.kind === 'interpolate');
-    const data = needsData ? loadInspectionData(config, params.data) : undefined;
+    const data = needsData ? loadInspectionData(config, params.data, 0, undefined, limit) : undefined;
     const normalization = config.normalization ?? (data !== undefined && 'sample' in params.source ? data.normalization : undefined);
 
     let pixels: Float32Array;
@@ -152,8 +156,10 @@ export async function explore(params: ExploreParams): Promise<ExploreResult> {
       pixels = npyImage(params.source.npyPath, config);
     }
     const outputOf = (image: Float32Array) => trunkOutput(network, normalize(image, normalization, channels), [height, width, channels]);
+    await stopPoint(cancel, 'explore');
     const output = outputOf(pixels);
     const edited = applyEdits(output, outC, params.edits, (sample) => outputOf(sampleImage(data as InspectionData, sample).pixels));
+    await stopPoint(cancel, 'explore');
     const inverted = tf.tidy(() => {
       const features = tf.tensor4d(edited, [1, outH, outW, outC]);
       return Float32Array.from(invertTrunk(network, features).dataSync() as Float32Array);

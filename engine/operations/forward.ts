@@ -3,18 +3,21 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ForwardParams, ForwardResult } from '../../protocol/engineApi';
 import { resolveModel } from '../model/resolveModel';
-import { inferenceEstimate } from '../limits/estimates';
+import { checkModelFits, inferenceEstimate } from '../limits/estimates';
 import { checkMemoryLimit, resolveMemoryLimit } from '../limits/memoryLimit';
 import { forwardTrunk, predict } from '../model/forward';
 import { checkNotModelFile } from '../io/overwriteGuard';
 import { normalize, readBatch, writeTensor } from './tensorFiles';
+import type { CancelSignal } from '../util/cancelSignal';
+import { NOT_CANCELLED, stopPoint } from './stopPoint';
 
-export async function forward(params: ForwardParams): Promise<ForwardResult> {
+export async function forward(params: ForwardParams, cancel: CancelSignal = NOT_CANCELLED): Promise<ForwardResult> {
   checkNotModelFile(params.outputPath);
-  const { network, config } = await resolveModel(params.model);
+  const limit = resolveMemoryLimit(params.memoryLimitBytes);
+  const { network, config } = await resolveModel(params.model, { beforeBuild: checkModelFits(limit, 'running') });
   try {
     const { height, width, channels } = config.input;
-    const limit = resolveMemoryLimit(params.memoryLimitBytes);
+    await stopPoint(cancel, 'forward');
     const nonFinite: { allow: boolean; found?: number } = { allow: params.allowNonFinite === true };
     const images = readBatch(
       params.inputPath,
@@ -31,6 +34,7 @@ export async function forward(params: ForwardParams): Promise<ForwardResult> {
     });
     images.dispose();
     try {
+      await stopPoint(cancel, 'forward');
       const shape = await writeTensor(params.outputPath, output);
       const result: ForwardResult = { outputPath: params.outputPath, shape };
       if (nonFinite.found !== undefined && nonFinite.found > 0) result.nonFiniteInputs = nonFinite.found;

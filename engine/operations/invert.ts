@@ -4,23 +4,26 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { InvertParams, InvertResult } from '../../protocol/engineApi';
 import { resolveModel } from '../model/resolveModel';
-import { inferenceEstimate } from '../limits/estimates';
+import { checkModelFits, inferenceEstimate } from '../limits/estimates';
 import { checkMemoryLimit, resolveMemoryLimit } from '../limits/memoryLimit';
 import { invertFrom, locateOutput } from '../model/invert';
 import { architectureOf, inferenceContext } from '../model/network';
 import { runSteps } from '../model/trunk';
 import { checkNotModelFile } from '../io/overwriteGuard';
 import { denormalize, readBatch, writeTensor } from './tensorFiles';
+import type { CancelSignal } from '../util/cancelSignal';
+import { NOT_CANCELLED, stopPoint } from './stopPoint';
 
-export async function invert(params: InvertParams): Promise<InvertResult> {
+export async function invert(params: InvertParams, cancel: CancelSignal = NOT_CANCELLED): Promise<InvertResult> {
   checkNotModelFile(params.outputPath);
-  const { network, config } = await resolveModel(params.model);
+  const limit = resolveMemoryLimit(params.memoryLimitBytes);
+  const { network, config } = await resolveModel(params.model, { beforeBuild: checkModelFits(limit, 'inverting through') });
   try {
     const from = params.from ?? 'trunk';
     const arch = architectureOf(network);
     const start = locateOutput(arch, from);
     const startStep = arch.steps[start] as (typeof arch.steps)[number];
-    const limit = resolveMemoryLimit(params.memoryLimitBytes);
+    await stopPoint(cancel, 'invert');
     const nonFinite: { allow: boolean; found?: number } = { allow: params.allowNonFinite === true };
     const given = readBatch(
       params.inputPath,
@@ -30,6 +33,7 @@ export async function invert(params: InvertParams): Promise<InvertResult> {
       nonFinite,
       params.scale,
     );
+    await stopPoint(cancel, 'invert', () => given.dispose());
     const inversion = invertFrom(network, given, from);
     const output = inversion.complete ? denormalize(inversion.input, config.normalization) : tf.clone(inversion.input);
     const roundTrip = tf.tidy(() => {
@@ -43,6 +47,7 @@ export async function invert(params: InvertParams): Promise<InvertResult> {
     const [maxAbs, relL2] = Array.from(await roundTrip.data());
     tf.dispose([roundTrip, given, inversion.input]);
     try {
+      await stopPoint(cancel, 'invert');
       const shape = await writeTensor(params.outputPath, output);
       const reachedInput = inversion.complete ? 'image' : inversion.reached;
       const result: InvertResult = { outputPath: params.outputPath, shape, reachedInput, roundTrip: { maxAbs: maxAbs as number, relL2: relL2 as number } };

@@ -5,9 +5,11 @@ import { resolveModel } from '../model/resolveModel';
 import { analyzeModel } from '../model/analysis';
 import { isUnit } from '../model/architecture';
 import { architectureOf } from '../model/network';
+import { checkModelFits } from '../limits/estimates';
+import { resolveMemoryLimit } from '../limits/memoryLimit';
 
 export async function load(params: LoadParams): Promise<ModelSummary> {
-  const { network, config } = await resolveModel(params.model);
+  const { network, config } = await resolveModel(params.model, { beforeBuild: checkModelFits(resolveMemoryLimit(params.memoryLimitBytes), 'loading') });
   try {
     const analysis = analyzeModel(config, 1);
     const blocks = architectureOf(network)

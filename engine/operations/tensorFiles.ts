@@ -18,7 +18,14 @@ export function readBatch(
   nonFinite: { allow: boolean; found?: number } = { allow: false },
   scale?: number,
 ): tf.Tensor4D {
-  const array = readNpy(path);
+  const batchOf = (declared: number[]): number => {
+    const shape = declared.length === expected.length ? [1, ...declared] : declared;
+    const matches = shape.length === expected.length + 1 && expected.every((d, i) => shape[i + 1] === d) && (shape[0] as number) > 0;
+    if (!matches) throw new FileFormatError(path, `has shape (${declared.join(', ')}); ${what} has shape (N, ${expected.join(', ')}) (NHWC)`);
+    return shape[0] as number;
+  };
+  // from the header, before the file's data is read
+  const array = readNpy(path, (declared) => beforeAllocating?.(batchOf(declared.shape)));
   const integer = array.dtype !== 'float32' && array.dtype !== 'float64';
   if (integer && scale === undefined) {
     throw new FileFormatError(
@@ -27,13 +34,7 @@ export function readBatch(
         'Give --scale 1/255 to multiply every value (0-255 pixels to [0, 1]), or write float32 values',
     );
   }
-  let shape = array.shape;
-  if (shape.length === expected.length) shape = [1, ...shape];
-  const matches = shape.length === expected.length + 1 && expected.every((d, i) => shape[i + 1] === d) && (shape[0] as number) > 0;
-  if (!matches) {
-    throw new FileFormatError(path, `has shape (${array.shape.join(', ')}); ${what} has shape (N, ${expected.join(', ')}) (NHWC)`);
-  }
-  beforeAllocating?.(shape[0] as number);
+  const shape = [batchOf(array.shape), ...expected];
   const found = countNonFinite(array.data);
   nonFinite.found = found.count;
   if (found.count > 0 && !nonFinite.allow) {

@@ -7,6 +7,7 @@ import { redirectConsole } from './consoleToLog';
 import { serverOperations } from './serverOperations';
 import { registerHandlers } from './registerHandlers';
 import { registerTestHooks } from './testHooks';
+import { boundedMessage } from '../../protocol/boundedMessage';
 
 if (process.send === undefined) {
   process.stderr.write('revnet engine: must be started with an IPC channel (child_process.fork); for a terminal use the revnet CLI\n');
@@ -15,7 +16,7 @@ if (process.send === undefined) {
 
 const connection = createMessageConnection(new IPCMessageReader(process), new IPCMessageWriter(process));
 const log = (event: LogEvent): void => {
-  void connection.sendNotification(Notifications.log, event);
+  void connection.sendNotification(Notifications.log, { level: event.level, message: boundedMessage(event.message) });
 };
 redirectConsole(log);
 

@@ -1,11 +1,14 @@
 // Binds every request of protocol/engineApi.ts to an engine operation on a JSON-RPC connection.
 // Every failure answers with a ResponseError carrying the operation's message (never swallowed).
 import { ResponseError, type CancellationToken, type MessageConnection } from 'vscode-jsonrpc';
-import { Notifications, Requests, type EngineInfo, type LogEvent } from '../../protocol/engineApi';
+import { Notifications, Requests, type EngineInfo, type EngineStatus, type LogEvent } from '../../protocol/engineApi';
 import { decodeNonFinite, encodeNonFinite } from '../../protocol/nonFinite';
+import { boundedMessage } from '../../protocol/boundedMessage';
 import { RequestCancelSignal } from './requestCancelSignal';
 import type { BackendChoice } from '../backend';
 import type { ServerOperations } from './serverOperations';
+import { InspectionCancelled } from '../inspect/inspectModel';
+import { OperationCancelled } from '../operations/stopPoint';
 
 /** Error codes the client can tell apart (JSON-RPC's server-defined range). */
 export const EngineErrorCodes = {
@@ -22,14 +25,17 @@ export interface ServerDeps {
 }
 
 function toResponseError(error: unknown, method: string): ResponseError<void> {
-  if (error instanceof ResponseError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  return new ResponseError(EngineErrorCodes.operationFailed, message || `${method} failed`);
+  if (error instanceof ResponseError) return new ResponseError(error.code, boundedMessage(error.message));
+  const message = boundedMessage(error instanceof Error ? error.message : String(error));
+  const code =
+    error instanceof InspectionCancelled || error instanceof OperationCancelled ? EngineErrorCodes.cancelled : EngineErrorCodes.operationFailed;
+  return new ResponseError(code, message || `${method} failed`);
 }
 
 export function registerHandlers(connection: MessageConnection, deps: ServerDeps): void {
   const { operations } = deps;
   let training: RequestCancelSignal | undefined;
+  let trainingStatus: NonNullable<EngineStatus['training']> | undefined;
 
   /** Runs one operation after the backend is ready; logs and converts any failure. */
   function handle<P, R>(
@@ -67,10 +73,19 @@ export function registerHandlers(connection: MessageConnection, deps: ServerDeps
       }
       const signal = new RequestCancelSignal(token);
       training = signal;
+      trainingStatus = { runId: '', step: 0, epoch: 0, stopping: false };
       try {
-        return await operations.train(params, (event) => connection.sendNotification(Notifications.progress, encodeNonFinite(event) as typeof event), signal);
+        return await operations.train(
+          params,
+          (event) => {
+            trainingStatus = { runId: event.runId, step: event.step, epoch: event.epoch, stopping: signal.cancelled };
+            void connection.sendNotification(Notifications.progress, encodeNonFinite(event) as typeof event);
+          },
+          signal,
+        );
       } finally {
         training = undefined;
+        trainingStatus = undefined;
       }
     }),
   );
@@ -79,13 +94,17 @@ export function registerHandlers(connection: MessageConnection, deps: ServerDeps
     training.cancel();
     return true;
   });
+  connection.onRequest(Requests.status, (): EngineStatus => {
+    if (training === undefined || trainingStatus === undefined) return {};
+    return { training: { ...trainingStatus, stopping: training.cancelled } };
+  });
   connection.onRequest(
     Requests.inspect,
     handle(Requests.inspect.method, (params, token) => operations.inspect(params, new RequestCancelSignal(token))),
   );
-  connection.onRequest(Requests.invert, handle(Requests.invert.method, (params) => operations.invert(params)));
-  connection.onRequest(Requests.forward, handle(Requests.forward.method, (params) => operations.forward(params)));
-  connection.onRequest(Requests.explore, handle(Requests.explore.method, (params) => operations.explore(params)));
+  connection.onRequest(Requests.invert, handle(Requests.invert.method, (params, token) => operations.invert(params, new RequestCancelSignal(token))));
+  connection.onRequest(Requests.forward, handle(Requests.forward.method, (params, token) => operations.forward(params, new RequestCancelSignal(token))));
+  connection.onRequest(Requests.explore, handle(Requests.explore.method, (params, token) => operations.explore(params, new RequestCancelSignal(token))));
   connection.onRequest(Requests.saveTensor, handle(Requests.saveTensor.method, (params) => operations.saveTensor(params)));
   connection.onRequest(Requests.presets, async () => {
     try {

@@ -3,12 +3,24 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Normalization } from '../data/normalization';
 import type { Split } from '../data/types';
 import type { Network } from '../model/network.types';
+import type { CancelSignal } from '../util/cancelSignal';
+import { yieldToEventLoop } from '../util/yieldToEventLoop';
 import { identityOrder, makeBatch, type ImageShape } from './batches';
 
-export function evaluateAccuracy(network: Network, split: Split, shape: ImageShape, normalization: Normalization, batchSize = 250): number {
+/** undefined when the cancel signal stopped it (checked, after a yield, before every batch) */
+export async function evaluateAccuracy(
+  network: Network,
+  split: Split,
+  shape: ImageShape,
+  normalization: Normalization,
+  cancel: CancelSignal,
+  batchSize = 250,
+): Promise<number | undefined> {
   const order = identityOrder(split.count);
   let correct = 0;
   for (let start = 0; start < split.count; start += batchSize) {
+    await yieldToEventLoop();
+    if (cancel.cancelled) return undefined;
     const size = Math.min(batchSize, split.count - start);
     const batch = makeBatch(split, shape, normalization, order, start, size);
     const hits = tf.tidy(() => {

@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { DataSpec, ModelRef, ProgressEvent, TrainParams, TrainResult } from '../../protocol/engineApi';
 import { checkDatasetFitsModel, computeNormalization, loadDataset, type Dataset, type Normalization } from '../data';
+import type { LoadOptions } from '../data/types';
 import type { RevNetConfig, TrainingMetadata } from '../model/config';
 import { loadConfig } from '../model/loadConfig';
 import { CONFIG_SUFFIX, readWeights, saveModel, WEIGHTS_SUFFIX, type ModelMetadata } from '../model/saveLoad';
@@ -133,14 +134,14 @@ function startTracking(start: RunStart, dataset: Dataset, normalization: Normali
 
 /** What trainModel reads from outside; tests replace the data loader to train on small in-memory sets. */
 export interface TrainDependencies {
-  loadData: (spec: DataSpec) => Dataset;
+  loadData: (spec: DataSpec, options: LoadOptions) => Dataset;
 }
 
 export async function trainModel(
   params: TrainParams,
   onProgress: (event: ProgressEvent) => void,
   cancel: CancelSignal,
-  dependencies: TrainDependencies = { loadData: (spec) => loadDataset(spec) },
+  dependencies: TrainDependencies = { loadData: (spec, options) => loadDataset(spec, options) },
 ): Promise<TrainResult> {
   const outDir = resolve(params.outDir);
   const resumeFolder = params.resumeFrom !== undefined ? resolve(params.resumeFrom) : params.resume ? outDir : undefined;
@@ -216,7 +217,14 @@ async function trainLocked(
   }
   if (params.stabilityThreshold !== undefined) start.stabilityThreshold = params.stabilityThreshold;
   try {
-    const dataset = dependencies.loadData(start.data);
+    const loadOptions: LoadOptions = {};
+    if (params.memoryLimitBytes !== undefined) loadOptions.memoryLimitBytes = params.memoryLimitBytes;
+    if (start.data.kind === 'random') {
+      // random images have no shape of their own: the model's (as inspect's random data)
+      loadOptions.shape = start.network.config.input;
+      loadOptions.classes = start.network.config.classes;
+    }
+    const dataset = dependencies.loadData(start.data, loadOptions);
     checkDatasetFitsModel(dataset, start.network.config);
     const normalization = start.normalization ?? computeNormalization(dataset.train, dataset.channels);
     if (![...normalization.mean, ...normalization.std].every(Number.isFinite) || normalization.std.some((s) => s <= 0)) {

@@ -1,6 +1,7 @@
 // The training loop proper, on a network, an optimiser and a data set already in memory:
 // seeded shuffling, one optimiser step per batch, progress events, an evaluation after every epoch,
-// checkpoints (after every epoch, every N steps if asked, and on cancel), cancellation between steps,
+// checkpoints (after every epoch, every N steps if asked, and on cancel), cancellation between steps
+// (the loop yields to the event loop before each step, so that Ctrl-C and a JSON-RPC cancel are seen at once),
 // and a stop with the first non-finite block named when the loss turns NaN or infinite.
 import * as tf from '@tensorflow/tfjs-core';
 import type { ProgressEvent } from '../../protocol/engineApi';
@@ -12,6 +13,7 @@ import type { ModelMetadata } from '../model/saveLoad';
 import type { ComputeGradients, Network } from '../model/network.types';
 import type { CancelSignal } from '../util/cancelSignal';
 import { SeededRandom } from '../util/random';
+import { yieldToEventLoop } from '../util/yieldToEventLoop';
 import { batchPlan, identityOrder, makeBatch } from './batches';
 import { writeCheckpoint, type TrainingState } from './checkpoint';
 import { describeNonFinite, findNonFinite, firstNonFiniteWeight } from './divergence';
@@ -68,6 +70,11 @@ export function initialState(options: TrainOptions, data: unknown): TrainingStat
   };
 }
 
+/** the message of a run stopped by its cancel signal at a step boundary */
+export function stoppedMessage(step: number, problem: string | undefined): string {
+  return problem === undefined ? `stopped at step ${step} (checkpoint saved)` : `stopped at step ${step}; ${problem}`;
+}
+
 export function totalSteps(options: TrainOptions, stepsPerEpoch: number): number {
   return Math.min(options.steps ?? Number.POSITIVE_INFINITY, options.epochs * stepsPerEpoch);
 }
@@ -116,15 +123,17 @@ export async function runTraining(run: TrainingRun): Promise<RunOutcome> {
     if (problem !== undefined) return { status: 'diverged', state, message: `training did not start: ${problem}` };
   }
   const shuffler = SeededRandom.fromState(state.shuffleStateAtEpochStart);
-  while (state.epoch < options.epochs && state.step < lastStep) {
+  // a run stopped during an epoch's evaluation resumes with that epoch's steps done and evaluates it first
+  while ((state.epoch < options.epochs && state.step < lastStep) || state.stepInEpoch >= stepsPerEpoch) {
     const order = options.shuffle ? shuffler.permutation(dataset.train.count) : identityOrder(dataset.train.count);
     const lr = learningRateAt(schedule, state.epoch);
     const started = performance.now();
     let examplesThisRun = 0;
     while (state.stepInEpoch < stepsPerEpoch && state.step < lastStep) {
+      await yieldToEventLoop();
       if (run.cancel.cancelled) {
         const problem = await checkpoint();
-        return { status: 'cancelled', state, message: problem ?? `cancelled after step ${state.step}; checkpoint written` };
+        return { status: 'cancelled', state, message: stoppedMessage(state.step, problem) };
       }
       const batch = makeBatch(dataset.train, shape, normalization, order, state.stepInEpoch * batchSize, batchSize);
       const gradients = computeGradients(network, batch.images, batch.labels, options.mode);
@@ -168,14 +177,16 @@ export async function runTraining(run: TrainingRun): Promise<RunOutcome> {
     const totals = state.epochTotals;
     const meanLoss = totals.examples > 0 ? totals.loss / totals.examples : Number.NaN;
     const meanAccuracy = totals.examples > 0 ? totals.correct / totals.examples : Number.NaN;
-    if (!epochDone) {
-      // stopped by --steps inside an epoch: the position stays mid-epoch
-      lastTestAccuracy = evaluateAccuracy(network, dataset.test, shape, normalization);
-      lastLoss = meanLoss;
-      break;
+    const evaluated = await evaluateAccuracy(network, dataset.test, shape, normalization, run.cancel);
+    if (evaluated === undefined) {
+      // stopped during the evaluation: the position stays at the end of the epoch, evaluated again on resume
+      const problem = await checkpoint();
+      return { status: 'cancelled', state, message: stoppedMessage(state.step, problem) };
     }
-    lastTestAccuracy = evaluateAccuracy(network, dataset.test, shape, normalization);
+    lastTestAccuracy = evaluated;
     lastLoss = meanLoss;
+    // stopped by --steps inside an epoch: the position stays mid-epoch
+    if (!epochDone) break;
     state.history.push({ epoch: state.epoch + 1, loss: meanLoss, accuracy: meanAccuracy, testAccuracy: lastTestAccuracy });
     run.onProgress(event('epoch', meanLoss, meanAccuracy, seconds > 0 ? examplesThisRun / seconds : 0, lastTestAccuracy));
     state.epoch += 1;

@@ -1,6 +1,6 @@
 // Moving the cursor into a stage of the panel's config selects that stage's first block in the panel.
 import * as vscode from 'vscode';
-import { blockIdsOfStage, stageAtOffset } from '../model/configLocator';
+import { firstBlockIdOfStage, stageAtOffset } from '../model/configLocator';
 import { InspectionPanel } from '../panel/inspectionPanel';
 
 export function registerSelectionSync(): vscode.Disposable {
@@ -12,7 +12,7 @@ export function registerSelectionSync(): vscode.Disposable {
     const document = event.textEditor.document;
     if (panel === undefined || panel.modelUri?.toString() !== document.uri.toString()) return;
     const span = stageAtOffset(document.getText(), document.offsetAt(event.selections[0]?.active ?? new vscode.Position(0, 0)));
-    const blockId = span === undefined ? undefined : blockIdsOfStage(span)[0];
+    const blockId = span === undefined ? undefined : firstBlockIdOfStage(span);
     if (blockId === undefined || blockId === last) return;
     last = blockId;
     panel.selectBlock(blockId);

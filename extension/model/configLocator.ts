@@ -35,7 +35,9 @@ export function stageAtOffset(text: string, offset: number): StageSpan | undefin
   const location = getLocation(text, offset);
   const [first, second] = location.path;
   if (first !== 'stages' || typeof second !== 'number') return undefined;
-  return stageSpans(text).find((span) => span.index === second);
+  const root = parseTree(text);
+  const node = root === undefined ? undefined : findNodeAtLocation(root, ['stages', second]);
+  return node === undefined ? undefined : stageSpan(node, second);
 }
 
 /** Parses a block id such as "stage2.unit0" into its 1-based stage and 0-based unit. */
@@ -45,7 +47,11 @@ export function parseBlockId(blockId: string): { stage: number; unit: number } |
   return { stage: Number(match[1]), unit: Number(match[2]) };
 }
 
-/** The ids of a stage's blocks, "stage{n}.unit{0..units-1}". */
-export function blockIdsOfStage(span: StageSpan): string[] {
-  return Array.from({ length: span.units ?? 0 }, (_, unit) => `stage${span.stage}.unit${unit}`);
+/**
+ * The id of a stage's first block, "stage{n}.unit0", or undefined when the stage declares no valid unit count.
+ * In closed form: the cursor moves on every keystroke, and a stage may declare any number of units.
+ */
+export function firstBlockIdOfStage(span: StageSpan): string | undefined {
+  const units = span.units;
+  return units !== undefined && Number.isInteger(units) && units >= 1 ? `stage${span.stage}.unit0` : undefined;
 }

@@ -181,15 +181,54 @@ describe('training through the engine process', () => {
       outDir,
     });
     await firstProgress();
-    assert.equal(await client.request(Requests.cancelTraining), true);
+    // sent together: the engine handles them in order, so the status is answered after the cancel was seen,
+    // at a step boundary of the still running loop (on main the loop never yielded: neither was answered
+    // before the epoch ended, and the run went on to the epoch's end)
+    const [cancelled, status] = await Promise.all([client.request(Requests.cancelTraining), client.request(Requests.status)]);
+    assert.equal(cancelled, true);
     const result = await running;
     assert.equal(result.status, 'cancelled');
-    assert.ok(result.steps >= 1 && result.steps < 1000 * 32, `steps ${result.steps}`);
+    assert.ok(status.training !== undefined, 'the status must be answered while the run still trains');
+    assert.equal(status.training.stopping, true);
+    assert.ok(
+      result.steps >= 1 && result.steps <= status.training.step + 1,
+      `stopped at step ${result.steps}; the status answered after the cancel said step ${status.training.step}: the stop must come at the next step boundary`,
+    );
+    assert.equal(result.message, `stopped at step ${result.steps} (checkpoint saved)`);
     assert.ok(existsSync(result.weightsPath), `checkpoint ${result.weightsPath} missing`);
     assert.ok(existsSync(result.configPath), `checkpoint config ${result.configPath} missing`);
     const event = progress[0];
     assert.ok(event !== undefined && Number.isFinite(event.loss) && event.backend === 'cpu');
     assert.equal(await client.request(Requests.cancelTraining), false, 'no training should be left running');
+  });
+
+  test('while training, status and a light inspect are answered before the run ends', async () => {
+    progress.length = 0;
+    const outDir = join(dir, 'busy');
+    const order: string[] = [];
+    const running = client
+      .request(Requests.train, {
+        model: { preset: 'mnist-tiny', seed: 1 },
+        data: { kind: 'random', count: 512, seed: 2 },
+        epochs: 1000,
+        batchSize: 8,
+        outDir,
+      })
+      .then((result) => {
+        order.push('train ended');
+        return result;
+      });
+    await firstProgress();
+    const status = await client.request(Requests.status);
+    order.push('status answered');
+    const report = await client.request(Requests.inspect, { model: { preset: 'mnist-tiny', seed: 3 }, batchSize: 4, data: { kind: 'random', count: 8 } });
+    order.push('inspect answered');
+    assert.equal(await client.request(Requests.cancelTraining), true);
+    await running;
+    assert.deepEqual(order, ['status answered', 'inspect answered', 'train ended']);
+    assert.ok(status.training !== undefined && status.training.step >= 1 && !status.training.stopping, JSON.stringify(status));
+    assert.ok(report.blocks.length > 0);
+    assert.deepEqual(await client.request(Requests.status), {}, 'no training left after the stop');
   });
 
   test('cancelling the train request itself stops it the same way', async () => {

@@ -15,6 +15,8 @@ import { formatStability } from '../../stability/stabilityTable';
 import { DATA_SPEC_HELP, parseDataSpec } from '../../train/parseDataSpec';
 import { memoryLimitFrom, memoryLimitOption } from '../memoryLimitOption';
 import { CliError, helpText, numberOption, parseArgs, stringOption, type OptionSpec } from '../args';
+import { checkModelFits } from '../../limits/estimates';
+import { resolveMemoryLimit } from '../../limits/memoryLimit';
 
 const summary = 'per-block reconstruction error, gradient fidelity, memory and step times of a model';
 
@@ -107,7 +109,8 @@ async function run(argv: string[]): Promise<number> {
   const choice = await initBackend(backend);
   if (choice.note !== undefined && !quiet) process.stderr.write(`revnet: ${choice.note}\n`);
   const ref: ModelRef = preset !== undefined ? { preset, ...(seed !== undefined ? { seed } : {}) } : model !== undefined ? { configPath: model, ...(weights !== undefined ? { weightsPath: weights } : {}) } : { configPath: config as string };
-  const resolved = await resolveModel(ref, { weights: config !== undefined ? 'fresh' : 'auto', ...(seed !== undefined ? { seed } : {}) });
+  const beforeBuild = checkModelFits(resolveMemoryLimit(memoryLimitBytes), 'inspecting');
+  const resolved = await resolveModel(ref, { weights: config !== undefined ? 'fresh' : 'auto', beforeBuild, ...(seed !== undefined ? { seed } : {}) });
   if (model !== undefined && resolved.weightsPath === undefined) {
     resolved.network.dispose();
     throw new CliError(`inspect: ${model} has no weights beside it; give --weights FILE, or use --config for fresh weights`);

@@ -12,6 +12,7 @@ import { memoryLimitFrom, memoryLimitOption } from '../memoryLimitOption';
 import { CliError, helpText, numberOption, parseArgs, stringOption, type OptionSpec } from '../args';
 import { ProgressBar } from '../progressBar';
 import { formatPercent } from '../../../shared/format';
+import { boundedMessage } from '../../../protocol/boundedMessage';
 
 const summary = 'train a model (preset or config) on a data set; writes the model files and checkpoints into --out';
 
@@ -49,7 +50,9 @@ examples:
   revnet train --preset mnist-small --data mnist --out out/mnist-small
   revnet train --config my.revnet.json --data idx:images=train-images-idx3-ubyte.gz,labels=train-labels-idx1-ubyte.gz --epochs 10 --batch 128 --out out/my
   revnet train --resume out/my            (after Ctrl-C or a crash: continues from out/my/checkpoint)
-Ctrl-C stops after the current step and writes a checkpoint; a second Ctrl-C quits at once.
+Ctrl-C (or SIGTERM) stops after the current step and writes a checkpoint; a second Ctrl-C quits at once
+(the last complete checkpoint stays). Exit codes: 0 finished, 130 stopped by Ctrl-C (SIGINT), 143 stopped by
+SIGTERM, 3 diverged, 2 bad arguments, 1 other errors.
 `;
 
 function integer(args: ReturnType<typeof parseArgs>, name: string): number | undefined {
@@ -175,11 +178,14 @@ async function run(argv: string[]): Promise<number> {
 
   const display = new ProgressBar(json ? process.stderr : process.stdout);
   const cancel = { cancelled: false };
-  const onInterrupt = () => {
-    if (cancel.cancelled) process.exit(130);
+  let stopSignal: NodeJS.Signals | undefined;
+  const onInterrupt = (signal: NodeJS.Signals) => {
+    // the second signal quits at once: checkpoints are switched by one rename, so the last complete one stays
+    if (stopSignal !== undefined) process.exit(signalExitCode(signal));
+    stopSignal = signal;
     cancel.cancelled = true;
     display.closeLine();
-    log('stopping after the current step and writing a checkpoint (Ctrl-C again to quit at once)');
+    log(`${signal}: stopping after the current step and writing a checkpoint (Ctrl-C again to quit at once)`);
   };
   process.on('SIGINT', onInterrupt);
   process.on('SIGTERM', onInterrupt);
@@ -199,19 +205,32 @@ async function run(argv: string[]): Promise<number> {
       // a resumed run's data is the checkpoint's, not known here: the inspection then uses its own default
       await writeInspection(result, params.resumeFrom === undefined ? params.data : undefined, log);
     } catch (error) {
-      log(`inspect.json not written: ${error instanceof Error ? error.message : String(error)}`);
+      log(`inspect.json not written: ${boundedMessage(error instanceof Error ? error.message : String(error))}`);
     }
   }
   if (json) {
     process.stdout.write(`${JSON.stringify({ ...result, seconds, backend: backend.name }, null, 2)}\n`);
   } else {
     const accuracy = result.testAccuracy === undefined ? '' : `, test accuracy ${formatPercent(result.testAccuracy)}`;
-    process.stdout.write(`${result.status} after ${result.steps} steps (${result.epochs} epochs) in ${seconds.toFixed(1)} s on ${backend.name}${accuracy}\n`);
-    if (result.message !== undefined) process.stdout.write(`${result.message}\n`);
+    if (result.status === 'cancelled') {
+      process.stdout.write(`${result.message ?? `stopped at step ${result.steps}`} after ${seconds.toFixed(1)} s on ${backend.name}\n`);
+    } else {
+      process.stdout.write(`${result.status} after ${result.steps} steps (${result.epochs} epochs) in ${seconds.toFixed(1)} s on ${backend.name}${accuracy}\n`);
+      if (result.message !== undefined) process.stdout.write(`${result.message}\n`);
+    }
     if (result.configPath !== '') process.stdout.write(`model: ${result.configPath}\n       ${result.weightsPath}\n`);
     if (result.status !== 'finished') process.stdout.write(`continue with: revnet train --resume ${params.outDir}\n`);
   }
-  return result.status === 'finished' ? 0 : result.status === 'cancelled' ? 130 : 3;
+  switch (result.status) {
+    case 'finished': return 0;
+    case 'cancelled': return signalExitCode(stopSignal ?? 'SIGINT');
+    case 'diverged': return 3;
+  }
+}
+
+/** the shell's convention: 128 + the signal's number (SIGINT 130, SIGTERM 143) */
+function signalExitCode(signal: NodeJS.Signals): number {
+  return signal === 'SIGTERM' ? 143 : 130;
 }
 
 export const command = { summary, run };

@@ -18,6 +18,7 @@ import { invert } from '../../../../engine/operations/invert';
 import { trainModel } from '../../../../engine/train/trainModel';
 import { useTestBackend } from '../networkFixtures';
 import { tempFolder, tinyDataset, TINY_CONFIG, writeTinyConfig } from '../trainHelpers';
+import { modelEstimate } from '../../../../engine/limits/estimates';
 
 before(useTestBackend);
 
@@ -92,10 +93,18 @@ test('inspect under a limit below its largest step (both modes, depth copies bes
   const expected = Math.max(own.standard.total, own.reversible.total, own.standard.weightBytes + Math.max(copy.standard.total, copy.reversible.total));
   const model = { configPath: writeTinyConfig(tempFolder('memlimit-inspect')) };
   const tensors = tf.memory().numTensors;
+  // below what the model itself needs: refused before its network is built
   await assert.rejects(inspectModel({ model, batchSize, data: { kind: 'random', count: 16 }, memoryLimitBytes: 1000 }, never), (error: Error) => {
     assert.ok(error instanceof MemoryLimitError);
+    assert.match(error.message, /inspecting model "tiny-test" \(its weights and one example\)/);
+    assert.deepEqual(bytesIn(error.message), [modelEstimate(config), 1000]);
+    return true;
+  });
+  const floor = modelEstimate(config);
+  await assert.rejects(inspectModel({ model, batchSize, data: { kind: 'random', count: 16 }, memoryLimitBytes: floor }, never), (error: Error) => {
+    assert.ok(error instanceof MemoryLimitError);
     assert.match(error.message, /inspecting model "tiny-test" \(both backprop modes and the depth series, batch 8\)/);
-    assert.deepEqual(bytesIn(error.message), [expected, 1000]);
+    assert.deepEqual(bytesIn(error.message), [expected, floor]);
     return true;
   });
   assert.equal(tf.memory().numTensors, tensors);

@@ -1,7 +1,7 @@
 // Finding stages in a *.revnet.json text: offsets checked against plain string searches in the same text.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { blockIdsOfStage, parseBlockId, stageAtOffset, stageSpans } from '../../../../extension/model/configLocator';
+import { firstBlockIdOfStage, parseBlockId, stageAtOffset, stageSpans } from '../../../../extension/model/configLocator';
 
 const text = `{
   // comments are allowed in the editor's JSON
@@ -39,9 +39,20 @@ describe('configLocator', () => {
 
   test('block ids follow stage{n}.unit{u}', () => {
     const spans = stageSpans(text);
-    assert.deepEqual(blockIdsOfStage(spans[1]!), ['stage2.unit0', 'stage2.unit1']);
+    assert.equal(firstBlockIdOfStage(spans[1]!), 'stage2.unit0');
     assert.deepEqual(parseBlockId('stage2.unit11'), { stage: 2, unit: 11 });
     assert.equal(parseBlockId('stage2'), undefined);
+  });
+
+  test('a stage declaring absurd unit counts gives its first block without enumerating them (hover, cursor sync)', () => {
+    for (const units of [1e7, 1e308]) {
+      const huge = `{ "stages": [ { "units": ${units}, "channels": 4 } ] }`;
+      const span = stageAtOffset(huge, huge.indexOf('"channels"'));
+      assert.ok(span !== undefined && span.units === units);
+      // main built every id ("stage1.unit0" … ) on each cursor move: 1e7 strings, and a RangeError for 1e308
+      assert.equal(firstBlockIdOfStage(span), 'stage1.unit0');
+    }
+    for (const units of [0, -3, 2.5]) assert.equal(firstBlockIdOfStage({ index: 0, stage: 1, offset: 0, length: 1, units }), undefined);
   });
 
   test('texts that are not configs give no stages', () => {
