@@ -8,14 +8,18 @@ function get<T>(key: string, fallback: T): T {
   return vscode.workspace.getConfiguration(section).get<T>(key, fallback);
 }
 
-export type DefaultData = 'mnist' | 'ask';
+export type DefaultData = 'auto' | 'mnist' | 'ask';
 
 export const config = {
   backend: (): BackendName => get<BackendName>('backend', 'auto'),
-  defaultData: (): DefaultData => get<DefaultData>('defaultData', 'mnist'),
+  defaultData: (): DefaultData => {
+    const value = get<string>('defaultData', 'auto');
+    return value === 'mnist' || value === 'ask' ? value : 'auto';
+  },
   inspectBatchSize: (): number => get<number>('inspect.batchSize', 16),
   errorThreshold: (): number => get<number>('errorThreshold', 1e-4),
-  trainBatchSize: (): number => get<number>('train.batchSize', 32),
+  /** 0: the engine's default for the model (the same as `revnet train`'s) */
+  trainBatchSize: (): number => get<number>('train.batchSize', 0),
   trainMaxSteps: (): number => get<number>('train.maxSteps', 0),
   /** revnet.memoryLimitMB as request params: {} for 0 (the engine's default, half the machine's memory) */
   memoryLimit: (): { memoryLimitBytes?: number } => {

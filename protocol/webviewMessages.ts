@@ -21,6 +21,10 @@ export interface ReportMessage extends Envelope { type: 'report'; report: Inspec
 export interface SettingsMessage extends Envelope { type: 'settings'; errorThreshold: number }
 /** a training progress event (live curves) */
 export interface ProgressMessage extends Envelope { type: 'progress'; event: ProgressEvent }
+/** how a training run of this window ended; `step` is the last step done */
+export interface RunEnd { status: 'finished' | 'cancelled' | 'diverged' | 'failed'; text: string; step?: number }
+/** the training run ended (the panel leaves "State: training") */
+export interface RunEndedMessage extends Envelope { type: 'runEnded'; end: RunEnd }
 /** select a block (from the editor), or show a view */
 export interface SelectBlockMessage extends Envelope { type: 'selectBlock'; blockId: string }
 export interface ShowViewMessage extends Envelope { type: 'showView'; view: ViewName }
@@ -36,6 +40,7 @@ export type HostToWebview =
   | ReportMessage
   | SettingsMessage
   | ProgressMessage
+  | RunEndedMessage
   | SelectBlockMessage
   | ShowViewMessage
   | ExploreResultMessage

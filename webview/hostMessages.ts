@@ -57,6 +57,12 @@ export function parseHostMessage(data: unknown): ParsedMessage {
         ? { ok: true, message: data as unknown as HostToWebview }
         : fail('event lacks runId, epoch or step');
     }
+    case 'runEnded': {
+      const end = data['end'];
+      return isRecord(end) && ['finished', 'cancelled', 'diverged', 'failed'].includes(end['status'] as string) && typeof end['text'] === 'string'
+        ? { ok: true, message: data as unknown as HostToWebview }
+        : fail('end lacks a known status or text');
+    }
     case 'selectBlock':
       return typeof data['blockId'] === 'string' ? { ok: true, message: data as unknown as HostToWebview } : fail('blockId is not a string');
     case 'showView':

@@ -2,6 +2,7 @@
 // Views subscribe; a change tells them what changed so they redraw only what depends on it.
 import type { ExploreResult, ProgressEvent } from '../protocol/engineApi';
 import type { BlockStats, InspectReport } from '../protocol/inspectReport';
+import type { RunEnd } from '../protocol/webviewMessages';
 
 export type Change = 'report' | 'threshold' | 'selection' | 'progress' | 'explore' | 'busy' | 'theme';
 
@@ -12,6 +13,8 @@ export class Store {
   errorThreshold = DEFAULT_ERROR_THRESHOLD;
   selectedBlock: string | undefined;
   progress: ProgressEvent[] = [];
+  /** how the last run ended, once it has (undefined while it runs) */
+  runEnd: RunEnd | undefined;
   exploreResult: ExploreResult | undefined;
   busy: { busy: boolean; what?: string } = { busy: false };
   private readonly listeners: ((change: Change) => void)[] = [];
@@ -44,6 +47,7 @@ export class Store {
   addProgress(event: ProgressEvent): void {
     const last = this.progress[this.progress.length - 1];
     if (last !== undefined && last.runId !== event.runId) this.progress = [];
+    if (last === undefined || last.runId !== event.runId) this.runEnd = undefined;
     this.progress.push(event);
   }
 }

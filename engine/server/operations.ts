@@ -2,7 +2,8 @@
 // An operation whose module is missing would answer with NotAvailableError ("not available yet"),
 // never with made-up results; today every operation of engine/operations.types.ts is wired.
 import type { EngineOperations } from '../operations.types';
-import type { PresetInfo, SaveTensorParams } from '../../protocol/engineApi';
+import type { LoadParams, PresetInfo, SaveTensorParams, TrainingDefaults } from '../../protocol/engineApi';
+import { trainingDefaultsForModel } from '../train/modelTrainingDefaults';
 import { inspectModel } from '../inspect/inspectModel';
 import { presetConfig, presetSummaries } from '../model/presets';
 import { explore } from '../operations/explore';
@@ -24,6 +25,8 @@ export interface ServerOperations extends EngineOperations {
   saveTensor(params: SaveTensorParams): Promise<void>;
   /** the built-in model presets, with their full configs */
   presets(): Promise<PresetInfo[]>;
+  /** the options `train` uses for this model when none are given */
+  trainingDefaults(params: LoadParams): Promise<TrainingDefaults>;
 }
 
 export const operations: ServerOperations = {
@@ -34,5 +37,6 @@ export const operations: ServerOperations = {
   forward,
   explore,
   saveTensor,
+  trainingDefaults: (params) => trainingDefaultsForModel(params.model),
   presets: async () => presetSummaries().map(({ name, summary }) => ({ name, description: summary, config: presetConfig(name) })),
 };

@@ -2,16 +2,12 @@
 // Every failure answers with a ResponseError carrying the operation's message (never swallowed).
 import { ResponseError, type CancellationToken, type MessageConnection } from 'vscode-jsonrpc';
 import { Notifications, Requests, type EngineInfo, type LogEvent } from '../../protocol/engineApi';
+import { EngineErrorCodes } from '../../protocol/engineErrors';
+import { DatasetError } from '../data';
+import { InspectionCancelled } from '../inspect/inspectModel';
 import { RequestCancelSignal } from './cancelSignal';
 import { NotAvailableError, type ServerOperations } from './operations';
 
-/** Error codes the client can tell apart (JSON-RPC's server-defined range). */
-export const EngineErrorCodes = {
-  operationFailed: -32001,
-  notAvailable: -32002,
-  cancelled: -32800,
-  busy: -32003,
-} as const;
 
 export interface ServerDeps {
   operations: ServerOperations;
@@ -23,7 +19,11 @@ export interface ServerDeps {
 function toResponseError(error: unknown, method: string): ResponseError<void> {
   if (error instanceof ResponseError) return error;
   const message = error instanceof Error ? error.message : String(error);
-  const code = error instanceof NotAvailableError ? EngineErrorCodes.notAvailable : EngineErrorCodes.operationFailed;
+  const code =
+    error instanceof NotAvailableError ? EngineErrorCodes.notAvailable
+    : error instanceof DatasetError ? EngineErrorCodes.data
+    : error instanceof InspectionCancelled ? EngineErrorCodes.cancelled
+    : EngineErrorCodes.operationFailed;
   return new ResponseError(code, message || `${method} failed`);
 }
 
@@ -86,6 +86,7 @@ export function registerHandlers(connection: MessageConnection, deps: ServerDeps
   connection.onRequest(Requests.forward, handle('revnet/forward', (params) => operations.forward(params)));
   connection.onRequest(Requests.explore, handle('revnet/explore', (params) => operations.explore(params)));
   connection.onRequest(Requests.saveTensor, handle('revnet/saveTensor', (params) => operations.saveTensor(params)));
+  connection.onRequest(Requests.trainingDefaults, handle('revnet/trainingDefaults', (params) => operations.trainingDefaults(params)));
   connection.onRequest(Requests.presets, async () => {
     try {
       return await operations.presets();

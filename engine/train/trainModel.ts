@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { DataSpec, ModelRef, ProgressEvent, TrainParams, TrainResult } from '../../protocol/engineApi';
-import { checkDatasetFitsModel, computeNormalization, loadDataset, type Dataset, type Normalization } from '../data';
+import { checkDatasetFitsModel, computeNormalization, loadDataset, resolveDataSpec, type Dataset, type Normalization } from '../data';
 import type { RevNetConfig, TrainingMetadata } from '../model/config';
 import { loadConfig } from '../model/loadConfig';
 import { readWeights, saveModel, type ModelMetadata } from '../model/modelFiles';
@@ -31,6 +31,7 @@ interface RunStart {
 
 export function describeData(spec: DataSpec): string {
   switch (spec.kind) {
+    case 'default': return 'default';
     case 'mnist': return 'mnist';
     case 'random': return `random(count=${spec.count}, seed=${spec.seed ?? 0})`;
     case 'idx':
@@ -70,7 +71,9 @@ async function freshStart(params: TrainParams): Promise<RunStart> {
     network = buildNetwork(config, options.seed);
   }
   const optimizer = createOptimizer(options);
-  return { network, optimizer, options, state: initialState(options, params.data), normalization: config.normalization, data: params.data };
+  // `default` is resolved here, once, so the checkpoint and the model's metadata name the data really used
+  const data = resolveDataSpec(params.data, config.input, options.seed, 512);
+  return { network, optimizer, options, state: initialState(options, data), normalization: config.normalization, data };
 }
 
 /** Continues from a checkpoint: its options, except epochs and steps, which the caller may raise. */
@@ -101,14 +104,14 @@ let runCounter = 0;
 
 /** What trainModel reads from outside; tests replace the data loader to train on small in-memory sets. */
 export interface TrainDependencies {
-  loadData: (spec: DataSpec) => Dataset;
+  loadData: (spec: DataSpec, model: RevNetConfig) => Dataset;
 }
 
 export async function trainModel(
   params: TrainParams,
   onProgress: (event: ProgressEvent) => void,
   cancel: CancelSignal,
-  dependencies: TrainDependencies = { loadData: (spec) => loadDataset(spec) },
+  dependencies: TrainDependencies = { loadData: (spec, model) => loadDataset(spec, { shape: model.input, classes: model.classes }) },
 ): Promise<TrainResult> {
   const outDir = resolve(params.outDir);
   const resumeFolder = params.resumeFrom !== undefined ? resolve(params.resumeFrom) : params.resume ? outDir : undefined;
@@ -127,7 +130,7 @@ export async function trainModel(
   }
   const start = resumeFolder !== undefined ? resumeStart(params, resumeFolder) : await freshStart(params);
   try {
-    const dataset = dependencies.loadData(start.data);
+    const dataset = dependencies.loadData(start.data, start.network.config);
     checkDatasetFitsModel(dataset, start.network.config);
     const normalization = start.normalization ?? computeNormalization(dataset.train, dataset.channels);
     if (![...normalization.mean, ...normalization.std].every(Number.isFinite) || normalization.std.some((s) => s <= 0)) {

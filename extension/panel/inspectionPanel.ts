@@ -8,6 +8,8 @@ import { Requests } from '../../protocol/engineApi';
 import type { PanelState } from '../../protocol/webviewMessages';
 import { panelHtml } from '../../webview/panelHtml';
 import { config } from '../config';
+import { explainDataError, settledData, workspaceDefaultUri } from '../dataChoice';
+import { baseName } from '../modelFiles';
 import type { Ctx } from '../context';
 import { PanelMessageRouter, type Outgoing, type PanelEffects } from './panelMessageRouter';
 import { revealBlock } from './revealBlock';
@@ -15,6 +17,11 @@ import { revealBlock } from './revealBlock';
 export const PANEL_VIEW_TYPE = 'revnet.inspection';
 /** workspace state: the config URI the panel shows, for restoring it after a reload */
 const PANEL_MODEL_KEY = 'revnet.panelModel';
+
+/** the tab's title: which model this panel shows */
+function panelTitle(configUri: vscode.Uri): string {
+  return `RevNet: ${baseName(configUri)}`;
+}
 
 export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
   return {
@@ -38,24 +45,28 @@ async function existingStyles(extensionUri: vscode.Uri): Promise<vscode.Uri[]> {
   return found;
 }
 
+/** One panel per model: a panel's title names its model, and it never shows another model's numbers. */
 export class InspectionPanel implements vscode.Disposable {
-  private static current: InspectionPanel | undefined;
+  /** open panels by their model's config URI */
+  private static readonly byModel = new Map<string, InspectionPanel>();
+  /** the panel shown or revealed last (the editor's selection follows it) */
+  private static last: InspectionPanel | undefined;
 
   private readonly router: PanelMessageRouter;
   private readonly disposables: vscode.Disposable[] = [];
 
   /** Opens (or reveals) the panel for a config's model, optionally at a block. */
   static show(ctx: Ctx, configUri: vscode.Uri, blockId?: string): InspectionPanel {
-    const existing = InspectionPanel.current;
+    const existing = InspectionPanel.byModel.get(configUri.toString());
     if (existing !== undefined) {
-      existing.setModel(configUri);
+      InspectionPanel.last = existing;
       existing.panel.reveal(undefined, true);
       if (blockId !== undefined) existing.selectBlock(blockId);
       return existing;
     }
     const panel = vscode.window.createWebviewPanel(
       PANEL_VIEW_TYPE,
-      'RevNet Inspector',
+      panelTitle(configUri),
       { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
       webviewOptions(ctx.extension.extensionUri),
     );
@@ -71,9 +82,9 @@ export class InspectionPanel implements vscode.Disposable {
     panel.webview.options = webviewOptions(ctx.extension.extensionUri);
     const revived = new InspectionPanel(ctx, panel, undefined);
     if (typeof saved.selectedBlock === 'string') revived.router.selectBlock(saved.selectedBlock);
-    // The host's own record of the panel's model comes first; the webview's key is the fallback.
+    // The webview's own record of its model comes first (there may be several panels); the host's last is the fallback.
     const hostKey = ctx.extension.workspaceState.get<string>(PANEL_MODEL_KEY);
-    const keys = [hostKey, typeof saved.modelKey === 'string' ? saved.modelKey : undefined].filter((k): k is string => k !== undefined);
+    const keys = [typeof saved.modelKey === 'string' ? saved.modelKey : undefined, hostKey].filter((k): k is string => k !== undefined);
     void (async () => {
       for (const key of keys) {
         const inspection = await ctx.inspections.findForPanel(key);
@@ -87,7 +98,12 @@ export class InspectionPanel implements vscode.Disposable {
   }
 
   static get active(): InspectionPanel | undefined {
-    return InspectionPanel.current;
+    return InspectionPanel.last;
+  }
+
+  static disposeAll(): void {
+    for (const panel of [...InspectionPanel.byModel.values()]) panel.dispose();
+    InspectionPanel.last?.dispose();
   }
 
   private constructor(
@@ -95,8 +111,11 @@ export class InspectionPanel implements vscode.Disposable {
     private readonly panel: vscode.WebviewPanel,
     private modelKey: string | undefined,
   ) {
-    InspectionPanel.current?.dispose();
-    InspectionPanel.current = this;
+    if (modelKey !== undefined) {
+      InspectionPanel.byModel.set(modelKey, this);
+      panel.title = panelTitle(vscode.Uri.parse(modelKey));
+    }
+    InspectionPanel.last = this;
     this.router = new PanelMessageRouter(this.effects());
     panel.iconPath = vscode.Uri.joinPath(ctx.extension.extensionUri, 'media', 'icons', 'revnet.svg');
     this.disposables.push(
@@ -105,7 +124,14 @@ export class InspectionPanel implements vscode.Disposable {
       ctx.inspections.onDidChange((inspection) => {
         if (inspection.configUri.toString() === this.modelKey) this.sendReport();
       }),
-      ctx.onProgress((event) => this.post({ type: 'progress', event })),
+      ctx.onProgress((event) => {
+        // the panel of the model being trained draws its curves; other panels are not about that run
+        if (ctx.training === undefined || ctx.training.configUri.toString() === this.modelKey) this.post({ type: 'progress', event });
+      }),
+      ctx.onTrainingEnded((end) => this.post({ type: 'runEnded', end })),
+      panel.onDidChangeViewState((event) => {
+        if (event.webviewPanel.active) InspectionPanel.last = this;
+      }),
       vscode.workspace.onDidChangeConfiguration((event) => {
         if (event.affectsConfiguration('revnet.errorThreshold')) this.post({ type: 'settings', errorThreshold: config.errorThreshold() });
       }),
@@ -141,13 +167,24 @@ export class InspectionPanel implements vscode.Disposable {
     });
   }
 
+  /** gives a revived panel its model (a panel never changes model once it has one) */
   setModel(configUri: vscode.Uri): void {
     const key = configUri.toString();
     if (key === this.modelKey) return;
+    if (this.modelKey !== undefined) throw new Error(`this panel shows ${this.modelKey}, not ${key}`);
+    const other = InspectionPanel.byModel.get(key);
+    if (other !== undefined && other !== this) other.dispose();
     this.modelKey = key;
+    InspectionPanel.byModel.set(key, this);
+    this.panel.title = panelTitle(configUri);
     void this.ctx.extension.workspaceState.update(PANEL_MODEL_KEY, key);
     this.router.forgetExploreResult();
     this.sendReport();
+  }
+
+  /** a failure of a request this panel made: a banner over the last good numbers, which stay */
+  showError(message: string): void {
+    this.post({ type: 'error', message });
   }
 
   setBusy(busy: boolean, what?: string): void {
@@ -166,7 +203,6 @@ export class InspectionPanel implements vscode.Disposable {
     if (!this.router.isReady || this.modelKey === undefined) return;
     const inspection = this.ctx.inspections.get(vscode.Uri.parse(this.modelKey));
     if (inspection === undefined) return;
-    this.panel.title = `RevNet: ${inspection.report.model.name}`;
     this.post({ type: 'report', report: inspection.report });
   }
 
@@ -198,13 +234,18 @@ export class InspectionPanel implements vscode.Disposable {
         await vscode.commands.executeCommand('revnet.inspectModel', this.requireModel());
       },
       pickNpyFile: async () => {
-        const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { NumPy: ['npy'] }, title: 'A .npy image to invert' });
+        const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { NumPy: ['npy'] }, title: 'A .npy image to invert', ...workspaceDefaultUri() });
         return picked?.[0]?.fsPath;
       },
       explore: async (source, edits) => {
         const uri = this.requireModel();
         const model = ctx.inspections.get(uri)?.model ?? (await ctx.modelFiles.modelFor(uri));
-        return ctx.engine.request(Requests.explore, { model, data: { kind: 'mnist' }, source, edits, ...config.memoryLimit() });
+        // the same data rule as Inspect (revnet.defaultData; "ask" follows the model here, as the view cannot ask per edit)
+        try {
+          return await ctx.engine.request(Requests.explore, { model, data: settledData(), source, edits, ...config.memoryLimit() });
+        } catch (error) {
+          throw explainDataError(error);
+        }
       },
       askSavePath: async (which) => {
         const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
@@ -225,7 +266,8 @@ export class InspectionPanel implements vscode.Disposable {
   }
 
   dispose(): void {
-    if (InspectionPanel.current === this) InspectionPanel.current = undefined;
+    if (this.modelKey !== undefined && InspectionPanel.byModel.get(this.modelKey) === this) InspectionPanel.byModel.delete(this.modelKey);
+    if (InspectionPanel.last === this) InspectionPanel.last = undefined;
     for (const item of this.disposables.splice(0)) item.dispose();
     this.panel.dispose();
   }

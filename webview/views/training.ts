@@ -1,5 +1,6 @@
 // Training: loss and accuracy curves, throughput and memory, updated live from the host's progress messages.
 import type { ProgressEvent } from '../../protocol/engineApi';
+import type { RunEnd } from '../../protocol/webviewMessages';
 import { type Chart, chartBox, makeChart } from '../charts';
 import { clear, el, num, table } from '../dom';
 import { formatBytes, formatPercent } from '../format';
@@ -11,6 +12,19 @@ const MIB = 1024 * 1024;
 /** the step within its epoch, 1-based (the engine counts `step` from the start of the run) */
 export function stepInEpoch(event: ProgressEvent): number {
   return event.step - event.epoch * event.stepsPerEpoch;
+}
+
+/** the run's state in words: never "training" once the host said the run ended */
+export function runState(last: ProgressEvent, end: RunEnd | undefined): string {
+  if (end !== undefined) {
+    switch (end.status) {
+      case 'finished': return 'finished';
+      case 'cancelled': return `stopped at step ${end.step ?? last.step} (checkpoint saved)`;
+      case 'diverged': return `diverged at step ${end.step ?? last.step}`;
+      case 'failed': return 'failed (see the log)';
+    }
+  }
+  return last.kind === 'done' ? 'finished' : 'training';
 }
 
 export function trainingView(context: ViewContext): View {
@@ -43,7 +57,7 @@ export function trainingView(context: ViewContext): View {
     const test = [...events].reverse().find((e) => e.testAccuracy !== undefined)?.testAccuracy;
     tileArea.appendChild(
       tiles([
-        ['State', last.kind === 'done' ? 'finished' : 'training', 'state'],
+        ['State', runState(last, context.store.runEnd), 'state'],
         ['Epoch', `${Math.min(last.epoch + 1, last.epochs)} / ${last.epochs}`, 'epoch'],
         ['Step', last.kind === 'done' ? `${last.step} in all` : `${stepInEpoch(last)} / ${last.stepsPerEpoch} (${last.step} in all)`, 'step'],
         ['Loss', last.loss.toFixed(4), 'loss'],
