@@ -70,12 +70,15 @@ export async function inspectResolved(resolved: ResolvedModel, options: InspectO
   if (reconstructionMode !== 'training' && reconstructionMode !== 'inference') {
     throw new Error(`reconstruction mode must be "training" or "inference", got ${JSON.stringify(reconstructionMode)}`);
   }
-  const phase = (name: string): void => {
+  // each phase is long synchronous work: yield to the event loop first, so that a cancellation (a JSON-RPC
+  // notification, a signal) that arrived meanwhile is seen before the next phase starts
+  const phase = async (name: string): Promise<void> => {
+    await new Promise<void>((resolve) => setImmediate(resolve));
     if (cancel.cancelled) throw new InspectionCancelled();
     options.onPhase?.(name);
   };
 
-  phase('data');
+  await phase('data');
   const data = loadInspectionData(config, options.data, seed, batchSize);
   const batch = hostBatch(data, 0, batchSize);
   const limit = resolveMemoryLimit(options.memoryLimitBytes);
@@ -87,27 +90,27 @@ export async function inspectResolved(resolved: ResolvedModel, options: InspectO
   const snapshot = snapshotWeights(network);
   try {
     // inference mode reads the running statistics: measure before any training step moves them
-    phase('reconstruction');
+    await phase('reconstruction');
     const reconstruction = measureReconstruction(network, images, labels, reconstructionMode);
-    phase('gradients');
+    await phase('gradients');
     const standardGrads = hostGradients(network, images, labels, 'standard');
     const reversibleGrads = hostGradients(network, images, labels, 'reversible');
-    phase('memory');
+    await phase('memory');
     const standardProfile = await profileStep(network, images, labels, 'standard');
     const reversibleProfile = await profileStep(network, images, labels, 'reversible');
-    phase('timing');
+    await phase('timing');
     // the gradient and profile steps above were the warm-up
     const timing = { warmUp: 0, ...options.timing };
     const standardTime = timeSteps(network, images, labels, 'standard', timing);
-    phase('timing');
+    await phase('timing');
     const reversibleTime = timeSteps(network, images, labels, 'reversible', timing);
     const own = { standardPeakBytes: standardProfile.peakBytes, reversiblePeakBytes: reversibleProfile.peakBytes };
     let depth: InspectReport['memory']['depth'] = [];
     if (options.depth !== false) {
-      phase('depth');
+      await phase('depth');
       depth = await depthSeries(config, images, labels, own, seed, cancel);
     }
-    phase('report');
+    await phase('report');
 
     const analysis = analyzeModel(config, batch.count);
     const units = new Map(analysis.units.map((unit) => [unit.id, unit]));
