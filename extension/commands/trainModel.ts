@@ -94,12 +94,15 @@ export function trainModel(ctx: Ctx) {
       void vscode.commands.executeCommand('setContext', 'revnet.training', false);
       cancel.dispose();
     }
-    if (result.weightsPath !== '') await ctx.modelFiles.rememberTrained(configUri, { configPath: result.configPath, weightsPath: result.weightsPath });
+    // the run's model is its own config and weights in the run folder: Inspect and hovers attach there
+    const runConfig = result.configPath !== '' ? vscode.Uri.file(result.configPath) : undefined;
+    if (runConfig !== undefined) ctx.lastModel = runConfig;
     const summary = describeRunEnd(result);
     ctx.trainingEnded({ status: result.status, text: summary, step: result.steps });
     ctx.output.info(`${summary} weights: ${result.weightsPath}`);
-    const choice = await vscode.window.showInformationMessage(`RevNet: ${summary}`, 'Inspect Model', 'Show Log');
-    if (choice === 'Inspect Model') await vscode.commands.executeCommand('revnet.inspectModel', configUri);
+    const actions = runConfig !== undefined ? ['Inspect Model', 'Show Log'] : ['Show Log'];
+    const choice = await vscode.window.showInformationMessage(`RevNet: ${summary}`, ...actions);
+    if (choice === 'Inspect Model') await vscode.commands.executeCommand('revnet.inspectModel', runConfig ?? configUri);
     else if (choice === 'Show Log') ctx.showLog();
   };
 }
