@@ -17,6 +17,8 @@ import { checkMemoryLimit, resolveMemoryLimit } from '../limits/memoryLimit';
 import { checkpointModelPaths, hasCheckpoint, readCheckpoint, type TrainingState } from './checkpoint';
 import { createOptimizer, type Optimizer } from './optimizers';
 import { resolveOptions, type TrainOptions } from './options';
+import { RunHistoryWriter } from './runHistoryWriter';
+import { learningRateAt } from './schedule';
 import { initialState, runTraining, type RunOutcome } from './trainingRun';
 
 /** What a run starts from: a network, an optimiser with its state, a position, and the data's normalisation. */
@@ -170,6 +172,19 @@ async function trainOn(
     if (last !== undefined && Number.isFinite(last.loss)) training.finalLoss = last.loss;
     return { normalization, training };
   };
+  const runId = `train-${process.pid}-${++runCounter}`;
+  const history = new RunHistoryWriter(outDir);
+  history.start({
+    runId,
+    resumed: start.state.step > 0,
+    model: network.config.name,
+    data: describeData(start.data),
+    optimizer: optimizer.describe(),
+    batchSize: options.batchSize,
+    epochs: options.epochs,
+    backend,
+  });
+  const schedule = { base: options.learningRate, drops: options.lrDrops, factor: options.lrFactor };
   const outcome: RunOutcome = await runTraining({
     network,
     optimizer,
@@ -178,10 +193,13 @@ async function trainOn(
     options,
     state: start.state,
     outDir,
-    runId: `train-${process.pid}-${++runCounter}`,
+    runId,
     backend,
     metadata,
-    onProgress,
+    onProgress: (event) => {
+      history.progress(event, learningRateAt(schedule, Math.min(event.epoch, Math.max(0, event.epochs - 1))));
+      onProgress(event);
+    },
     cancel,
   });
   const result: TrainResult = {
@@ -195,6 +213,7 @@ async function trainOn(
   if (outcome.testAccuracy !== undefined) result.testAccuracy = outcome.testAccuracy;
   if (outcome.finalLoss !== undefined) result.finalLoss = outcome.finalLoss;
   if (outcome.message !== undefined) result.message = outcome.message;
+  history.end(runId, result);
   if (outcome.status === 'finished') {
     const final = metadata(outcome.state);
     if (final.training !== undefined) {
