@@ -25,6 +25,8 @@ export interface ProgressMessage extends Envelope { type: 'progress'; event: Pro
 export interface RunEnd { status: 'finished' | 'cancelled' | 'diverged' | 'failed'; text: string; step?: number }
 /** the training run ended (the panel leaves "State: training") */
 export interface RunEndedMessage extends Envelope { type: 'runEnded'; end: RunEnd }
+/** the model's run history from its run folder (protocol/runHistory.ts), replacing the panel's curves */
+export interface HistoryMessage extends Envelope { type: 'history'; events: ProgressEvent[]; end?: RunEnd; file: string }
 /** select a block (from the editor), or show a view */
 export interface SelectBlockMessage extends Envelope { type: 'selectBlock'; blockId: string }
 export interface ShowViewMessage extends Envelope { type: 'showView'; view: ViewName }
@@ -41,6 +43,7 @@ export type HostToWebview =
   | SettingsMessage
   | ProgressMessage
   | RunEndedMessage
+  | HistoryMessage
   | SelectBlockMessage
   | ShowViewMessage
   | ExploreResultMessage

@@ -222,6 +222,10 @@ function handle(message: HostToWebview): void {
       store.addProgress(message.event);
       changed('progress');
       break;
+    case 'history':
+      store.setHistory(message.events, message.end);
+      changed('progress');
+      break;
     case 'runEnded':
       store.runEnd = message.end;
       changed('progress');

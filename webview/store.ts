@@ -44,6 +44,13 @@ export class Store {
     return !(Math.max(r.maxAbs, r.chainMaxAbs) <= this.errorThreshold);
   }
 
+  /** the whole history of the model's run (read from its run folder), replacing what was drawn */
+  setHistory(events: ProgressEvent[], end: RunEnd | undefined): void {
+    // JSON turns a diverged (non-finite) loss into null: such points are left out of the curves
+    this.progress = events.map((e) => ({ ...e, loss: typeof e.loss === 'number' ? e.loss : Number.NaN, accuracy: typeof e.accuracy === 'number' ? e.accuracy : Number.NaN }));
+    this.runEnd = end;
+  }
+
   addProgress(event: ProgressEvent): void {
     const last = this.progress[this.progress.length - 1];
     if (last !== undefined && last.runId !== event.runId) this.progress = [];

@@ -13,6 +13,7 @@ import { baseName } from '../modelFiles';
 import type { Ctx } from '../context';
 import { PanelMessageRouter, type Outgoing, type PanelEffects } from './panelMessageRouter';
 import { revealBlock } from './revealBlock';
+import { historyEnd, readRunHistory } from './runHistoryFile';
 
 export const PANEL_VIEW_TYPE = 'revnet.inspection';
 /** workspace state: the config URI the panel shows, for restoring it after a reload */
@@ -128,7 +129,10 @@ export class InspectionPanel implements vscode.Disposable {
         // the panel of the model being trained draws its curves; other panels are not about that run
         if (ctx.training === undefined || ctx.training.configUri.toString() === this.modelKey) this.post({ type: 'progress', event });
       }),
-      ctx.onTrainingEnded((end) => this.post({ type: 'runEnded', end })),
+      ctx.onTrainingEnded((end) => {
+        this.post({ type: 'runEnded', end });
+        void this.sendHistory();
+      }),
       panel.onDidChangeViewState((event) => {
         if (event.webviewPanel.active) InspectionPanel.last = this;
       }),
@@ -206,6 +210,18 @@ export class InspectionPanel implements vscode.Disposable {
     this.post({ type: 'report', report: inspection.report });
   }
 
+  /** the model's run history from its run folder: curves for any trained model, after a reload or a hidden run */
+  private async sendHistory(): Promise<void> {
+    const uri = this.modelUri;
+    if (!this.router.isReady || uri === undefined) return;
+    // also while it trains: the file holds the steps this panel missed while it was hidden
+    const found = await readRunHistory(uri);
+    if (found === undefined || found.history.progress.length === 0) return;
+    const end = historyEnd(found.history);
+    const events = found.history.progress.map(({ type: _type, learningRate: _lr, time: _time, ...event }) => event);
+    this.post(end === undefined ? { type: 'history', events, file: found.file.fsPath } : { type: 'history', events, end, file: found.file.fsPath });
+  }
+
   private requireModel(): vscode.Uri {
     const uri = this.modelUri;
     if (uri === undefined) throw new Error('this panel has no model; run RevNet: Inspect Model');
@@ -224,6 +240,7 @@ export class InspectionPanel implements vscode.Disposable {
       restoreAndSendReport: async () => {
         if (this.modelKey !== undefined) await ctx.inspections.restore(this.modelKey);
         this.sendReport();
+        await this.sendHistory();
       },
       currentReport: () => (this.modelKey === undefined ? undefined : ctx.inspections.get(vscode.Uri.parse(this.modelKey))?.report),
       revealBlock: async (blockId) => {

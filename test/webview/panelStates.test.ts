@@ -66,4 +66,23 @@ describe('panel states', () => {
     assert.equal(await page.textContent('#busy'), '');
     await page.close();
   });
+
+  it('draws a history read from the run folder in place of what was drawn, with how the run ended', async () => {
+    const page = await openPanel(browser, server);
+    await showView(page, 'training');
+    const live = progressEvents('run-live').slice(0, 2);
+    for (const event of live) await send(page, hostMessage({ type: 'progress', event }));
+    const events = progressEvents('run-file');
+    const stopped = events.filter((e) => e.kind !== 'done');
+    const last = stopped[stopped.length - 1];
+    await send(page, hostMessage({ type: 'history', events: stopped, end: { status: 'cancelled', text: 'stopped', step: last?.step }, file: '/runs/x/history.jsonl' }));
+    const tiles = await tileValues(page, '#training-tiles');
+    assert.equal(tiles['state'], `stopped at step ${last?.step} (checkpoint saved)`);
+    assert.equal(tiles['loss'], last?.loss.toFixed(4));
+    const epochRows = await tableRows(page, '#training-epochs');
+    assert.equal(epochRows.length, stopped.filter((e) => e.kind === 'epoch').length);
+    assert.equal(await page.$eval('#training-empty', (e) => (e as HTMLElement).hidden), true);
+    assert.deepEqual(await pageErrors(page), []);
+    await page.close();
+  });
 });

@@ -36,6 +36,8 @@ export function trainingView(context: ViewContext): View {
   let drawn = 0;
   let runId: string | undefined;
   let redrawQueued = false;
+  /** the store's series the charts were drawn from */
+  let series: ProgressEvent[] | undefined;
 
   /** progress can arrive many times a second: the charts redraw at most once per frame */
   function queueRedraw(): void {
@@ -106,8 +108,9 @@ export function trainingView(context: ViewContext): View {
     render(element) {
       const theme = context.theme();
       drawn = 0;
+      series = context.store.progress;
       runId = context.store.progress[0]?.runId;
-      element.appendChild(el('p', { class: 'placeholder', id: 'training-empty', hidden: context.store.progress.length > 0 }, 'No training in this window yet. Start one with “RevNet: Train Model…”; its curves appear here live.'));
+      element.appendChild(el('p', { class: 'placeholder', id: 'training-empty', hidden: context.store.progress.length > 0 }, 'No training history for this model yet. Train it (“RevNet: Train Model…” or revnet train): its curves appear here live, and stay in its run folder (history.jsonl).'));
       tileArea = el('div', { id: 'training-tiles' });
       element.appendChild(tileArea);
       const xAxis = { type: 'linear' as const, title: { display: true, text: 'step' }, ticks: { precision: 0 } };
@@ -162,7 +165,8 @@ export function trainingView(context: ViewContext): View {
       if (change !== 'progress' || !lossChart) return false;
       const events = context.store.progress;
       // a new run (the store restarted the series) draws from scratch
-      if (events.length < drawn || (runId !== undefined && events[0]?.runId !== runId)) return false;
+      // so does a history read from the run folder (a new series, not an append)
+      if (events !== series || events.length < drawn || (runId !== undefined && events[0]?.runId !== runId)) return false;
       runId = events[0]?.runId;
       const empty = document.getElementById('training-empty');
       if (empty) empty.hidden = events.length > 0;
