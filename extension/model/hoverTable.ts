@@ -48,19 +48,24 @@ export interface HoverLinks {
   inspect: string;
 }
 
+/**
+ * A cell that never wraps inside a number in a narrow hover (400 px): spaces become no-break spaces and the
+ * minus of an exponent a no-break hyphen, so "1.04e-5" and "451.6 k" stay on one line.
+ */
+export function noBreak(text: string): string {
+  return text.replace(/ /g, '\u00a0').replace(/e-/g, 'e\u2011');
+}
+
+/** four columns, units in the header: readable in a side-by-side editor */
 function row(block: BlockStats, threshold: number, links: HoverLinks): string {
   const r = block.reconstruction;
   const error = blockError(block);
   const flag = error !== undefined && error > threshold ? ' ⚠' : '';
   const cells = [
     `[${block.id}](${links.openBlock(block.id)})${flag}`,
-    block.kind,
-    formatCount(block.params),
-    formatCount(block.flops),
-    `${formatBytes(block.memory.storedBytes)} / ${formatBytes(block.memory.reversibleBytes)}`,
-    r === null ? 'not invertible' : formatError(r.maxAbs),
-    r === null ? '—' : formatError(r.chainMaxAbs),
-    `∠ ${formatAngle(block.gradient.cosine)}, rel ${formatError(block.gradient.relErr)}`,
+    r === null ? `${block.kind}, not invertible` : noBreak(`${formatError(r.maxAbs)} / ${formatError(r.chainMaxAbs)}`),
+    noBreak(`${formatBytes(block.memory.storedBytes)} / ${formatBytes(block.memory.reversibleBytes)}`),
+    noBreak(`${formatAngle(block.gradient.cosine)}`),
   ];
   return `| ${cells.join(' | ')} |`;
 }
@@ -82,11 +87,14 @@ export function stageHoverMarkdown(
   const lines = [
     `**RevNet stage ${stage}** · ${report.model.name} · inspected ${report.createdAt} on ${report.backend}, batch ${report.batchSize}`,
     '',
-    '| block | kind | params | FLOPs | stored / reversible bytes | one-block max \\|Δ\\| | chain max \\|Δ\\| | gradient angle, rel. error |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |',
+    '| block | max \\|Δ\\| one-block / chain | activations stored / reversible | gradient angle |',
+    '| --- | ---: | ---: | ---: |',
     ...blocks.map((block) => row(block, threshold, links)),
     '',
-    `⚠ marks a reconstruction error above the threshold ${formatError(threshold)} (setting \`revnet.errorThreshold\`).`,
+    '*One-block*: the block inverted from its own true output. *Chain*: its input as the reversible backward pass rebuilds it, from the network\'s final output through every later block (this one grows with depth). ' +
+      '*Gradient angle*: between reversible and standard-backprop gradients of the block\'s weights.',
+    '',
+    `⚠ marks a reconstruction error above the threshold ${noBreak(formatError(threshold))} (setting \`revnet.errorThreshold\`).`,
   ];
   return lines.join('\n');
 }
