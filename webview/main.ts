@@ -24,6 +24,7 @@ import { memoryView } from './views/memory';
 import { overviewView } from './views/overview';
 import { reconstructionView } from './views/reconstruction';
 import { trainingView } from './views/training';
+import { setNoReportBusy } from './views/common';
 import type { View, ViewContext } from './views/view';
 
 /** what the tests (and a curious developer) can read: milliseconds of every render, per view */
@@ -254,6 +255,7 @@ function handle(message: HostToWebview): void {
     case 'busy':
       store.busy = { busy: message.busy, ...(message.what !== undefined ? { what: message.what } : {}) };
       busyText.textContent = message.busy ? `${message.what ?? 'Working'}…` : '';
+      setNoReportBusy(message.busy ? (message.what ?? 'working') : undefined);
       changed('busy');
       break;
   }

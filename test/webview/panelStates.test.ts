@@ -85,4 +85,15 @@ describe('panel states', () => {
     assert.deepEqual(await pageErrors(page), []);
     await page.close();
   });
+
+  it('never says "No inspection yet" while an inspection runs', async () => {
+    const page = await openPanel(browser, server);
+    assert.match((await page.textContent('.no-report')) ?? '', /No inspection yet/);
+    await send(page, hostMessage({ type: 'busy', busy: true, what: 'inspecting' }));
+    assert.equal(await page.textContent('#busy'), 'inspecting…');
+    assert.doesNotMatch((await page.textContent('.no-report')) ?? '', /No inspection yet/);
+    await send(page, hostMessage({ type: 'busy', busy: false }));
+    assert.match((await page.textContent('.no-report')) ?? '', /No inspection yet/);
+    await page.close();
+  });
 });
