@@ -11,7 +11,7 @@ import type { Browser, Frame } from 'playwright-core';
 import { Requests } from '../../protocol/engineApi';
 import type { InspectReport } from '../../protocol/inspectReport';
 import { EngineClient } from '../../extension/engine/engineClient';
-import { formatError } from '../../extension/model/hoverTable';
+import { formatError, noBreak } from '../../extension/model/hoverTable';
 import { parseNpy, encodeNpyToBuffer } from '../../engine/io/npy';
 import { root, startCodeServer, type CodeServer } from './codeServer';
 import { launchBrowser, Workbench } from './workbench';
@@ -181,8 +181,9 @@ describe('RevNet Inspector in code-server', { timeout: 15 * 60_000 }, () => {
     assert.ok(block?.reconstruction, 'stage1.unit0 has no reconstruction stats');
     const row = text.split('\n').find((l) => l.includes('stage1.unit0'));
     assert.ok(row !== undefined, `no row for stage1.unit0 in the hover:\n${text}`);
-    assert.ok(row.includes(formatError(block.reconstruction.maxAbs)), `hover row "${row}" lacks ${formatError(block.reconstruction.maxAbs)}`);
-    assert.ok(row.includes(formatError(block.reconstruction.chainMaxAbs)));
+    // the hover keeps numbers whole (no-break spaces and hyphens)
+    assert.ok(row.includes(noBreak(formatError(block.reconstruction.maxAbs))), `hover row "${row}" lacks ${formatError(block.reconstruction.maxAbs)}`);
+    assert.ok(row.includes(noBreak(formatError(block.reconstruction.chainMaxAbs))));
     // the block's link opens the panel at that block
     await hover.locator('a', { hasText: 'stage1.unit1' }).first().click();
     const frame = await wb.frameWith('#overview-blocks tbody tr[data-block]', 30_000);
@@ -267,5 +268,38 @@ describe('RevNet Inspector in code-server', { timeout: 15 * 60_000 }, () => {
     const report = storedReport('mnist-small.revnet.json');
     assert.equal(await frame.locator('#overview-blocks tbody tr[data-block]').count(), report?.blocks.length);
 
+  }, () => wb);
+
+  step('revnet-38 from New Model Config… through Train (a few steps) and Inspect with default settings', async () => {
+    await wb.dismissNotifications();
+    await wb.page.keyboard.press('Escape');
+    // a few small steps: the paper's model on this machine's CPU
+    const settingsDir = join(server.workspace, '.vscode');
+    mkdirSync(settingsDir, { recursive: true });
+    writeFileSync(join(settingsDir, 'settings.json'), JSON.stringify({ 'revnet.train.maxSteps': 3, 'revnet.train.batchSize': 4, 'revnet.inspect.batchSize': 4 }));
+    await wb.runCommand('RevNet: New Model Config…');
+    await wb.pick('revnet-38');
+    await wb.editorTab('revnet-38.revnet.json').waitFor({ timeout: 30_000 });
+    let started = Date.now();
+    await wb.runCommand('RevNet: Train Model…');
+    await wb.answer('1');
+    await wb.waitOrFail(wb.notification(/Training (finished|stopped)/), 600_000);
+    timings['trainRevnet38ThreeStepsMs'] = Date.now() - started;
+    await wb.screenshot('11-revnet38-trained');
+    const history = readFileSync(join(server.workspace, 'runs', 'revnet-38', 'history.jsonl'), 'utf8');
+    assert.match(history, /"data":"random\(count=512/, 'the run did not say it trained on random images');
+    await wb.dismissNotifications();
+    await wb.editorTab('revnet-38.revnet.json').click();
+    started = Date.now();
+    await wb.runCommand('RevNet: Inspect Model');
+    const frame = await wb.frameWith('#random-data-notice:not([hidden])', 600_000);
+    timings['inspectRevnet38ToNumbersMs'] = Date.now() - started;
+    await wb.waitOrFail(frame.locator('#model-title', { hasText: 'revnet-38' }), 30_000);
+    const notice = await frame.locator('#random-data-notice').innerText();
+    await wb.screenshot('12-revnet38-inspected-random-data');
+    assert.match(notice, /random images/);
+    const report = await eventually('the stored revnet-38 inspection', 10_000, () => storedReport('revnet-38.revnet.json'));
+    assert.match(report.data, /^random/);
+    writeFileSync(join(settingsDir, 'settings.json'), '{}');
   }, () => wb);
 });
