@@ -85,7 +85,12 @@ export class Ctx implements vscode.Disposable {
     }
     const message = error instanceof Error ? error.message : String(error);
     this.output.error(`${what}: ${message}`);
-    const choice = await vscode.window.showErrorMessage(`RevNet: ${what} failed: ${message}`, 'Show Log');
+    // several problems (a config's schema errors) are a list: a notification would run them together
+    const [first = message, ...rest] = message.split('\n');
+    const choice =
+      rest.length > 0
+        ? await vscode.window.showErrorMessage(`RevNet: ${what} failed: ${first}`, { modal: true, detail: rest.join('\n') }, 'Show Log')
+        : await vscode.window.showErrorMessage(`RevNet: ${what} failed: ${message}`, 'Show Log');
     if (choice === 'Show Log') this.showLog();
   }
 
