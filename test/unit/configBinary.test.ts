@@ -13,7 +13,7 @@ test('a safetensors file read as a config is named as such, with what was expect
   const dir = mkdtempSync(join(tmpdir(), 'revnet-binary-config-'));
   // written by the safetensors writer, under a config's name so the file name gives nothing away
   const path = join(dir, 'weights.revnet.json');
-  writeFileSync(path, encodeSafetensorsToBuffer({ 'stem.kernel': { dtype: 'F32', shape: [2, 2], data: new Float32Array([1, 2, 3, 4]) } }));
+  writeFileSync(path, encodeSafetensorsToBuffer({ 'stem.kernel': { shape: [2, 2], data: new Float32Array([1, 2, 3, 4]) } }));
   await assert.rejects(loadConfig(path), (error: unknown) => {
     assert.ok(error instanceof ConfigError);
     assert.match(error.message, /is a binary safetensors file \(weights\), not a model config; expected NAME\.revnet\.json/);
