@@ -3,8 +3,10 @@
 // for the running engine's (cleared when the engine stops or dies).
 import * as vscode from 'vscode';
 import { Requests, type ProgressEvent } from '../protocol/engineApi';
+import { EngineErrorCodes } from '../protocol/engineErrors';
+import type { RunEnd } from '../protocol/webviewMessages';
 import { config, settingsNeedingEngineRestart } from './config';
-import { EngineClient, EngineCrashedError, type EngineExit } from './engine/engineClient';
+import { EngineClient, EngineCrashedError, EngineRequestError, type EngineExit } from './engine/engineClient';
 import { InspectionStore } from './inspections';
 import { ModelPairs } from './model/modelPairs';
 import { EngineStatusItem } from './statusBar';
@@ -21,6 +23,9 @@ export class Ctx implements vscode.Disposable {
 
   private readonly progressEvents = new vscode.EventEmitter<ProgressEvent>();
   readonly onProgress = this.progressEvents.event;
+  /** a training run of this window ended (finished, stopped, diverged or failed) */
+  private readonly runEnds = new vscode.EventEmitter<RunEnd>();
+  readonly onTrainingEnded = this.runEnds.event;
   /** disposed when the extension deactivates */
   private readonly subscriptions: vscode.Disposable[] = [];
   /** disposed when the engine process stops or dies */
@@ -51,7 +56,7 @@ export class Ctx implements vscode.Disposable {
       onStart: () => this.engineStarted(),
       onCrash: (exit) => this.engineCrashed(exit),
     });
-    this.pushDisposable(this.output, this.inspections, this.progressEvents);
+    this.pushDisposable(this.output, this.inspections, this.progressEvents, this.runEnds);
     this.pushDisposable(
       vscode.workspace.onDidChangeConfiguration((event) => {
         if (settingsNeedingEngineRestart.some((key) => event.affectsConfiguration(key)) && this.training === undefined) {
@@ -77,9 +82,19 @@ export class Ctx implements vscode.Disposable {
   /** Shows an operation's failure with a "Show Log" button (a crash was already reported). */
   async reportError(error: unknown, what: string): Promise<void> {
     if (error instanceof EngineCrashedError) return;
+    if (error instanceof EngineRequestError && error.code === EngineErrorCodes.cancelled) {
+      // the user cancelled: nothing failed
+      this.output.info(`${what}: cancelled`);
+      return;
+    }
     const message = error instanceof Error ? error.message : String(error);
     this.output.error(`${what}: ${message}`);
-    const choice = await vscode.window.showErrorMessage(`RevNet: ${what} failed: ${message}`, 'Show Log');
+    // several problems (a config's schema errors) are a list: a notification would run them together
+    const [first = message, ...rest] = message.split('\n');
+    const choice =
+      rest.length > 0
+        ? await vscode.window.showErrorMessage(`RevNet: ${what} failed: ${first}`, { modal: true, detail: rest.join('\n') }, 'Show Log')
+        : await vscode.window.showErrorMessage(`RevNet: ${what} failed: ${message}`, 'Show Log');
     if (choice === 'Show Log') this.showLog();
   }
 
@@ -118,6 +133,16 @@ export class Ctx implements vscode.Disposable {
 
   setTrainingStatus(text: string | undefined): void {
     this.status?.showTraining(text);
+  }
+
+  trainingStarted(configUri: vscode.Uri): void {
+    this.output.info(`training started: ${configUri.fsPath}`);
+  }
+
+  /** the status bar stops spinning and open panels leave "State: training", whatever the outcome */
+  trainingEnded(end: RunEnd): void {
+    this.status?.showRunEnd(end);
+    this.runEnds.fire(end);
   }
 
   dispose(): void {

@@ -2,6 +2,7 @@
 // Kept in memory and in the extension's workspace storage, so a window reload finds them again.
 import { decodeNonFinite, encodeNonFinite } from '../protocol/nonFinite';
 import { createHash } from 'node:crypto';
+import { basename, dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { ModelRef } from '../protocol/engineApi';
 import type { InspectReport } from '../protocol/inspectReport';
@@ -17,6 +18,30 @@ interface StoredInspection {
   configUri: string;
   model: ModelRef;
   report: InspectReport;
+}
+
+/**
+ * The `inspect.json` that `revnet train` writes beside the model it trained (docs/inspect-json.md), when it
+ * is about this config file: a CLI-trained model has numbers in the editor at once.
+ */
+export async function readCliInspection(configUri: vscode.Uri): Promise<Inspection | undefined> {
+  if (configUri.scheme !== 'file') return undefined;
+  try {
+    const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(configUri, '..', 'inspect.json')));
+    const report = JSON.parse(text) as InspectReport;
+    if (!Array.isArray(report.blocks) || typeof report.model !== 'object') return undefined;
+    // matched by file name, as the report sits beside its model (a moved run folder keeps its numbers)
+    const configPath = report.model.configPath;
+    if (configPath === undefined || basename(configPath) !== basename(configUri.fsPath)) return undefined;
+    const weightsPath = report.model.weightsPath;
+    const model: ModelRef = weightsPath !== undefined
+      ? { configPath: configUri.fsPath, weightsPath: join(dirname(configUri.fsPath), basename(weightsPath)) }
+      : { configPath: configUri.fsPath };
+    return { configUri, model, report };
+  } catch {
+    // no inspect.json, or not one for this config: the hover offers to inspect
+    return undefined;
+  }
 }
 
 export class InspectionStore implements vscode.Disposable {
@@ -51,15 +76,20 @@ export class InspectionStore implements vscode.Disposable {
   async restore(key: string): Promise<Inspection | undefined> {
     const known = this.byConfig.get(key);
     if (known !== undefined) return known;
+    const found = (await this.readStored(key)) ?? (await readCliInspection(vscode.Uri.parse(key)));
+    if (found === undefined) return undefined;
+    this.byConfig.set(key, found);
+    this.changed.fire(found);
+    return found;
+  }
+
+  private async readStored(key: string): Promise<Inspection | undefined> {
     const file = this.fileFor(key);
     if (file === undefined) return undefined;
     try {
       const stored = decodeNonFinite(JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(file)))) as StoredInspection;
       if (stored.configUri !== key || !Array.isArray(stored.report?.blocks)) return undefined;
-      const inspection: Inspection = { configUri: vscode.Uri.parse(stored.configUri), model: stored.model, report: stored.report };
-      this.byConfig.set(key, inspection);
-      this.changed.fire(inspection);
-      return inspection;
+      return { configUri: vscode.Uri.parse(stored.configUri), model: stored.model, report: stored.report };
     } catch {
       return undefined;
     }

@@ -64,7 +64,7 @@ export function activate(extension: vscode.ExtensionContext): void {
 export async function deactivate(): Promise<void> {
   const context = ctx;
   ctx = undefined;
-  InspectionPanel.active?.dispose();
+  InspectionPanel.disposeAll();
   if (context !== undefined) {
     await context.stopEngine();
     context.dispose();

@@ -1,6 +1,7 @@
 // The status-bar item of a running engine: its backend, and while training the epoch, loss and backend.
 import * as vscode from 'vscode';
 import type { ProgressEvent } from '../protocol/engineApi';
+import type { RunEnd } from '../protocol/webviewMessages';
 
 export class EngineStatusItem implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('revnet.engine', vscode.StatusBarAlignment.Left, 10);
@@ -31,6 +32,14 @@ export class EngineStatusItem implements vscode.Disposable {
     this.item.text = `$(sync~spin) RevNet: epoch ${Math.min(event.epoch + 1, event.epochs)}/${event.epochs} · step ${event.step} · loss ${event.loss.toFixed(4)} · ${event.backend}`;
     this.item.tooltip = 'Training: click to stop (a checkpoint is written)';
     this.item.command = 'revnet.stopTraining';
+  }
+
+  /** the run is over: no spinner, the outcome in words */
+  showRunEnd(end: RunEnd): void {
+    const icon = end.status === 'finished' ? '$(check)' : end.status === 'cancelled' ? '$(debug-stop)' : '$(error)';
+    this.item.text = `${icon} RevNet: ${end.status === 'finished' ? 'trained' : end.status === 'cancelled' ? `stopped at step ${end.step ?? '?'}` : end.status} · ${this.backend}`;
+    this.item.tooltip = `${end.text} Click to show the log.`;
+    this.item.command = 'revnet.showLog';
   }
 
   showTraining(text: string | undefined): void {

@@ -10,8 +10,10 @@ export type ModelRef =
   | { configPath: string; weightsPath?: string }
   | { preset: string; seed?: number };
 
-/** Which data: the built-in MNIST digits, or files in a named format. */
+/** Which data: the built-in MNIST digits, files in a named format, or `default`: the engine's rule
+ *  (engine/data/defaultData.ts: the built-in digits for 28x28x1 models, else seeded random images). */
 export type DataSpec =
+  | { kind: 'default' }
   | { kind: 'mnist' }
   | { kind: 'idx'; images: string; labels: string; testImages?: string; testLabels?: string }
   | { kind: 'cifar10' | 'cifar100'; files: string[]; testFiles?: string[] }
@@ -217,6 +219,15 @@ export interface EngineStatus {
 
 export interface LogEvent { level: 'info' | 'warn' | 'error'; message: string }
 
+/** The training options the engine uses for a model when none are given (engine/train/defaults.ts). */
+export interface TrainingDefaults {
+  epochs: number;
+  batchSize: number;
+  optimizer: 'sgd' | 'adam';
+  learningRate: number;
+  lrDrops: number[];
+}
+
 /** A built-in model preset: its name, a one-line description and the full config a `*.revnet.json` holds. */
 export interface PresetInfo { name: string; description: string; config: unknown }
 
@@ -243,6 +254,8 @@ export const Requests = {
   saveTensor: new RequestType<SaveTensorParams, void, void>('revnet/saveTensor'),
   /** extension → engine: the built-in presets with their configs (New Model Config…) */
   presets: new RequestType<void, PresetInfo[], void>('revnet/presets'),
+  /** extension → engine: the training defaults for a model (Train Model… uses the same as `revnet train`) */
+  trainingDefaults: new RequestType<LoadParams, TrainingDefaults, void>('revnet/trainingDefaults'),
 } as const;
 
 export const Notifications = {

@@ -27,6 +27,12 @@ export interface ReportMessage extends HostEnvelope { type: 'report'; report: In
 export interface SettingsMessage extends HostEnvelope { type: 'settings'; errorThreshold: number }
 /** a training progress event (live curves) */
 export interface ProgressMessage extends HostEnvelope { type: 'progress'; event: ProgressEvent }
+/** how a training run of this window ended; `step` is the last step done */
+export interface RunEnd { status: 'finished' | 'cancelled' | 'diverged' | 'failed'; text: string; step?: number }
+/** the training run ended (the panel leaves "State: training") */
+export interface RunEndedMessage extends HostEnvelope { type: 'runEnded'; end: RunEnd }
+/** the model's run history from its run folder (protocol/runHistory.ts), replacing the panel's curves */
+export interface HistoryMessage extends HostEnvelope { type: 'history'; events: ProgressEvent[]; end?: RunEnd; file: string }
 /** select a block (from the editor) */
 export interface SelectBlockMessage extends HostEnvelope { type: 'selectBlock'; blockId: string }
 /** the answer to an `explore` request */
@@ -41,6 +47,8 @@ export type HostToWebview =
   | ReportMessage
   | SettingsMessage
   | ProgressMessage
+  | RunEndedMessage
+  | HistoryMessage
   | SelectBlockMessage
   | ExploreResultMessage
   | SavedMessage

@@ -6,14 +6,16 @@ import type { BackendName } from '../protocol/engineApi';
 
 export const SETTING_DEFAULTS = {
   backend: 'auto' as BackendName,
-  defaultData: 'mnist' as 'mnist' | 'ask',
+  /** auto: the data follows the model (engine/data/defaultData.ts), as `revnet train` without --data */
+  defaultData: 'auto' as 'auto' | 'mnist' | 'ask',
   /** examples per batch when inspecting: small enough for a quick first look on a laptop */
   'inspect.batchSize': 16,
   /** Lipschitz estimates, out-of-distribution probes (costly: off unless asked) */
   'inspect.stability': false,
   /** max |Δ| above which a block is flagged: float32 round-off over a few blocks stays far below it */
   errorThreshold: 1e-4,
-  'train.batchSize': 32,
+  /** 0: the engine's default for the model, the same as `revnet train`'s */
+  'train.batchSize': 0,
   'train.maxSteps': 0,
   /** 0: the engine's own limit (REVNET_MEMORY_LIMIT, else half the machine's memory) */
   memoryLimitMB: 0,

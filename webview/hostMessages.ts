@@ -55,6 +55,22 @@ export function parseHostMessage(data: unknown): ParsedMessage {
         ? { ok: true, message: data as unknown as HostToWebview }
         : fail('event lacks runId, epoch or step');
     }
+    case 'runEnded': {
+      const end = data['end'];
+      return isRecord(end) && ['finished', 'cancelled', 'diverged', 'failed'].includes(end['status'] as string) && typeof end['text'] === 'string'
+        ? { ok: true, message: data as unknown as HostToWebview }
+        : fail('end lacks a known status or text');
+    }
+    case 'history': {
+      const events = data['events'];
+      if (!Array.isArray(events) || typeof data['file'] !== 'string') return fail('events is not an array or file is not a string');
+      for (const event of events as unknown[]) {
+        if (!isRecord(event) || !isFiniteNumber(event['step']) || !isFiniteNumber(event['epoch']) || typeof event['runId'] !== 'string') return fail('an event lacks runId, epoch or step');
+      }
+      const end = data['end'];
+      if (end !== undefined && !(isRecord(end) && ['finished', 'cancelled', 'diverged', 'failed'].includes(end['status'] as string))) return fail('end has no known status');
+      return { ok: true, message: data as unknown as HostToWebview };
+    }
     case 'selectBlock':
       return typeof data['blockId'] === 'string' ? { ok: true, message: data as unknown as HostToWebview } : fail('blockId is not a string');
     case 'exploreResult': {

@@ -12,6 +12,7 @@ import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
 import '@vscode-elements/elements/dist/vscode-tabs/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import { VIEW_NAMES, type HostToWebview, type ViewName } from '../protocol/webviewMessages';
+import type { InspectReport } from '../protocol/inspectReport';
 import { applyChartTheme } from './charts';
 import { clear, el } from './dom';
 import { Host } from './host';
@@ -26,6 +27,7 @@ import { overviewView } from './views/overview';
 import { reconstructionView } from './views/reconstruction';
 import { stabilityView } from './views/stability';
 import { trainingView } from './views/training';
+import { setNoReportBusy } from './views/common';
 import type { View, ViewContext } from './views/view';
 
 /** what the tests (and a curious developer) can read: milliseconds of every render, per view */
@@ -66,6 +68,9 @@ const title = el('h1', { id: 'model-title' }, 'RevNet Inspector');
 const blockSelect = el('vscode-single-select', { id: 'block-select', 'aria-label': 'Selected block' });
 const busyText = el('span', { id: 'busy', class: 'busy', role: 'status' });
 const statusLine = el('p', { id: 'status', class: 'status', role: 'status' });
+/** said whenever the report's numbers come from random images (no real data fits the model) */
+const randomDataNotice = el('p', { id: 'random-data-notice', class: 'notice', role: 'note' });
+randomDataNotice.hidden = true;
 const errorText = el('span', { id: 'error-text' });
 const errorDismiss = el('vscode-button', { id: 'error-dismiss', secondary: true }, 'Dismiss');
 const errorBanner = el('div', { id: 'error', class: 'error-banner', role: 'alert' }, errorText, errorDismiss);
@@ -98,6 +103,7 @@ tabs.addEventListener('vsc-tabs-select', (event) => {
 app.append(
   el('header', { class: 'top' }, title, el('label', { class: 'block-picker' }, el('span', {}, 'Block'), blockSelect), busyText),
   errorBanner,
+  randomDataNotice,
   statusLine,
   tabs,
 );
@@ -187,12 +193,23 @@ function showError(message: string): void {
   errorBanner.hidden = false;
 }
 
+function showDataNotice(report: InspectReport): void {
+  const random = report.data.startsWith('random');
+  randomDataNotice.hidden = !random;
+  const { height, width, channels } = report.model.input;
+  randomDataNotice.textContent = random
+    ? `These numbers come from random images, not real data: no built-in data fits this model's ${height}×${width}×${channels} input. ` +
+      'To use real images (for example CIFAR-10 files), set revnet.defaultData to "ask" and inspect again.'
+    : '';
+}
+
 // ---- messages from the host ----
 function handle(message: HostToWebview): void {
   switch (message.type) {
     case 'report': {
       store.report = message.report;
       title.textContent = `RevNet Inspector — ${message.report.model.name}`;
+      showDataNotice(message.report);
       const wanted = pendingSelection ?? store.selectedBlock;
       store.selectedBlock = wanted !== undefined && store.block(wanted) ? wanted : undefined;
       pendingSelection = undefined;
@@ -207,6 +224,14 @@ function handle(message: HostToWebview): void {
       break;
     case 'progress':
       store.addProgress(message.event);
+      changed('progress');
+      break;
+    case 'history':
+      store.setHistory(message.events, message.end);
+      changed('progress');
+      break;
+    case 'runEnded':
+      store.runEnd = message.end;
       changed('progress');
       break;
     case 'selectBlock':
@@ -225,6 +250,7 @@ function handle(message: HostToWebview): void {
     case 'busy':
       store.busy = { busy: message.busy, ...(message.what !== undefined ? { what: message.what } : {}) };
       busyText.textContent = message.busy ? `${message.what ?? 'Working'}…` : '';
+      setNoReportBusy(message.busy ? (message.what ?? 'working') : undefined);
       changed('busy');
       break;
   }

@@ -4,6 +4,7 @@ import { exceedsThreshold } from '../protocol/nonFinite';
 import type { ExploreResult, ProgressEvent } from '../protocol/engineApi';
 import type { BlockStats, InspectReport } from '../protocol/inspectReport';
 import { SETTING_DEFAULTS } from '../shared/settingDefaults';
+import type { RunEnd } from '../protocol/webviewMessages';
 
 export type Change = 'report' | 'threshold' | 'selection' | 'progress' | 'explore' | 'busy' | 'theme';
 
@@ -12,6 +13,8 @@ export class Store {
   errorThreshold = SETTING_DEFAULTS.errorThreshold;
   selectedBlock: string | undefined;
   progress: ProgressEvent[] = [];
+  /** how the last run ended, once it has (undefined while it runs) */
+  runEnd: RunEnd | undefined;
   exploreResult: ExploreResult | undefined;
   busy: { busy: boolean; what?: string } = { busy: false };
   block(id: string | undefined): BlockStats | undefined {
@@ -31,9 +34,17 @@ export class Store {
     return exceedsThreshold(r.maxAbs, this.errorThreshold) || exceedsThreshold(r.chainMaxAbs, this.errorThreshold);
   }
 
+  /** the whole history of the model's run (read from its run folder), replacing what was drawn */
+  setHistory(events: ProgressEvent[], end: RunEnd | undefined): void {
+    // JSON turns a diverged (non-finite) loss into null: such points are left out of the curves
+    this.progress = events.map((e) => ({ ...e, loss: typeof e.loss === 'number' ? e.loss : Number.NaN, accuracy: typeof e.accuracy === 'number' ? e.accuracy : Number.NaN }));
+    this.runEnd = end;
+  }
+
   addProgress(event: ProgressEvent): void {
     const last = this.progress[this.progress.length - 1];
     if (last !== undefined && last.runId !== event.runId) this.progress = [];
+    if (last === undefined || last.runId !== event.runId) this.runEnd = undefined;
     this.progress.push(event);
   }
 }

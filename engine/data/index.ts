@@ -1,4 +1,5 @@
 export { loadDataset } from './loadDataset';
+export { defaultDataFor, isRandomData, resolveDataSpec } from './defaultData';
 export { computeNormalization, normalizeImages, type Normalization } from './normalization';
 export { checkDataset, checkDatasetFitsModel, DatasetError } from './checkDataset';
 export type { Dataset, Split, LoadOptions } from './types';

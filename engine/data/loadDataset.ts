@@ -1,7 +1,8 @@
 // One entry point for every kind of data; the result is checked before anyone trains on it.
 import type { DataSpec } from '../../protocol/engineApi';
 import { loadBuiltinMnist } from './builtinMnist';
-import { checkDataset } from './checkDataset';
+import { checkDataset, DatasetError } from './checkDataset';
+import { resolveDataSpec } from './defaultData';
 import { loadCifarDataset } from './cifarDataset';
 import { loadIdxDataset } from './idxDataset';
 import { loadNpyDataset } from './npyDataset';
@@ -10,13 +11,20 @@ import type { Dataset, LoadOptions } from './types';
 import { resolveMemoryLimit } from '../limits/memoryLimit';
 import { DataBudget } from './dataBudget';
 
+/** Loads and checks a data set; every failure is a DatasetError (the server answers it with the data error code). */
 export function loadDataset(spec: DataSpec, options: LoadOptions = {}): Dataset {
-  const dataset = loadUnchecked(spec, options, new DataBudget(resolveMemoryLimit(options.memoryLimitBytes)));
-  checkDataset(dataset);
-  return dataset;
+  try {
+    const shape = options.shape ?? { height: 28, width: 28, channels: 1 };
+    const dataset = loadUnchecked(resolveDataSpec(spec, shape), options, new DataBudget(resolveMemoryLimit(options.memoryLimitBytes)));
+    checkDataset(dataset);
+    return dataset;
+  } catch (error) {
+    if (error instanceof DatasetError) throw error;
+    throw new DatasetError(error instanceof Error ? error.message : String(error));
+  }
 }
 
-function loadUnchecked(spec: DataSpec, options: LoadOptions, budget: DataBudget): Dataset {
+function loadUnchecked(spec: Exclude<DataSpec, { kind: 'default' }>, options: LoadOptions, budget: DataBudget): Dataset {
   switch (spec.kind) {
     case 'mnist': return loadBuiltinMnist();
     case 'random': return loadRandomDataset(spec.count, spec.seed, options, budget);

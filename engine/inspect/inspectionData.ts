@@ -2,7 +2,7 @@
 // for 28x28x1 models and a seeded random batch otherwise; normalised with the model's stored normalisation,
 // else with the data's own training-split statistics (as training does).
 import type { DataSpec } from '../../protocol/engineApi';
-import { checkDatasetFitsModel, computeNormalization, loadDataset, type Dataset, type Split } from '../data';
+import { checkDatasetFitsModel, computeNormalization, defaultDataFor, loadDataset, type Dataset, type Split } from '../data';
 import type { RevNetConfig } from '../model/config';
 
 export interface HostBatch {
@@ -16,9 +16,7 @@ export interface HostBatch {
 
 /** the built-in digits for 28x28x1 models, else random images: enough that the test split holds `batchSize` */
 export function defaultDataSpec(config: RevNetConfig, seed = 0, batchSize = 16): DataSpec {
-  const { height, width, channels } = config.input;
-  if (height === 28 && width === 28 && channels === 1) return { kind: 'mnist' };
-  return { kind: 'random', count: Math.max(64, 4 * batchSize), seed };
+  return defaultDataFor(config.input, seed, Math.max(64, 4 * batchSize));
 }
 
 export interface InspectionData {
@@ -31,7 +29,7 @@ export interface InspectionData {
 }
 
 export function loadInspectionData(config: RevNetConfig, spec: DataSpec | undefined, seed = 0, batchSize?: number, memoryLimitBytes?: number): InspectionData {
-  const chosen = spec ?? defaultDataSpec(config, seed, batchSize);
+  const chosen = spec === undefined || spec.kind === 'default' ? defaultDataSpec(config, seed, batchSize) : spec;
   const dataset = cachedDataset(chosen, config, memoryLimitBytes);
   checkDatasetFitsModel(dataset, config);
   const normalization = config.normalization ?? computeNormalization(dataset.train, dataset.channels);

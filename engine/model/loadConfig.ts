@@ -6,6 +6,16 @@ import { ConfigError, validateConfig } from './validateConfig';
 
 export const MAX_CONFIG_CHARS = 256 * 1024;
 
+/** What a binary file given as a config is, in words; undefined for text. */
+function binaryFileKind(text: string, fileName: string): string | undefined {
+  // a safetensors file starts with its header's length as 8 little-endian bytes (mostly zero), then '{'
+  const head = text.slice(0, 64);
+  if (!head.includes('\u0000')) return undefined;
+  if (fileName.endsWith('.safetensors') || text.charAt(8) === '{') return 'a binary safetensors file (weights)';
+  if (fileName.endsWith('.npy')) return 'a binary NumPy .npy file (a tensor)';
+  return 'a binary file';
+}
+
 /** Parses and validates a model file's text; `fileName` starts every error message. */
 export function parseConfig(text: string, fileName: string): RevNetConfig {
   // real model files are a few kilobytes; a huge one would make the validator list millions of problems
@@ -14,6 +24,10 @@ export function parseConfig(text: string, fileName: string): RevNetConfig {
     throw new ConfigError(fileName, [{ path: '', message: `is ${text.length} characters long; a model file has at most ${MAX_CONFIG_CHARS}` }]);
   }
   const withoutBom = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const binary = binaryFileKind(withoutBom, fileName);
+  if (binary !== undefined) {
+    throw new ConfigError(fileName, [{ path: '', message: `is ${binary}, not a model config; expected NAME.revnet.json, the JSON text that describes the model (its weights go in NAME.safetensors beside it)` }]);
+  }
   let value: unknown;
   try {
     value = JSON.parse(withoutBom);

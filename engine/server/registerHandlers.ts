@@ -10,12 +10,9 @@ import type { ServerOperations } from './serverOperations';
 import { InspectionCancelled } from '../inspect/inspectModel';
 import { OperationCancelled } from '../operations/stopPoint';
 
-/** Error codes the client can tell apart (JSON-RPC's server-defined range). */
-export const EngineErrorCodes = {
-  operationFailed: -32001,
-  cancelled: -32800,
-  busy: -32003,
-} as const;
+import { EngineErrorCodes } from '../../protocol/engineErrors';
+import { DatasetError } from '../data';
+
 
 export interface ServerDeps {
   operations: ServerOperations;
@@ -28,7 +25,11 @@ function toResponseError(error: unknown, method: string): ResponseError<void> {
   if (error instanceof ResponseError) return new ResponseError(error.code, boundedMessage(error.message));
   const message = boundedMessage(error instanceof Error ? error.message : String(error));
   const code =
-    error instanceof InspectionCancelled || error instanceof OperationCancelled ? EngineErrorCodes.cancelled : EngineErrorCodes.operationFailed;
+    error instanceof DatasetError
+      ? EngineErrorCodes.data
+      : error instanceof InspectionCancelled || error instanceof OperationCancelled
+        ? EngineErrorCodes.cancelled
+        : EngineErrorCodes.operationFailed;
   return new ResponseError(code, message || `${method} failed`);
 }
 
@@ -106,6 +107,7 @@ export function registerHandlers(connection: MessageConnection, deps: ServerDeps
   connection.onRequest(Requests.forward, handle(Requests.forward.method, (params, token) => operations.forward(params, new RequestCancelSignal(token))));
   connection.onRequest(Requests.explore, handle(Requests.explore.method, (params, token) => operations.explore(params, new RequestCancelSignal(token))));
   connection.onRequest(Requests.saveTensor, handle(Requests.saveTensor.method, (params) => operations.saveTensor(params)));
+  connection.onRequest(Requests.trainingDefaults, handle(Requests.trainingDefaults.method, (params) => operations.trainingDefaults(params)));
   connection.onRequest(Requests.presets, async () => {
     try {
       return await operations.presets();

@@ -1,7 +1,8 @@
 // The table of operations the JSON-RPC server answers with: every EngineOperations entry
 // (engine/operations/engineOperations.ts) and the two that only the extension asks for.
 import type { EngineOperations } from '../operations/engineOperations';
-import type { PresetInfo, SaveTensorParams } from '../../protocol/engineApi';
+import type { LoadParams, PresetInfo, SaveTensorParams, TrainingDefaults } from '../../protocol/engineApi';
+import { trainingDefaultsForModel } from '../train/modelTrainingDefaults';
 import { inspectModel } from '../inspect/inspectModel';
 import { presetConfig, presetSummaries } from '../model/presets';
 import { explore } from '../operations/explore';
@@ -16,6 +17,8 @@ export interface ServerOperations extends EngineOperations {
   saveTensor(params: SaveTensorParams): Promise<void>;
   /** the built-in model presets, with their full configs */
   presets(): Promise<PresetInfo[]>;
+  /** the options `train` uses for this model when none are given */
+  trainingDefaults(params: LoadParams): Promise<TrainingDefaults>;
 }
 
 export const serverOperations: ServerOperations = {
@@ -26,5 +29,6 @@ export const serverOperations: ServerOperations = {
   forward,
   explore,
   saveTensor,
+  trainingDefaults: (params) => trainingDefaultsForModel(params.model),
   presets: async () => presetSummaries().map(({ name, summary }) => ({ name, description: summary, config: presetConfig(name) })),
 };

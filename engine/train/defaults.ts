@@ -1,12 +1,8 @@
 // Training defaults per preset (what `revnet train --preset P` uses when an option is not given),
 // chosen so that the README's command reaches its goal; other models get the generic ones.
-export interface TrainingDefaults {
-  epochs: number;
-  batchSize: number;
-  optimizer: 'sgd' | 'adam';
-  learningRate: number;
-  lrDrops: number[];
-}
+import type { TrainingDefaults } from '../../protocol/engineApi';
+
+export type { TrainingDefaults };
 
 export const GENERIC_DEFAULTS: TrainingDefaults = { epochs: 10, batchSize: 64, optimizer: 'sgd', learningRate: 0.1, lrDrops: [] };
 

@@ -1,4 +1,5 @@
 // The `--data SPEC` syntax of the command line, turned into a DataSpec:
+//   default                                           the engine's rule: digits for 28x28x1 models, else random
 //   mnist                                             the built-in digits
 //   random:count=N[,seed=S]                           random images (tests)
 //   idx:images=FILE,labels=FILE[,test-images=FILE,test-labels=FILE]       MNIST/Fashion-MNIST IDX (plain or .gz)
@@ -8,7 +9,7 @@
 import type { DataSpec } from '../../protocol/engineApi';
 
 export const DATA_SPEC_HELP =
-  'mnist (built-in digits) | idx:images=F,labels=F[,test-images=F,test-labels=F] | npy:images=F,labels=F[,layout=NCHW][,test-images=F,test-labels=F] | cifar10:file=F[,file=F..][,test-file=F] | cifar100:… | random:count=N[,seed=S]';
+  'default (built-in digits for 28x28x1 models, else random images) | mnist (built-in digits) | idx:images=F,labels=F[,test-images=F,test-labels=F] | npy:images=F,labels=F[,layout=NCHW][,test-images=F,test-labels=F] | cifar10:file=F[,file=F..][,test-file=F] | cifar100:… | random:count=N[,seed=S]';
 
 export class DataSpecError extends Error {}
 
@@ -48,8 +49,9 @@ export function parseDataSpec(spec: string): DataSpec {
   };
   let result: DataSpec;
   switch (kind) {
+    case 'default':
     case 'mnist':
-      result = { kind: 'mnist' };
+      result = { kind };
       break;
     case 'random': {
       result = { kind: 'random', count: int('count', true) as number };

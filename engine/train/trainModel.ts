@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readdirSync, rmdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { DataSpec, ModelRef, ProgressEvent, TrainParams, TrainResult } from '../../protocol/engineApi';
-import { checkDatasetFitsModel, computeNormalization, loadDataset, type Dataset, type Normalization } from '../data';
+import { checkDatasetFitsModel, computeNormalization, loadDataset, resolveDataSpec, type Dataset, type Normalization } from '../data';
 import type { LoadOptions } from '../data/types';
 import type { RevNetConfig, TrainingMetadata } from '../model/config';
 import { loadConfig } from '../model/loadConfig';
@@ -20,6 +20,8 @@ import { checkMemoryLimit, resolveMemoryLimit } from '../limits/memoryLimit';
 import { checkpointModelPaths, hasCheckpoint, readCheckpoint, type TrainingState } from './checkpoint';
 import { createOptimizer, type Optimizer } from './optimizers';
 import { resolveOptions, type TrainOptions } from './options';
+import { RunHistoryWriter } from './runHistoryWriter';
+import { learningRateAt } from './schedule';
 import { initialState, runTraining, type RunOutcome } from './trainingRun';
 import { batchPlan, identityOrder, makeBatch } from './batches';
 import { defaultTrackingInterval, StabilityTracker, TRACKING_BATCH } from '../stability/tracking';
@@ -39,6 +41,7 @@ interface RunStart {
 
 export function describeData(spec: DataSpec): string {
   switch (spec.kind) {
+    case 'default': return 'default';
     case 'mnist': return 'mnist';
     case 'random': return `random(count=${spec.count}, seed=${spec.seed ?? 0})`;
     case 'idx':
@@ -78,7 +81,9 @@ async function freshStart(params: TrainParams): Promise<RunStart> {
     network = buildNetwork(config, options.seed);
   }
   const optimizer = createOptimizer(options);
-  return { network, optimizer, options, state: initialState(options, params.data), normalization: config.normalization, data: params.data };
+  // `default` is resolved here, once, so the checkpoint and the model's metadata name the data really used
+  const data = resolveDataSpec(params.data, config.input, options.seed, 512);
+  return { network, optimizer, options, state: initialState(options, data), normalization: config.normalization, data };
 }
 
 /** Continues from a checkpoint: its options, except epochs and steps, which the caller may raise. */
@@ -264,6 +269,19 @@ async function trainOn(
     if (last !== undefined && Number.isFinite(last.loss)) training.finalLoss = last.loss;
     return { normalization, training };
   };
+  const runId = `train-${process.pid}-${++runCounter}`;
+  const history = new RunHistoryWriter(outDir);
+  history.start({
+    runId,
+    resumed: start.state.step > 0,
+    model: network.config.name,
+    data: describeData(start.data),
+    optimizer: optimizer.describe(),
+    batchSize: options.batchSize,
+    epochs: options.epochs,
+    backend,
+  });
+  const schedule = { base: options.learningRate, drops: options.lrDrops, factor: options.lrFactor };
   const tracker = startTracking(start, dataset, normalization, outDir);
   let outcome: RunOutcome;
   try {
@@ -275,10 +293,13 @@ async function trainOn(
     options,
     state: start.state,
     outDir,
-    runId: `train-${process.pid}-${++runCounter}`,
+    runId,
     backend,
     metadata,
-    onProgress,
+    onProgress: (event) => {
+      history.progress(event, learningRateAt(schedule, Math.min(event.epoch, Math.max(0, event.epochs - 1))));
+      onProgress(event);
+    },
     cancel,
     ...(tracker !== undefined ? { afterStep: (step: number, epoch: number) => tracker.afterStep(step, epoch) } : {}),
   });
@@ -296,6 +317,7 @@ async function trainOn(
   if (outcome.testAccuracy !== undefined) result.testAccuracy = outcome.testAccuracy;
   if (outcome.finalLoss !== undefined) result.finalLoss = outcome.finalLoss;
   if (outcome.message !== undefined) result.message = outcome.message;
+  history.end(runId, result);
   if (outcome.status === 'finished') {
     const final = metadata(outcome.state);
     if (final.training !== undefined) {

@@ -2,7 +2,10 @@
 // the numbers in the panel, the hovers and the diagnostics.
 import * as vscode from 'vscode';
 import { Requests, type InspectParams } from '../../protocol/engineApi';
+import { EngineErrorCodes } from '../../protocol/engineErrors';
 import { config } from '../config';
+import { chooseData, explainDataError } from '../dataChoice';
+import { EngineRequestError } from '../engine/engineClient';
 import type { Ctx } from '../context';
 import { baseName } from '../model/modelPairs';
 import { InspectionPanel } from '../panel/inspectionPanel';
@@ -15,8 +18,9 @@ export function inspectModel(ctx: Ctx) {
     ctx.lastModel = configUri;
     const started = Date.now();
     const model = await ctx.modelPairs.modelFor(configUri);
-    const params: InspectParams = { model, batchSize: config.inspectBatchSize(), ...config.memoryLimit() };
-    if (config.defaultData() === 'mnist') params.data = { kind: 'mnist' };
+    const data = await chooseData(ctx, model, 'inspect');
+    if (data === undefined) return;
+    const params: InspectParams = { model, data, batchSize: config.inspectBatchSize(), ...config.memoryLimit() };
     if (config.inspectStability()) params.stability = {};
     const panel = InspectionPanel.show(ctx, configUri, typeof blockId === 'string' ? blockId : undefined);
     panel.setBusy(true, 'inspecting');
@@ -25,8 +29,15 @@ export function inspectModel(ctx: Ctx) {
         { location: vscode.ProgressLocation.Notification, title: `RevNet: inspecting ${baseName(configUri)}`, cancellable: true },
         (_progress, token) => ctx.engine.request(Requests.inspect, params, token),
       );
-      ctx.output.info(`inspect: ${report.blocks.length} blocks of ${report.model.name} in ${Date.now() - started} ms (${report.backend})`);
+      ctx.output.info(`inspect: ${report.blocks.length} blocks of ${report.model.name} in ${Date.now() - started} ms (${report.backend}, data ${report.data})`);
       await ctx.inspections.set({ configUri, model, report });
+    } catch (error) {
+      const explained = explainDataError(error);
+      // the panel that asked keeps its last good numbers and shows the failure as a banner
+      if (!(explained instanceof EngineRequestError && explained.code === EngineErrorCodes.cancelled)) {
+        panel.showError(`Inspect failed: ${explained instanceof Error ? explained.message : String(explained)}`);
+      }
+      throw explained;
     } finally {
       panel.setBusy(false);
     }

@@ -1,5 +1,6 @@
 // Finding the file a command works on: the explorer item it was run on, the active editor, or a picker.
 import * as vscode from 'vscode';
+import { workspaceDefaultUri } from '../dataChoice';
 import { CONFIG_SUFFIX, isConfig } from '../model/modelPairs';
 
 /** The command's argument when run from an explorer context menu or a link. */
@@ -31,12 +32,13 @@ export async function pickConfig(arg: unknown, lastModel: vscode.Uri | undefined
     canSelectMany: false,
     filters: { 'RevNet model config': ['json'] },
     openLabel: purpose,
+    ...workspaceDefaultUri(),
   });
   return chosen?.[0];
 }
 
 /** One file of the given extensions from a dialog. */
 export async function pickFile(title: string, filters: Record<string, string[]>): Promise<vscode.Uri | undefined> {
-  const chosen = await vscode.window.showOpenDialog({ canSelectMany: false, filters, title, openLabel: 'Choose' });
+  const chosen = await vscode.window.showOpenDialog({ canSelectMany: false, filters, title, openLabel: 'Choose', ...workspaceDefaultUri() });
   return chosen?.[0];
 }

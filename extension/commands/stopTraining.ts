@@ -1,6 +1,6 @@
-// RevNet: Stop Training — the running training stops after its current step and writes a checkpoint.
+// RevNet: Stop Training — cancels the running training's request token: the engine stops after its current
+// step, writes a checkpoint and answers "cancelled" (Train Model… then says "stopped at step N").
 import * as vscode from 'vscode';
-import { Requests } from '../../protocol/engineApi';
 import type { Ctx } from '../context';
 
 export function stopTraining(ctx: Ctx) {
@@ -9,7 +9,8 @@ export function stopTraining(ctx: Ctx) {
       void vscode.window.showInformationMessage('RevNet: no training is running.');
       return;
     }
-    const stopped = await ctx.engine.request(Requests.cancelTraining);
-    ctx.output.info(stopped ? 'training: stop requested' : 'training: the engine had no training running');
+    ctx.training.cancel.cancel();
+    ctx.output.info('training: stop requested (the engine stops after the current step and writes a checkpoint)');
+    await Promise.resolve();
   };
 }

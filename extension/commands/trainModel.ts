@@ -1,50 +1,21 @@
-// RevNet: Train Model… — from the active or chosen config, on the built-in digits or the user's files,
-// with a cancellable progress notification (cancel = stop after the step and write a checkpoint).
+// RevNet: Train Model… — from the active or chosen config, on the data revnet.defaultData picks (the same rule
+// as `revnet train`), with the engine's training defaults for the model (the same as the CLI's), and a
+// cancellable progress notification (cancel or Stop Training = stop after the step and write a checkpoint).
 import * as vscode from 'vscode';
-import { Requests, type DataSpec, type TrainParams, type TrainResult } from '../../protocol/engineApi';
+import { Requests, type TrainParams, type TrainResult } from '../../protocol/engineApi';
 import { config } from '../config';
 import { existingOutputs } from '../outputFolder';
 import type { Ctx } from '../context';
 import { baseName } from '../model/modelPairs';
-import { pickConfig, pickFile } from './pickFiles';
+import { chooseData, explainDataError } from '../dataChoice';
+import { pickConfig } from './pickFiles';
+import { describeRunEnd } from './runEnd';
 import { formatPercent } from '../../shared/format';
 
-async function pickData(): Promise<DataSpec | undefined> {
-  if (config.defaultData() === 'mnist') return { kind: 'mnist' };
-  const choice = await vscode.window.showQuickPick(
-    [
-      { label: 'Built-in MNIST digits', data: 'mnist' as const },
-      { label: 'IDX files (MNIST format)…', data: 'idx' as const },
-      { label: 'NumPy .npy images and labels…', data: 'npy' as const },
-      { label: 'CIFAR-10 binary batches…', data: 'cifar10' as const },
-    ],
-    { placeHolder: 'Training data' },
-  );
-  if (choice === undefined) return undefined;
-  switch (choice.data) {
-    case 'mnist':
-      return { kind: 'mnist' };
-    case 'idx': {
-      const images = await pickFile('IDX images', { IDX: ['idx3-ubyte', 'gz', 'idx'] });
-      const labels = images && (await pickFile('IDX labels', { IDX: ['idx1-ubyte', 'gz', 'idx'] }));
-      return images && labels ? { kind: 'idx', images: images.fsPath, labels: labels.fsPath } : undefined;
-    }
-    case 'npy': {
-      const images = await pickFile('Images (.npy, NHWC)', { NumPy: ['npy'] });
-      const labels = images && (await pickFile('Labels (.npy)', { NumPy: ['npy'] }));
-      return images && labels ? { kind: 'npy', images: images.fsPath, labels: labels.fsPath } : undefined;
-    }
-    case 'cifar10': {
-      const files = await vscode.window.showOpenDialog({ canSelectMany: true, filters: { 'CIFAR binary': ['bin'] }, title: 'CIFAR-10 training batches' });
-      return files && files.length > 0 ? { kind: 'cifar10', files: files.map((f) => f.fsPath) } : undefined;
-    }
-  }
-}
-
-async function askEpochs(): Promise<number | undefined> {
+async function askEpochs(suggested: number): Promise<number | undefined> {
   const text = await vscode.window.showInputBox({
     title: 'RevNet: epochs',
-    value: '1',
+    value: String(suggested),
     prompt: 'How many epochs to train',
     validateInput: (value) => (/^[1-9]\d{0,3}$/.test(value.trim()) ? undefined : 'a whole number from 1 to 9999'),
   });
@@ -59,18 +30,23 @@ export function trainModel(ctx: Ctx) {
     }
     const configUri = await pickConfig(arg, ctx.lastModel, 'train');
     if (configUri === undefined) return;
-    const data = await pickData();
+    const model = await ctx.modelPairs.modelFor(configUri);
+    const data = await chooseData(ctx, model, 'train');
     if (data === undefined) return;
-    const epochs = await askEpochs();
+    // the same defaults as `revnet train` for this model (engine/train/defaults.ts)
+    const defaults = await ctx.engine.request(Requests.trainingDefaults, { model });
+    const epochs = await askEpochs(defaults.epochs);
     if (epochs === undefined) return;
     const outDir = vscode.Uri.joinPath(configUri, '..', 'runs', baseName(configUri));
-    const model = await ctx.modelPairs.modelFor(configUri);
     // Train from the config (fresh weights) unless there are weights to continue from.
     const params: TrainParams = {
       model,
       data,
       epochs,
-      batchSize: config.trainBatchSize(),
+      batchSize: config.trainBatchSize() > 0 ? config.trainBatchSize() : defaults.batchSize,
+      optimizer: defaults.optimizer,
+      learningRate: defaults.learningRate,
+      lrDrops: defaults.lrDrops,
       outDir: outDir.fsPath,
       // stability tracking warns when a block first crosses the panel's threshold
       stabilityThreshold: config.errorThreshold(),
@@ -92,15 +68,18 @@ export function trainModel(ctx: Ctx) {
     const cancel = new vscode.CancellationTokenSource();
     ctx.training = { configUri, cancel };
     void vscode.commands.executeCommand('setContext', 'revnet.training', true);
-    ctx.output.info(`training ${configUri.fsPath} → ${outDir.fsPath}`);
+    ctx.output.info(`training ${configUri.fsPath} → ${outDir.fsPath}: ${params.optimizer ?? ''} lr ${params.learningRate ?? ''}, batch ${params.batchSize}, ${epochs} epochs`);
     let result: TrainResult;
+    ctx.trainingStarted(configUri);
     try {
       result = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `RevNet: training ${baseName(configUri)}`, cancellable: true },
         async (progress, token) => {
+          // the notification's Cancel and Stop Training both cancel the request's token: the engine stops
+          // after the current step and answers with status "cancelled" and the checkpoint it wrote
           token.onCancellationRequested(() => {
             ctx.output.info('training: cancelled by the user; the engine writes a checkpoint');
-            void ctx.engine.request(Requests.cancelTraining).catch(() => undefined);
+            cancel.cancel();
           });
           let reported = 0;
           const listener = ctx.onProgress((event) => {
@@ -115,28 +94,31 @@ export function trainModel(ctx: Ctx) {
           });
           try {
             return await ctx.engine.request(Requests.train, params, cancel.token);
+          } catch (error) {
+            throw explainDataError(error);
           } finally {
             listener.dispose();
           }
         },
       );
+    } catch (error) {
+      ctx.trainingEnded({ status: 'failed', text: 'training failed' });
+      throw error;
     } finally {
       ctx.training = undefined;
       void vscode.commands.executeCommand('setContext', 'revnet.training', false);
       cancel.dispose();
     }
     await ctx.modelPairs.rememberTrained(configUri, { configPath: result.configPath, weightsPath: result.weightsPath });
-    const accuracy = result.testAccuracy !== undefined ? `, test accuracy ${formatPercent(result.testAccuracy)}` : '';
-    const loss = result.finalLoss !== undefined ? `, loss ${result.finalLoss.toFixed(4)}` : '';
-    const summary =
-      result.status === 'finished'
-        ? `Training finished: ${result.steps} steps${loss}${accuracy}.`
-        : result.status === 'cancelled'
-          ? `Training stopped after ${result.steps} steps; checkpoint written to ${result.weightsPath}.`
-          : `Training diverged${result.message ? ` (${result.message})` : ''}; the last good checkpoint is ${result.weightsPath}.`;
+    // the run's model is its own config and weights in the run folder: Inspect and hovers attach there
+    const runConfig = result.configPath !== '' ? vscode.Uri.file(result.configPath) : undefined;
+    if (runConfig !== undefined) ctx.lastModel = runConfig;
+    const summary = describeRunEnd(result);
+    ctx.trainingEnded({ status: result.status, text: summary, step: result.steps });
     ctx.output.info(`${summary} weights: ${result.weightsPath}`);
-    const choice = await vscode.window.showInformationMessage(`RevNet: ${summary}`, 'Inspect Model', 'Show Log');
-    if (choice === 'Inspect Model') await vscode.commands.executeCommand('revnet.inspectModel', configUri);
+    const actions = runConfig !== undefined ? ['Inspect Model', 'Show Log'] : ['Show Log'];
+    const choice = await vscode.window.showInformationMessage(`RevNet: ${summary}`, ...actions);
+    if (choice === 'Inspect Model') await vscode.commands.executeCommand('revnet.inspectModel', runConfig ?? configUri);
     else if (choice === 'Show Log') ctx.showLog();
   };
 }

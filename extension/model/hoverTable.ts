@@ -2,7 +2,7 @@
 // Plain Node (no `vscode`) so its text is tested directly.
 import type { BlockStats, InspectReport } from '../../protocol/inspectReport';
 import { exceedsThreshold } from '../../protocol/nonFinite';
-import { degreesFromCosine, formatBytes, formatCount, formatDegrees, formatError, formatFlops } from '../../shared/format';
+import { degreesFromCosine, formatBytes, formatDegrees, formatError } from '../../shared/format';
 
 /** Text from a report (a model name is whatever its config says) as literal Markdown: no links, images,
  *  HTML or table breaks, whatever it holds. */
@@ -30,19 +30,24 @@ export interface HoverLinks {
   inspect: string;
 }
 
+/**
+ * A cell that never wraps inside a number in a narrow hover (400 px): spaces become no-break spaces and the
+ * minus of an exponent a no-break hyphen, so "1.04e-5" and "451.6 k" stay on one line.
+ */
+export function noBreak(text: string): string {
+  return text.replace(/ /g, '\u00a0').replace(/e-/g, 'e\u2011');
+}
+
+/** four columns, units in the header: readable in a side-by-side editor */
 function row(block: BlockStats, threshold: number, links: HoverLinks): string {
   const r = block.reconstruction;
   const error = blockError(block);
   const flag = error !== undefined && exceedsThreshold(error, threshold) ? ' ⚠' : '';
   const cells = [
     `[${escapeMarkdown(block.id)}](${links.openBlock(block.id)})${flag}`,
-    escapeMarkdown(block.kind),
-    formatCount(block.params),
-    formatFlops(block.flops),
-    `${formatBytes(block.memory.storedBytes)} / ${formatBytes(block.memory.reversibleBytes)}`,
-    r === null ? 'not invertible' : formatError(r.maxAbs),
-    r === null ? '—' : formatError(r.chainMaxAbs),
-    `∠ ${formatDegrees(degreesFromCosine(block.gradient.cosine))}°, rel ${formatError(block.gradient.relErr)}`,
+    r === null ? `${escapeMarkdown(block.kind)}, not invertible` : noBreak(`${formatError(r.maxAbs)} / ${formatError(r.chainMaxAbs)}`),
+    noBreak(`${formatBytes(block.memory.storedBytes)} / ${formatBytes(block.memory.reversibleBytes)}`),
+    noBreak(`${formatDegrees(degreesFromCosine(block.gradient.cosine))}°`),
   ];
   return `| ${cells.join(' | ')} |`;
 }
@@ -64,11 +69,14 @@ export function stageHoverMarkdown(
   const lines = [
     `**RevNet stage ${stage}** · ${escapeMarkdown(String(report.model.name))} · inspected ${escapeMarkdown(String(report.createdAt))} on ${escapeMarkdown(String(report.backend))}, batch ${escapeMarkdown(String(report.batchSize))}`,
     '',
-    '| block | kind | params | FLOPs | stored / reversible bytes | one-block max \\|Δ\\| | chain max \\|Δ\\| | gradient angle, rel. error |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |',
+    '| block | max \\|Δ\\| one-block / chain | activations stored / reversible | gradient angle |',
+    '| --- | ---: | ---: | ---: |',
     ...blocks.map((block) => row(block, threshold, links)),
     '',
-    `⚠ marks a reconstruction error above the threshold ${formatError(threshold)} (setting \`revnet.errorThreshold\`).`,
+    '*One-block*: the block inverted from its own true output. *Chain*: its input as the reversible backward pass rebuilds it, from the network\'s final output through every later block (this one grows with depth). ' +
+      '*Gradient angle*: between reversible and standard-backprop gradients of the block\'s weights.',
+    '',
+    `⚠ marks a reconstruction error above the threshold ${noBreak(formatError(threshold))} (setting \`revnet.errorThreshold\`).`,
   ];
   return lines.join('\n');
 }

@@ -43,10 +43,14 @@ export class ModelPairs {
     await this.state.update(TRAINED_KEY, { ...all, [configUri.toString()]: trained });
   }
 
-  /** The model to run for a config: trained weights if known, else weights beside it, else the config alone. */
+  /**
+   * The model a config file stands for: the weights chosen for it with Open Model…, else the weights beside
+   * it, else the config alone (fresh weights). Never another file's weights: a training's result is the run
+   * folder's own config and weights, and its numbers belong there, not to the config it started from.
+   */
   async modelFor(configUri: vscode.Uri): Promise<ModelRef> {
     const trained = this.state.get<Record<string, TrainedModel>>(TRAINED_KEY, {})[configUri.toString()];
-    if (trained !== undefined && (await exists(vscode.Uri.file(trained.weightsPath)))) {
+    if (trained !== undefined && trained.configPath === configUri.fsPath && (await exists(vscode.Uri.file(trained.weightsPath)))) {
       return { configPath: trained.configPath, weightsPath: trained.weightsPath };
     }
     const weights = sibling(configUri, `${baseName(configUri)}.safetensors`);

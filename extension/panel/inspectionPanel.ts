@@ -9,13 +9,21 @@ import { Requests } from '../../protocol/engineApi';
 import type { PanelState } from '../../protocol/webviewMessages';
 import { panelHtml } from './panelHtml';
 import { config } from '../config';
+import { explainDataError, settledData, workspaceDefaultUri } from '../dataChoice';
+import { baseName } from '../model/modelPairs';
 import type { Ctx } from '../context';
 import { PanelMessageRouter, type Outgoing, type PanelEffects } from './panelMessageRouter';
 import { revealBlock } from './revealBlock';
+import { historyEnd, readRunHistory } from './runHistoryFile';
 
 export const PANEL_VIEW_TYPE = 'revnet.inspection';
 /** workspace state: the config URI the panel shows, for restoring it after a reload */
 const PANEL_MODEL_KEY = 'revnet.panelModel';
+
+/** the tab's title: which model this panel shows */
+function panelTitle(configUri: vscode.Uri): string {
+  return `RevNet: ${baseName(configUri)}`;
+}
 
 export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
   return {
@@ -39,24 +47,28 @@ async function existingStyles(extensionUri: vscode.Uri): Promise<vscode.Uri[]> {
   return found;
 }
 
+/** One panel per model: a panel's title names its model, and it never shows another model's numbers. */
 export class InspectionPanel implements vscode.Disposable {
-  private static current: InspectionPanel | undefined;
+  /** open panels by their model's config URI */
+  private static readonly byModel = new Map<string, InspectionPanel>();
+  /** the panel shown or revealed last (the editor's selection follows it) */
+  private static last: InspectionPanel | undefined;
 
   private readonly router: PanelMessageRouter;
   private readonly disposables: vscode.Disposable[] = [];
 
   /** Opens (or reveals) the panel for a config's model, optionally at a block. */
   static show(ctx: Ctx, configUri: vscode.Uri, blockId?: string): InspectionPanel {
-    const existing = InspectionPanel.current;
+    const existing = InspectionPanel.byModel.get(configUri.toString());
     if (existing !== undefined) {
-      existing.setModel(configUri);
+      InspectionPanel.last = existing;
       existing.panel.reveal(undefined, true);
       if (blockId !== undefined) existing.selectBlock(blockId);
       return existing;
     }
     const panel = vscode.window.createWebviewPanel(
       PANEL_VIEW_TYPE,
-      'RevNet Inspector',
+      panelTitle(configUri),
       { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
       webviewOptions(ctx.extension.extensionUri),
     );
@@ -72,9 +84,9 @@ export class InspectionPanel implements vscode.Disposable {
     panel.webview.options = webviewOptions(ctx.extension.extensionUri);
     const revived = new InspectionPanel(ctx, panel, undefined);
     if (typeof saved.selectedBlock === 'string') revived.router.selectBlock(saved.selectedBlock);
-    // The host's own record of the panel's model comes first; the webview's key is the fallback.
+    // The webview's own record of its model comes first (there may be several panels); the host's last is the fallback.
     const hostKey = ctx.extension.workspaceState.get<string>(PANEL_MODEL_KEY);
-    const keys = [hostKey, typeof saved.modelKey === 'string' ? saved.modelKey : undefined].filter((k): k is string => k !== undefined);
+    const keys = [typeof saved.modelKey === 'string' ? saved.modelKey : undefined, hostKey].filter((k): k is string => k !== undefined);
     void (async () => {
       for (const key of keys) {
         const inspection = await ctx.inspections.findForPanel(key);
@@ -88,7 +100,12 @@ export class InspectionPanel implements vscode.Disposable {
   }
 
   static get active(): InspectionPanel | undefined {
-    return InspectionPanel.current;
+    return InspectionPanel.last;
+  }
+
+  static disposeAll(): void {
+    for (const panel of [...InspectionPanel.byModel.values()]) panel.dispose();
+    InspectionPanel.last?.dispose();
   }
 
   private constructor(
@@ -96,8 +113,11 @@ export class InspectionPanel implements vscode.Disposable {
     private readonly panel: vscode.WebviewPanel,
     private modelKey: string | undefined,
   ) {
-    InspectionPanel.current?.dispose();
-    InspectionPanel.current = this;
+    if (modelKey !== undefined) {
+      InspectionPanel.byModel.set(modelKey, this);
+      panel.title = panelTitle(vscode.Uri.parse(modelKey));
+    }
+    InspectionPanel.last = this;
     this.router = new PanelMessageRouter(this.effects());
     panel.iconPath = vscode.Uri.joinPath(ctx.extension.extensionUri, 'media', 'icons', 'revnet.svg');
     this.disposables.push(
@@ -106,7 +126,17 @@ export class InspectionPanel implements vscode.Disposable {
       ctx.inspections.onDidChange((inspection) => {
         if (inspection.configUri.toString() === this.modelKey) this.sendReport();
       }),
-      ctx.onProgress((event) => this.post({ type: 'progress', event })),
+      ctx.onProgress((event) => {
+        // the panel of the model being trained draws its curves; other panels are not about that run
+        if (ctx.training === undefined || ctx.training.configUri.toString() === this.modelKey) this.post({ type: 'progress', event });
+      }),
+      ctx.onTrainingEnded((end) => {
+        this.post({ type: 'runEnded', end });
+        void this.sendHistory();
+      }),
+      panel.onDidChangeViewState((event) => {
+        if (event.webviewPanel.active) InspectionPanel.last = this;
+      }),
       vscode.workspace.onDidChangeConfiguration((event) => {
         if (event.affectsConfiguration('revnet.errorThreshold')) this.post({ type: 'settings', errorThreshold: config.errorThreshold() });
       }),
@@ -137,13 +167,24 @@ export class InspectionPanel implements vscode.Disposable {
     });
   }
 
+  /** gives a revived panel its model (a panel never changes model once it has one) */
   setModel(configUri: vscode.Uri): void {
     const key = configUri.toString();
     if (key === this.modelKey) return;
+    if (this.modelKey !== undefined) throw new Error(`this panel shows ${this.modelKey}, not ${key}`);
+    const other = InspectionPanel.byModel.get(key);
+    if (other !== undefined && other !== this) other.dispose();
     this.modelKey = key;
+    InspectionPanel.byModel.set(key, this);
+    this.panel.title = panelTitle(configUri);
     void this.ctx.extension.workspaceState.update(PANEL_MODEL_KEY, key);
     this.router.forgetExploreResult();
     this.sendReport();
+  }
+
+  /** a failure of a request this panel made: a banner over the last good numbers, which stay */
+  showError(message: string): void {
+    this.post({ type: 'error', message });
   }
 
   setBusy(busy: boolean, what?: string): void {
@@ -162,8 +203,19 @@ export class InspectionPanel implements vscode.Disposable {
     if (!this.router.isReady || this.modelKey === undefined) return;
     const inspection = this.ctx.inspections.get(vscode.Uri.parse(this.modelKey));
     if (inspection === undefined) return;
-    this.panel.title = `RevNet: ${inspection.report.model.name}`;
     this.post({ type: 'report', report: inspection.report });
+  }
+
+  /** the model's run history from its run folder: curves for any trained model, after a reload or a hidden run */
+  private async sendHistory(): Promise<void> {
+    const uri = this.modelUri;
+    if (!this.router.isReady || uri === undefined) return;
+    // also while it trains: the file holds the steps this panel missed while it was hidden
+    const found = await readRunHistory(uri);
+    if (found === undefined || found.history.progress.length === 0) return;
+    const end = historyEnd(found.history);
+    const events = found.history.progress.map(({ type: _type, learningRate: _lr, time: _time, ...event }) => event);
+    this.post(end === undefined ? { type: 'history', events, file: found.file.fsPath } : { type: 'history', events, end, file: found.file.fsPath });
   }
 
   private requireModel(): vscode.Uri {
@@ -185,6 +237,7 @@ export class InspectionPanel implements vscode.Disposable {
       restoreAndSendReport: async () => {
         if (this.modelKey !== undefined) await ctx.inspections.restore(this.modelKey);
         this.sendReport();
+        await this.sendHistory();
       },
       currentReport: () => (this.modelKey === undefined ? undefined : ctx.inspections.get(vscode.Uri.parse(this.modelKey))?.report),
       revealBlock: async (blockId) => {
@@ -195,14 +248,19 @@ export class InspectionPanel implements vscode.Disposable {
         await vscode.commands.executeCommand('revnet.inspectModel', this.requireModel());
       },
       pickNpyFile: async () => {
-        const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { NumPy: ['npy'] }, title: 'A .npy image to invert' });
+        const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { NumPy: ['npy'] }, title: 'A .npy image to invert', ...workspaceDefaultUri() });
         return picked?.[0]?.fsPath;
       },
       explore: async (source, edits) => {
         if (!vscode.workspace.isTrusted) throw new Error('inverting runs the engine on this workspace\'s model; it is off in Restricted Mode (trust the workspace to use it)');
         const uri = this.requireModel();
         const model = ctx.inspections.get(uri)?.model ?? (await ctx.modelPairs.modelFor(uri));
-        return ctx.engine.request(Requests.explore, { model, data: { kind: 'mnist' }, source, edits, ...config.memoryLimit() });
+        // the same data rule as Inspect (revnet.defaultData; "ask" follows the model here, as the view cannot ask per edit)
+        try {
+          return await ctx.engine.request(Requests.explore, { model, data: settledData(), source, edits, ...config.memoryLimit() });
+        } catch (error) {
+          throw explainDataError(error);
+        }
       },
       askSavePath: async (which) => {
         const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
@@ -223,7 +281,8 @@ export class InspectionPanel implements vscode.Disposable {
   }
 
   dispose(): void {
-    if (InspectionPanel.current === this) InspectionPanel.current = undefined;
+    if (this.modelKey !== undefined && InspectionPanel.byModel.get(this.modelKey) === this) InspectionPanel.byModel.delete(this.modelKey);
+    if (InspectionPanel.last === this) InspectionPanel.last = undefined;
     for (const item of this.disposables.splice(0)) item.dispose();
     this.panel.dispose();
   }

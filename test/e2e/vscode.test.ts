@@ -12,6 +12,7 @@ import { Requests } from '../../protocol/engineApi';
 import type { InspectReport } from '../../protocol/inspectReport';
 import { EngineClient } from '../../extension/engine/engineClient';
 import { formatError } from '../../shared/format';
+import { noBreak } from '../../extension/model/hoverTable';
 import { parseNpy, encodeNpyToBuffer } from '../../engine/io/npy';
 import { root, startCodeServer, type CodeServer } from './codeServer';
 import { launchBrowser, Workbench } from './workbench';
@@ -181,8 +182,9 @@ describe('RevNet Inspector in code-server', { timeout: 15 * 60_000 }, () => {
     assert.ok(block?.reconstruction, 'stage1.unit0 has no reconstruction stats');
     const row = text.split('\n').find((l) => l.includes('stage1.unit0'));
     assert.ok(row !== undefined, `no row for stage1.unit0 in the hover:\n${text}`);
-    assert.ok(row.includes(formatError(block.reconstruction.maxAbs)), `hover row "${row}" lacks ${formatError(block.reconstruction.maxAbs)}`);
-    assert.ok(row.includes(formatError(block.reconstruction.chainMaxAbs)));
+    // the hover keeps numbers whole (no-break spaces and hyphens)
+    assert.ok(row.includes(noBreak(formatError(block.reconstruction.maxAbs))), `hover row "${row}" lacks ${formatError(block.reconstruction.maxAbs)}`);
+    assert.ok(row.includes(noBreak(formatError(block.reconstruction.chainMaxAbs))));
     // the block's link opens the panel at that block
     await hover.locator('a', { hasText: 'stage1.unit1' }).first().click();
     const frame = await wb.frameWith('#overview-blocks tbody tr[data-block]', 30_000);
@@ -216,10 +218,10 @@ describe('RevNet Inspector in code-server', { timeout: 15 * 60_000 }, () => {
   step('Invert Tensor… on a .npy from the explorer writes the inverted tensor beside it', async () => {
     await wb.page.mouse.move(5, 400);
     await wb.page.keyboard.press('Escape');
-    // an output of the trained model, made through the engine directly (not through the editor)
-    const weights = filesUnder(join(server.workspace, 'runs', 'mnist-tiny')).find((f) => f.endsWith('.safetensors'));
-    const configPath = filesUnder(join(server.workspace, 'runs', 'mnist-tiny')).find((f) => f.endsWith('.revnet.json'));
-    assert.ok(weights && configPath, 'no trained model: the training step failed');
+    // an output of the model Invert Tensor uses, made through the engine directly (not through the editor): the
+    // last inspected config, mnist-tiny.revnet.json, whose own model has fresh seeded weights (a training's
+    // weights belong to its run folder's config, runs/mnist-tiny/mnist-tiny.revnet.json, not to this one)
+    const configPath = join(server.workspace, 'mnist-tiny.revnet.json');
     const image = new Float32Array(28 * 28);
     for (let i = 0; i < image.length; i++) image[i] = ((i * 7919) % 256) / 255;
     const inputPath = join(server.workspace, 'sample.npy');
@@ -227,7 +229,7 @@ describe('RevNet Inspector in code-server', { timeout: 15 * 60_000 }, () => {
     const featuresPath = join(server.workspace, 'features.npy');
     const engine = new EngineClient({ enginePath: join(root, 'dist', 'engine.js'), backend: () => 'cpu', onLog: () => undefined });
     try {
-      await engine.request(Requests.forward, { model: { configPath, weightsPath: weights }, inputPath, outputPath: featuresPath });
+      await engine.request(Requests.forward, { model: { configPath }, inputPath, outputPath: featuresPath });
     } finally {
       await engine.stop();
     }
@@ -329,5 +331,38 @@ describe('RevNet Inspector in code-server', { timeout: 15 * 60_000 }, () => {
       if (maximized) await wb.runCommand('View: Toggle Maximize Editor Group', 10_000).catch(() => undefined);
       await wb.page.keyboard.press('Escape');
     }
+  }, () => wb);
+
+  step('revnet-38 from New Model Config… through Train (a few steps) and Inspect with default settings', async () => {
+    await wb.dismissNotifications();
+    await wb.page.keyboard.press('Escape');
+    // a few small steps: the paper's model on this machine's CPU
+    const settingsDir = join(server.workspace, '.vscode');
+    mkdirSync(settingsDir, { recursive: true });
+    writeFileSync(join(settingsDir, 'settings.json'), JSON.stringify({ 'revnet.train.maxSteps': 3, 'revnet.train.batchSize': 4, 'revnet.inspect.batchSize': 4 }));
+    await wb.runCommand('RevNet: New Model Config…');
+    await wb.pick('revnet-38');
+    await wb.editorTab('revnet-38.revnet.json').waitFor({ timeout: 30_000 });
+    let started = Date.now();
+    await wb.runCommand('RevNet: Train Model…');
+    await wb.answer('1');
+    await wb.waitOrFail(wb.notification(/Training (finished|stopped)/), 600_000);
+    timings['trainRevnet38ThreeStepsMs'] = Date.now() - started;
+    await wb.screenshot('15-revnet38-trained');
+    const history = readFileSync(join(server.workspace, 'runs', 'revnet-38', 'history.jsonl'), 'utf8');
+    assert.match(history, /"data":"random\(count=512/, 'the run did not say it trained on random images');
+    await wb.dismissNotifications();
+    await wb.editorTab('revnet-38.revnet.json').click();
+    started = Date.now();
+    await wb.runCommand('RevNet: Inspect Model');
+    const frame = await wb.frameWith('#random-data-notice:not([hidden])', 600_000);
+    timings['inspectRevnet38ToNumbersMs'] = Date.now() - started;
+    await wb.waitOrFail(frame.locator('#model-title', { hasText: 'revnet-38' }), 30_000);
+    const notice = await frame.locator('#random-data-notice').innerText();
+    await wb.screenshot('16-revnet38-inspected-random-data');
+    assert.match(notice, /random images/);
+    const report = await eventually('the stored revnet-38 inspection', 10_000, () => storedReport('revnet-38.revnet.json'));
+    assert.match(report.data, /^random/);
+    writeFileSync(join(settingsDir, 'settings.json'), '{}');
   }, () => wb);
 });

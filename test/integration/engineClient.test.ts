@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CancellationTokenSource, RequestType } from 'vscode-jsonrpc/node';
 import { Requests, type LogEvent, type ProgressEvent } from '../../protocol/engineApi';
+import { EngineErrorCodes } from '../../protocol/engineErrors';
 import { EngineClient, EngineCrashedError, EngineRequestError, type EngineExit } from '../../extension/engine/engineClient';
 
 const enginePath = join(__dirname, '..', '..', 'dist', 'engine.js');
@@ -65,6 +66,20 @@ describe('engine client against a real engine process', () => {
     setTimeout(() => source.cancel(), 200);
     assert.equal(await answer, 'cancelled');
     assert.ok(Date.now() - started < 5000, 'cancellation took too long');
+  });
+
+  test('the client reads the shared error codes: a data mismatch is "data", a cancelled inspection is "cancelled"', async () => {
+    await assert.rejects(
+      client.request(Requests.inspect, { model: { preset: 'revnet-38' }, data: { kind: 'mnist' }, batchSize: 2 }),
+      (error: unknown) => error instanceof EngineRequestError && error.code === EngineErrorCodes.data && /28x28x1.*32x32x3/.test(error.message),
+    );
+    const source = new CancellationTokenSource();
+    const inspecting = client.request(Requests.inspect, { model: { preset: 'mnist-small' }, data: { kind: 'default' }, batchSize: 4 }, source.token);
+    setTimeout(() => source.cancel(), 300);
+    await assert.rejects(inspecting, (error: unknown) => error instanceof EngineRequestError && error.code === EngineErrorCodes.cancelled);
+    // the editor asks the engine for the training defaults of a model
+    const defaults = await client.request(Requests.trainingDefaults, { model: { preset: 'mnist-tiny' } });
+    assert.equal(defaults.optimizer, 'adam');
   });
 
   test('SIGKILL mid-request fails the request clearly, and the next request starts a new process', async () => {

@@ -146,7 +146,7 @@ describe(`views show the numbers they were given: ${label} (${report.model.name}
     }
     assert.notDeepEqual(seen[0], seen[2]);
     await showView(page, 'overview');
-    assert.equal((await tileValues(page, '[data-view="overview"]'))['flagged'], `${flaggedIds(report, thresholds[2]).length} over ${thresholds[2].toExponential(2)}`);
+    assert.equal((await tileValues(page, '[data-view="overview"]'))['flagged'], `${flaggedIds(report, thresholds[2]).length} of ${report.blocks.length} with reconstruction max |Δ| over ${thresholds[2].toExponential(2)}`);
     await page.close();
   });
 

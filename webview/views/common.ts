@@ -25,8 +25,17 @@ export function markRows(table: HTMLTableElement, blocks: BlockStats[], selected
   });
 }
 
+const NO_REPORT = 'No inspection yet. Run “RevNet: Inspect Model” to fill this panel.';
+/** what the empty views say: never "No inspection yet" while an inspection runs */
+let noReportText = NO_REPORT;
+
+export function setNoReportBusy(what: string | undefined): void {
+  noReportText = what === undefined ? NO_REPORT : `${what[0]?.toUpperCase() ?? ''}${what.slice(1)}… the numbers appear here when it finishes.`;
+  for (const placeholder of document.querySelectorAll('.no-report')) placeholder.textContent = noReportText;
+}
+
 export function noReport(element: HTMLElement): void {
-  element.appendChild(el('p', { class: 'placeholder' }, 'No inspection yet. Run “RevNet: Inspect Model” to fill this panel.'));
+  element.appendChild(el('p', { class: 'placeholder no-report' }, noReportText));
 }
 
 export function tiles(entries: [string, string, string?][]): HTMLElement {

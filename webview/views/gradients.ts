@@ -86,7 +86,7 @@ export function gradientsView(context: ViewContext): View {
       );
       blockTable = table(
         'Gradient fidelity per block',
-        ['Block', 'Kind', 'Relative error', '1 − cosine', 'Angle (°)', 'Parameters'],
+        ['Block', 'Kind', 'Relative error', '1 − cosine', 'Angle (°)', 'Weight tensors'],
         blocks.map((b) => [blockCell(b, context), b.kind, num(formatError(b.gradient.relErr)), num(formatError(1 - b.gradient.cosine)), num(formatDegrees(degreesFromCosine(b.gradient.cosine))), num(String(b.gradient.perParameter.length))]),
       );
       blockTable.id = 'gradient-blocks';

@@ -38,7 +38,8 @@ function summaryTiles(report: InspectReport): HTMLElement {
   return tiles([
     ['Stored activations, standard', formatBytes(m.storedBytesTotal), 'storedTotal'],
     ['Kept activations, reversible', formatBytes(m.reversibleBytesTotal), 'reversibleTotal'],
-    ['Activation saving', m.reversibleBytesTotal > 0 ? formatRatio(m.storedBytesTotal / m.reversibleBytesTotal) : '∞', 'activationRatio'],
+    // no kept activations at all (a fully invertible trunk) is no ratio to print: say what it means
+    ['Activation saving (stored ÷ kept)', m.reversibleBytesTotal > 0 ? formatRatio(m.storedBytesTotal / m.reversibleBytesTotal) : 'all: reversible keeps none', 'activationRatio'],
     ['Measured peak, standard step', formatBytes(m.standardPeakBytes), 'standardPeak'],
     ['Measured peak, reversible step', formatBytes(m.reversiblePeakBytes), 'reversiblePeak'],
     ['Peak saving', formatRatio(m.standardPeakBytes / m.reversiblePeakBytes), 'peakRatio'],

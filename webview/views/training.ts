@@ -1,5 +1,6 @@
 // Training: loss and accuracy curves, throughput and memory, updated live from the host's progress messages.
 import type { ProgressEvent } from '../../protocol/engineApi';
+import type { RunEnd } from '../../protocol/webviewMessages';
 import { type Chart, chartBox, makeChart } from '../charts';
 import { clear, el, num, table } from '../dom';
 import { formatBytes, formatPercent } from '../../shared/format';
@@ -14,6 +15,19 @@ export function stepInEpoch(event: ProgressEvent): number {
   return event.step - event.epoch * event.stepsPerEpoch;
 }
 
+/** the run's state in words: never "training" once the host said the run ended */
+export function runState(last: ProgressEvent, end: RunEnd | undefined): string {
+  if (end !== undefined) {
+    switch (end.status) {
+      case 'finished': return 'finished';
+      case 'cancelled': return `stopped at step ${end.step ?? last.step} (checkpoint saved)`;
+      case 'diverged': return `diverged at step ${end.step ?? last.step}`;
+      case 'failed': return 'failed (see the log)';
+    }
+  }
+  return last.kind === 'done' ? 'finished' : 'training';
+}
+
 export function trainingView(context: ViewContext): View {
   const charts = new ChartSet();
   let lossChart: Chart | undefined;
@@ -24,6 +38,8 @@ export function trainingView(context: ViewContext): View {
   let runId: string | undefined;
   let redrawQueued = false;
   let heatMap: StabilityHeatMap | undefined;
+  /** the store's series the charts were drawn from */
+  let series: ProgressEvent[] | undefined;
 
   /** progress can arrive many times a second: the charts redraw at most once per frame */
   function queueRedraw(): void {
@@ -45,7 +61,7 @@ export function trainingView(context: ViewContext): View {
     const test = [...events].reverse().find((e) => e.testAccuracy !== undefined)?.testAccuracy;
     tileArea.appendChild(
       tiles([
-        ['State', last.kind === 'done' ? 'finished' : 'training', 'state'],
+        ['State', runState(last, context.store.runEnd), 'state'],
         ['Epoch', `${Math.min(last.epoch + 1, last.epochs)} / ${last.epochs}`, 'epoch'],
         ['Step', last.kind === 'done' ? `${last.step} in all` : `${stepInEpoch(last)} / ${last.stepsPerEpoch} (${last.step} in all)`, 'step'],
         ['Loss', last.loss.toFixed(4), 'loss'],
@@ -94,8 +110,9 @@ export function trainingView(context: ViewContext): View {
     render(element) {
       const theme = context.theme();
       drawn = 0;
+      series = context.store.progress;
       runId = context.store.progress[0]?.runId;
-      element.appendChild(el('p', { class: 'placeholder', id: 'training-empty', hidden: context.store.progress.length > 0 }, 'No training in this window yet. Start one with “RevNet: Train Model…”; its curves appear here live.'));
+      element.appendChild(el('p', { class: 'placeholder', id: 'training-empty', hidden: context.store.progress.length > 0 }, 'No training history for this model yet. Train it (“RevNet: Train Model…” or revnet train): its curves appear here live, and stay in its run folder (history.jsonl).'));
       tileArea = el('div', { id: 'training-tiles' });
       element.appendChild(tileArea);
       const xAxis = { type: 'linear' as const, title: { display: true, text: 'step' }, ticks: { precision: 0 } };
@@ -152,7 +169,8 @@ export function trainingView(context: ViewContext): View {
       if (change !== 'progress' || !lossChart) return false;
       const events = context.store.progress;
       // a new run (the store restarted the series) draws from scratch
-      if (events.length < drawn || (runId !== undefined && events[0]?.runId !== runId)) return false;
+      // so does a history read from the run folder (a new series, not an append)
+      if (events !== series || events.length < drawn || (runId !== undefined && events[0]?.runId !== runId)) return false;
       runId = events[0]?.runId;
       const empty = document.getElementById('training-empty');
       if (empty) empty.hidden = events.length > 0;

@@ -8,6 +8,7 @@ import { PRESET_NAMES } from '../../model/presets';
 import { DATA_SPEC_HELP, parseDataSpec } from '../../train/parseDataSpec';
 import { parseDrops } from '../../train/schedule';
 import { trainingDefaults } from '../../train/defaults';
+import { trainingDefaultsForModel } from '../../train/modelTrainingDefaults';
 import { memoryLimitFrom, memoryLimitOption } from '../memoryLimitOption';
 import { CliError, helpText, numberOption, parseArgs, stringOption, type OptionSpec } from '../args';
 import { ProgressBar } from '../progressBar';
@@ -19,7 +20,7 @@ const summary = 'train a model (preset or config) on a data set; writes the mode
 const options: Record<string, OptionSpec> = {
   preset: { type: 'string', description: `a built-in model: ${PRESET_NAMES.join(', ')}` },
   config: { type: 'string', description: 'a model file NAME.revnet.json (instead of --preset)' },
-  data: { type: 'string', description: `the data: ${DATA_SPEC_HELP}` },
+  data: { type: 'string', description: `the data (default: "default", the built-in digits for 28x28x1 models, else random images): ${DATA_SPEC_HELP}` },
   epochs: { type: 'string', description: 'epochs to train (default: the preset\'s, else 10)' },
   batch: { type: 'string', description: 'examples per step (default: the preset\'s, else 64)' },
   out: { type: 'string', description: 'output folder: the model files, checkpoint/ and inspect.json' },
@@ -61,7 +62,7 @@ function integer(args: ReturnType<typeof parseArgs>, name: string): number | und
   return value;
 }
 
-function buildParams(args: ReturnType<typeof parseArgs>): TrainParams {
+async function buildParams(args: ReturnType<typeof parseArgs>): Promise<TrainParams> {
   const resume = stringOption(args, 'resume');
   const preset = stringOption(args, 'preset');
   const config = stringOption(args, 'config');
@@ -80,10 +81,11 @@ function buildParams(args: ReturnType<typeof parseArgs>): TrainParams {
   } else {
     throw new CliError(`train: --preset P (one of ${PRESET_NAMES.join(', ')}) or --config FILE is required`);
   }
-  const defaults = trainingDefaults(preset);
+  // the same defaults as the editor's Train Model…: the preset's, also for a config named after a preset
+  const defaults = resume !== undefined ? trainingDefaults(undefined) : await trainingDefaultsForModel(model);
   const dataText = stringOption(args, 'data');
-  if (dataText === undefined && resume === undefined) throw new CliError(`train: --data SPEC is required: ${DATA_SPEC_HELP}`);
-  let data: TrainParams['data'] = { kind: 'mnist' };
+  // the same rule as the editor's: without --data the engine picks by the model's input (engine/data/defaultData.ts)
+  let data: TrainParams['data'] = { kind: 'default' };
   if (dataText !== undefined) {
     try {
       data = parseDataSpec(dataText);
@@ -111,7 +113,7 @@ function buildParams(args: ReturnType<typeof parseArgs>): TrainParams {
   if (memoryLimitBytes !== undefined) params.memoryLimitBytes = memoryLimitBytes;
   const lr = numberOption(args, 'lr', 'train');
   if (lr !== undefined) params.learningRate = lr;
-  else if (optimizer === defaults.optimizer && preset !== undefined) params.learningRate = defaults.learningRate;
+  else if (optimizer === defaults.optimizer) params.learningRate = defaults.learningRate;
   const drops = stringOption(args, 'lr-drops');
   try {
     if (drops !== undefined) params.lrDrops = parseDrops(drops, '--lr-drops');
@@ -164,7 +166,7 @@ async function run(argv: string[]): Promise<number> {
   }
   if (args.positionals.length > 0) throw new CliError(`train: unexpected argument "${args.positionals[0]}"; see "revnet train --help"`);
   const json = args.flags.get('json') === true;
-  const params = buildParams(args);
+  const params = await buildParams(args);
   // a bad model file (e.g. a name too long for the model's file names) is reported before the backend starts
   if ('configPath' in params.model) {
     const { loadConfig } = await import('../../model/loadConfig');

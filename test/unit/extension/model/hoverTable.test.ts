@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { BlockStats, InspectReport } from '../../../../protocol/inspectReport';
-import { blockError, stageHoverMarkdown } from '../../../../extension/model/hoverTable';
+import { blockError, noBreak, stageHoverMarkdown } from '../../../../extension/model/hoverTable';
 
 function block(id: string, stage: number, unit: number, maxAbs: number, chainMaxAbs: number): BlockStats {
   return {
@@ -39,11 +39,14 @@ describe('stage hover', () => {
     const rows = markdown.split('\n').filter((line) => line.startsWith('| [stage'));
     assert.equal(rows.length, 2);
     assert.ok(rows[0]!.startsWith('| [stage1.unit0](command:open?stage1.unit0) |'));
-    assert.ok(rows[0]!.includes('| 1.25e-7 | 3.50e-7 |'), rows[0]);
-    // the numbers as the panel writes them (shared/format.ts): 4736 params, 1.85e6 FLOPs, 3 × 2^20 bytes
-    assert.ok(rows[0]!.includes('| 4,736 | 1.85 MFLOP | 3.00 MiB / 0 B |'), rows[0]);
+    assert.ok(rows[0]!.includes(`| ${noBreak('1.25e-7 / 3.50e-7')} |`), rows[0]);
+    // the numbers as the panel writes them (shared/format.ts): 3 × 2^20 bytes
+    assert.ok(rows[0]!.includes(`| ${noBreak('3.00 MiB / 0 B')} |`), rows[0]);
     // cos 0.99999994 is an angle of acos(0.99999994) = 0.019848°
-    assert.ok(rows[0]!.includes('∠ 0.0198°, rel 2.50e-7'), rows[0]);
+    assert.ok(rows[0]!.includes('| 0.0198° |'), rows[0]);
+    // nothing in a cell can wrap: no plain space inside a number cell, no breakable hyphen in an exponent
+    for (const cell of rows[0]!.split('|').slice(2, -1)) assert.doesNotMatch(cell.trim(), / |e-/, cell);
+    assert.equal(noBreak('451.6 k'), '451.6\u00a0k');
     assert.ok(!markdown.includes('stage2.unit0'));
   });
 

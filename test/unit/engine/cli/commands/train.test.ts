@@ -11,6 +11,7 @@ import { learningRateAt, parseDrops } from '../../../../../engine/train/schedule
 
 test('--data specs parse into DataSpecs, and bad ones name the problem', () => {
   assert.deepEqual(parseDataSpec('mnist'), { kind: 'mnist' });
+  assert.deepEqual(parseDataSpec('default'), { kind: 'default' });
   assert.deepEqual(parseDataSpec('random:count=100,seed=3'), { kind: 'random', count: 100, seed: 3 });
   assert.deepEqual(parseDataSpec('idx:images=a.gz,labels=b.gz,test-images=c,test-labels=d'), { kind: 'idx', images: 'a.gz', labels: 'b.gz', testImages: 'c', testLabels: 'd' });
   assert.deepEqual(parseDataSpec('npy:images=x.npy,labels=y.npy,layout=NCHW'), { kind: 'npy', images: 'x.npy', labels: 'y.npy', layout: 'NCHW' });
@@ -72,7 +73,6 @@ test('revnet train refuses bad options with one line naming the option, and docu
   assert.match(help.stdout, /--resume/);
   for (const [args, message] of [
     [['--preset', 'mnist-tiny', '--data', 'mnist'], /--out DIR is required/],
-    [['--preset', 'mnist-tiny', '--out', 'x'], /--data SPEC is required/],
     [['--preset', 'mnist-tiny', '--data', 'bogus', '--out', 'x'], /unknown kind "bogus"/],
     [['--preset', 'mnist-tiny', '--data', 'mnist', '--out', 'x', '--optimizer', 'rmsprop'], /--optimizer must be sgd or adam/],
     [['--preset', 'mnist-tiny', '--data', 'mnist', '--out', 'x', '--epochs', 'two'], /--epochs must be a number/],
