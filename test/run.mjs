@@ -1,6 +1,8 @@
 // Runs every test suite with node's test runner: `npm test` (all), `npm test -- unit integration` (some).
 // Suites: unit (engine and protocol in plain Node), integration (a real engine process),
 // webview (the built panel in headless Chromium), e2e (the extension in a real VS Code).
+// Before any suite, two gates that take seconds and run every time: the TypeScript compiler (tsx and esbuild
+// only strip types, so without it a type error would pass) and ESLint. Either failing stops here, non-zero.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -24,6 +26,17 @@ function testFiles(dir) {
 function run(command, args) {
   const result = spawnSync(command, args, { cwd: root, stdio: 'inherit' });
   return result.status ?? 1;
+}
+
+function npmScript(name) {
+  return run(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', '--silent', name]);
+}
+
+for (const gate of ['typecheck', 'lint']) {
+  if (npmScript(gate) !== 0) {
+    console.error(`\nnpm test: the ${gate} gate failed (npm run ${gate}); no test suite was run.`);
+    process.exit(1);
+  }
 }
 
 // Always build first: the CLI tests run `bin/revnet.cjs`, which prefers the built dist/cli.js.
