@@ -17,7 +17,7 @@ import { buildStack, disposeStack, exportStack, type Stack } from './stack';
 
 function option(name: string, fallback: string): string {
   const index = process.argv.indexOf(name);
-  return index >= 0 && process.argv[index + 1] !== undefined ? (process.argv[index + 1] as string) : fallback;
+  return index >= 0 && process.argv[index + 1] !== undefined ? process.argv[index + 1] : fallback;
 }
 
 const sh = (command: string): string => execSync(command, { encoding: 'utf8' }).trim();
@@ -38,8 +38,8 @@ async function timeDepth(stack: Stack, peer: TorchPeer | undefined, repeats: num
       ...(peer === undefined
         ? {}
         : {
-            torchForward: ((await peer.request({ cmd: 'time', what: 'forward', times: 1 }))['ms'] as number[])[0] as number,
-            torchStep: ((await peer.request({ cmd: 'time', what: 'step', times: 1 }))['ms'] as number[])[0] as number,
+            torchForward: ((await peer.request({ cmd: 'time', what: 'forward', times: 1 }))['ms'] as number[])[0],
+            torchStep: ((await peer.request({ cmd: 'time', what: 'step', times: 1 }))['ms'] as number[])[0],
           }),
     };
     if (i === 0) continue; // warm-up

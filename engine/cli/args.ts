@@ -20,7 +20,7 @@ export function parseArgs(argv: string[], spec: Record<string, OptionSpec>, comm
   const flags = new Map<string, boolean>();
   const positionals: string[] = [];
   for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
+    const arg = argv[i];
     if (!arg.startsWith('--')) {
       positionals.push(arg);
       continue;
@@ -44,7 +44,7 @@ export function parseArgs(argv: string[], spec: Record<string, OptionSpec>, comm
 export function helpText(command: string, summary: string, spec: Record<string, OptionSpec>): string {
   const labels = Object.entries(spec).map(([name, option]) => `--${option.type === 'string' ? `${name} VALUE` : name}`);
   const width = Math.max(...labels.map((label) => label.length)) + 2;
-  const rows = Object.values(spec).map((option, i) => `  ${(labels[i] as string).padEnd(width)}${option.description}`);
+  const rows = Object.values(spec).map((option, i) => `  ${labels[i].padEnd(width)}${option.description}`);
   return `revnet ${command}: ${summary}\n\noptions:\n${rows.join('\n')}\n`;
 }
 

@@ -54,12 +54,12 @@ export function parseIdx(bytes: Uint8Array, file?: string): IdxArray {
   for (let i = 0; i < rank; i++) shape.push(view.getUint32(4 + 4 * i, false));
   const dataBytes = bytes.byteLength - dataStart;
   const count = boundedProduct(shape, Number.MAX_SAFE_INTEGER / 8);
-  const needed = count < 0 ? Infinity : count * type!.bytes;
+  const needed = count < 0 ? Infinity : count * type.bytes;
   if (needed > dataBytes) {
-    fail(`declares shape [${shape.join(', ')}] of ${type!.dtype} (${count < 0 ? 'more than the file' : `${needed} bytes`}) but holds only ${dataBytes} bytes of data (truncated)`);
+    fail(`declares shape [${shape.join(', ')}] of ${type.dtype} (${count < 0 ? 'more than the file' : `${needed} bytes`}) but holds only ${dataBytes} bytes of data (truncated)`);
   }
-  if (needed < dataBytes) fail(`declares shape [${shape.join(', ')}] of ${type!.dtype} (${needed} bytes) but holds ${dataBytes} bytes of data (${dataBytes - needed} extra)`);
-  return { dtype: type!.dtype, shape, data: readData(type!.dtype, bytes, dataStart, count) };
+  if (needed < dataBytes) fail(`declares shape [${shape.join(', ')}] of ${type.dtype} (${needed} bytes) but holds ${dataBytes} bytes of data (${dataBytes - needed} extra)`);
+  return { dtype: type.dtype, shape, data: readData(type.dtype, bytes, dataStart, count) };
 }
 
 function readData(dtype: IdxDtype, bytes: Uint8Array, offset: number, count: number): IdxData {

@@ -67,14 +67,14 @@ export function parseNpy(bytes: Uint8Array, file?: string): NpyArray {
   if (header.fortranOrder) fail('is in Fortran (column-major) order; save it in C order, e.g. numpy.ascontiguousarray(array)');
   const dataStart = headerStart + headerLength;
   const dataBytes = bytes.byteLength - dataStart;
-  const itemBytes = DTYPE_BYTES[dtype!];
+  const itemBytes = DTYPE_BYTES[dtype];
   const count = boundedProduct(header.shape, dataBytes);
   if (count < 0 || count * itemBytes > dataBytes) {
     fail(`shape (${header.shape.join(', ')}) of ${dtype} needs more data than the ${dataBytes} bytes in the file (truncated)`);
   }
   if (count * itemBytes !== dataBytes) fail(`shape (${header.shape.join(', ')}) of ${dtype} needs ${count * itemBytes} bytes but the file holds ${dataBytes} after the header`);
-  const data = readData(dtype!, bytes, dataStart, count);
-  return { dtype: dtype!, shape: header.shape, data };
+  const data = readData(dtype, bytes, dataStart, count);
+  return { dtype: dtype, shape: header.shape, data };
 }
 
 function readData(dtype: NpyDtype, bytes: Uint8Array, offset: number, count: number): NpyData {
@@ -160,7 +160,7 @@ function parseHeaderDict(text: string, fail: (problem: string) => never): NpyHea
   if (typeof descr !== 'string') fail("header has no 'descr' string (or a structured dtype, which is not supported)");
   if (typeof fortranOrder !== 'boolean') fail("header has no 'fortran_order' True/False");
   if (!Array.isArray(shape)) fail("header has no 'shape' tuple");
-  return { descr: descr as string, fortranOrder: fortranOrder as boolean, shape: shape as number[] };
+  return { descr: descr, fortranOrder: fortranOrder, shape: shape };
 }
 
 function dtypeOfData(data: NpyData): NpyDtype {

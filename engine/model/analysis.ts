@@ -117,12 +117,12 @@ function residualCost(spec: ResidualSpec, inHeight: number, inWidth: number): { 
   let flops = 0;
   let storedElements = 0;
   for (const layer of residualLayers(spec)) {
-    const inChannels = layer.kernel[2] as number;
+    const inChannels = layer.kernel[2];
     if (layer.bn !== undefined) storedElements += BATCH_NORM_RELU_TENSORS * height * width * inChannels;
     flops += convFlops(height, width, layer.kernel, layer.stride);
     height = Math.ceil(height / layer.stride);
     width = Math.ceil(width / layer.stride);
-    storedElements += height * width * (layer.kernel[3] as number);
+    storedElements += height * width * layer.kernel[3];
   }
   return { flops, storedElements };
 }
@@ -233,7 +233,7 @@ function invertiblePartsOf(steps: TrunkStep[]): string[] {
     run = [];
   };
   for (const step of steps) {
-    if (isUnit(step) && step.kind === 'reversible' && (run.length === 0 || (run[0] as UnitStep).stage === step.stage)) {
+    if (isUnit(step) && step.kind === 'reversible' && (run.length === 0 || run[0].stage === step.stage)) {
       run.push(step);
       continue;
     }
@@ -277,7 +277,7 @@ function estimatePeaks(
     0,
     ...units.map(
       (unit, index) =>
-        withBackward(unit.kind === 'transition' ? unit.storedBytes : largestResidualBytes(steps[index] as UnitStep, batchSize)) +
+        withBackward(unit.kind === 'transition' ? unit.storedBytes : largestResidualBytes(steps[index], batchSize)) +
         2 * (activationBytes(unit.inputShape) + activationBytes(unit.outputShape)),
     ),
   );

@@ -148,5 +148,5 @@ export function findJsonSyntaxError(text: string): JsonSyntaxProblem | undefined
 export function lineAndColumn(text: string, offset: number): { line: number; column: number } {
   const before = text.slice(0, Math.min(offset, text.length));
   const lines = before.split('\n');
-  return { line: lines.length, column: (lines[lines.length - 1] as string).length + 1 };
+  return { line: lines.length, column: lines[lines.length - 1].length + 1 };
 }

@@ -45,7 +45,7 @@ function object<T>(
   return {
     type: 'object',
     ...documented(markdown),
-    properties: properties as Record<string, JsonSchema>,
+    properties: properties,
     required: [...required],
     additionalProperties: false,
     ...extra,

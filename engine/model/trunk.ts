@@ -68,7 +68,7 @@ export function stageOf(step: TrunkStep): number {
 export function runSteps(ctx: RunContext, steps: readonly TrunkStep[], first: number, last: number, x: tf.Tensor4D): tf.Tensor4D {
   let h = x;
   for (let i = first; i <= last; i++) {
-    const next = applyStep(ctx, steps[i] as TrunkStep, h);
+    const next = applyStep(ctx, steps[i], h);
     if (h !== x) h.dispose();
     h = next;
   }

@@ -17,7 +17,7 @@ export async function invert(params: InvertParams): Promise<InvertResult> {
     const from = params.from ?? 'trunk';
     const arch = architectureOf(network);
     const start = locateOutput(arch, from);
-    const startStep = arch.steps[start] as (typeof arch.steps)[number];
+    const startStep = arch.steps[start];
     const limit = resolveMemoryLimit(params.memoryLimitBytes);
     const given = readBatch(params.inputPath, startStep.outShape, `the output of ${startStep.id} (--from ${from})`, (batch) =>
       checkMemoryLimit(inferenceEstimate(config, batch), limit, `inverting ${batch} tensors of ${params.inputPath} through model "${config.name}"`),
@@ -37,7 +37,7 @@ export async function invert(params: InvertParams): Promise<InvertResult> {
     try {
       const shape = await writeTensor(params.outputPath, output);
       const reachedInput = inversion.complete ? 'image' : inversion.reached;
-      return { outputPath: params.outputPath, shape, reachedInput, roundTrip: { maxAbs: maxAbs as number, relL2: relL2 as number } };
+      return { outputPath: params.outputPath, shape, reachedInput, roundTrip: { maxAbs: maxAbs, relL2: relL2 } };
     } finally {
       output.dispose();
     }

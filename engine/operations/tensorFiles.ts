@@ -9,11 +9,11 @@ export function readBatch(path: string, expected: readonly number[], what: strin
   const array = readNpy(path);
   let shape = array.shape;
   if (shape.length === expected.length) shape = [1, ...shape];
-  const matches = shape.length === expected.length + 1 && expected.every((d, i) => shape[i + 1] === d) && (shape[0] as number) > 0;
+  const matches = shape.length === expected.length + 1 && expected.every((d, i) => shape[i + 1] === d) && shape[0] > 0;
   if (!matches) {
     throw new FileFormatError(path, `has shape (${array.shape.join(', ')}); ${what} has shape (N, ${expected.join(', ')}) (NHWC)`);
   }
-  beforeAllocating?.(shape[0] as number);
+  beforeAllocating?.(shape[0]);
   const data =
     array.data instanceof Float32Array
       ? array.data

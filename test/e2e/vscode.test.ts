@@ -206,7 +206,7 @@ describe('RevNet Inspector in code-server', { timeout: 15 * 60_000 }, () => {
     await wb.screenshot('07-diagnostics');
     const rows = await wb.page.locator('.markers-panel .monaco-list-row', { hasText: 'reconstruction error' }).allInnerTexts();
     assert.equal(rows.length, report.blocks.filter((b) => b.reconstruction !== null).length, rows.join('\n'));
-    const block = report.blocks[0]!;
+    const block = report.blocks[0];
     const expected = formatError(Math.max(block.reconstruction!.maxAbs, block.reconstruction!.chainMaxAbs));
     assert.ok(rows.some((r) => r.includes(`stage1.unit0: reconstruction error max |Δ| ${expected}`)), rows.join('\n'));
     writeFileSync(join(settingsDir, 'settings.json'), '{}');
@@ -239,7 +239,7 @@ describe('RevNet Inspector in code-server', { timeout: 15 * 60_000 }, () => {
     const inverted = parseNpy(readFileSync(outputPath), outputPath);
     const values = Array.from(inverted.data as Float32Array);
     assert.equal(values.length, image.length);
-    const maxAbs = values.reduce((m, v, i) => Math.max(m, Math.abs(v - (image[i] as number))), 0);
+    const maxAbs = values.reduce((m, v, i) => Math.max(m, Math.abs(v - image[i])), 0);
     assert.ok(maxAbs < 1e-3, `inverse of the forward pass is ${maxAbs} away from the input image`);
   }, () => wb);
 

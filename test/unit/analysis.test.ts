@@ -136,8 +136,8 @@ describe('activation memory', () => {
     assert.equal(unit(one, 'stage2.unit0').reversibleBytes, 32 * 32 * 32 * 4);
     assert.equal(unit(one, 'stage3.unit0').reversibleBytes, 16 * 16 * 64 * 4);
     one.units.forEach((u, index) => {
-      assert.equal(many.units[index]!.storedBytes, 64 * u.storedBytes);
-      assert.equal(many.units[index]!.reversibleBytes, 64 * u.reversibleBytes);
+      assert.equal(many.units[index].storedBytes, 64 * u.storedBytes);
+      assert.equal(many.units[index].reversibleBytes, 64 * u.reversibleBytes);
     });
   });
 
@@ -148,10 +148,10 @@ describe('activation memory', () => {
       const reversible = peaks.map((peak) => peak.reversible.activationBytes);
       assert.ok(reversible.every((bytes) => bytes === reversible[0]), `${name}: ${reversible}`);
       const standard = peaks.map((peak) => peak.standard.activationBytes);
-      const step = standard[1]! - standard[0]!;
+      const step = standard[1] - standard[0];
       // linear up to the rounding of each figure to whole bytes
-      depths.forEach((units, index) => assert.ok(Math.abs(standard[index]! - (standard[0]! + (units - 2) * step)) <= units, `${name} at ${units} units`));
-      assert.ok(standard[4]! > 3 * standard[0]!, name);
+      depths.forEach((units, index) => assert.ok(Math.abs(standard[index] - (standard[0] + (units - 2) * step)) <= units, `${name} at ${units} units`));
+      assert.ok(standard[4] > 3 * standard[0], name);
       const series = analyticDepthSeries(presetConfig(name), 32, depths);
       assert.deepEqual(series.map((point) => point.standardPeakBytes), peaks.map((peak) => peak.standard.total));
       assert.ok(series.every((point) => point.source === 'analytic'));

@@ -39,7 +39,7 @@ describe('configLocator', () => {
 
   test('block ids follow stage{n}.unit{u}', () => {
     const spans = stageSpans(text);
-    assert.deepEqual(blockIdsOfStage(spans[1]!), ['stage2.unit0', 'stage2.unit1']);
+    assert.deepEqual(blockIdsOfStage(spans[1]), ['stage2.unit0', 'stage2.unit1']);
     assert.deepEqual(parseBlockId('stage2.unit11'), { stage: 2, unit: 11 });
     assert.equal(parseBlockId('stage2'), undefined);
   });

@@ -50,19 +50,19 @@ describe('stage hover', () => {
     const markdown = stageHoverMarkdown(report, 1, 1e-4, links);
     const rows = markdown.split('\n').filter((line) => line.startsWith('| [stage'));
     assert.equal(rows.length, 2);
-    assert.ok(rows[0]!.startsWith('| [stage1.unit0](command:open?stage1.unit0) |'));
-    assert.ok(rows[0]!.includes('| 1.25e-7 | 3.50e-7 |'), rows[0]);
-    assert.ok(rows[0]!.includes('| 4.7 k | 1.85 M | 3.0 MiB / 0 B |'), rows[0]);
+    assert.ok(rows[0].startsWith('| [stage1.unit0](command:open?stage1.unit0) |'));
+    assert.ok(rows[0].includes('| 1.25e-7 | 3.50e-7 |'), rows[0]);
+    assert.ok(rows[0].includes('| 4.7 k | 1.85 M | 3.0 MiB / 0 B |'), rows[0]);
     // cos 0.99999994 is an angle of acos(0.99999994) = 0.0198°
-    assert.ok(rows[0]!.includes('∠ 0.020°, rel 2.50e-7'), rows[0]);
+    assert.ok(rows[0].includes('∠ 0.020°, rel 2.50e-7'), rows[0]);
     assert.ok(!markdown.includes('stage2.unit0'));
   });
 
   test('flags blocks over the threshold, by the larger of one-block and chain error', () => {
     const rows = stageHoverMarkdown(report, 1, 1e-4, links).split('\n').filter((line) => line.startsWith('| [stage'));
-    assert.ok(!rows[0]!.includes('⚠'));
-    assert.ok(rows[1]!.includes('⚠'), 'the chain error 4.75e-4 is over 1e-4');
-    assert.equal(blockError(report.blocks[1]!), 4.75e-4);
+    assert.ok(!rows[0].includes('⚠'));
+    assert.ok(rows[1].includes('⚠'), 'the chain error 4.75e-4 is over 1e-4');
+    assert.equal(blockError(report.blocks[1]), 4.75e-4);
     assert.ok(!stageHoverMarkdown(report, 1, 1e-3, links).split('\n').some((l) => l.startsWith('| [stage') && l.includes('⚠')));
   });
 

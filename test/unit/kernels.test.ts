@@ -93,8 +93,8 @@ async function assertMatchesCpu(backend: string, kernel: string, inputs: Arrays,
   assert.deepEqual(ours.shape, cpu.shape, `${label}: shape`);
   let worst = 0;
   for (let i = 0; i < cpu.values.length; i++) {
-    const allowed = 2 * terms * float32Epsilon * bound.values[i]! + 1e-30;
-    worst = Math.max(worst, Math.abs(ours.values[i]! - cpu.values[i]!) / allowed);
+    const allowed = 2 * terms * float32Epsilon * bound.values[i] + 1e-30;
+    worst = Math.max(worst, Math.abs(ours.values[i] - cpu.values[i]) / allowed);
   }
   assert.ok(worst <= 1, `${backend} ${label}: error ${worst.toFixed(3)} times the float32 bound`);
 }
@@ -171,7 +171,7 @@ async function smallNetGradients(backend: string): Promise<{ loss: number; grads
   const params = [tensor([3, 3, 3, 6]), tensor([6], 0.1, 1), tensor([6], 0.1), tensor([3, 3, 3, 3]), tensor([3, 3, 24, 5]), tensor([1, 1, 5, 2]), tensor([8, 4])];
   const tensorsBefore = tf.memory().numTensors;
   const { value, grads } = tf.valueAndGrads((...ps: tf.Tensor[]) => smallNet(x, labels, ps))(params);
-  const result = { loss: (await value.data())[0]!, grads: await Promise.all(grads.map((g) => g.data() as Promise<Float32Array>)) };
+  const result = { loss: (await value.data())[0], grads: await Promise.all(grads.map((g) => g.data() as Promise<Float32Array>)) };
   tf.dispose([value, ...grads]);
   assert.equal(tf.memory().numTensors, tensorsBefore, `gradients on ${backend} leaked tensors`);
   tf.dispose([x, labels, ...params]);
@@ -203,11 +203,11 @@ test('gradients of a small conv net on wasm equal those on cpu with its built-in
   // while any wrong kernel gives differences of the order of the gradient itself.
   assert.ok(Math.abs(wasm.loss - cpu.loss) <= 1e-5 * Math.abs(cpu.loss), `loss ${wasm.loss} vs ${cpu.loss}`);
   cpu.grads.forEach((expected, p) => {
-    const actual = wasm.grads[p]!;
+    const actual = wasm.grads[p];
     const scale = expected.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
     assert.ok(scale > 0, `parameter ${p}: zero gradient, the check would be empty`);
     let worst = 0;
-    for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!));
+    for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
     assert.ok(worst <= 1e-4 * scale, `parameter ${p}: max difference ${worst} for gradients up to ${scale}`);
   });
 });

@@ -36,9 +36,9 @@ before(async () => {
   stridedImages = randomImages(stridedConfig, 4, 1);
   labels = randomLabels(squeezeOnlyConfig, 4, 2);
   configPath = (await saveModel(dir, 'leaky', squeezeNet, {})).configPath;
-  await writeNpy(join(dir, 'x.npy'), { shape: images.shape, data: images.dataSync() as Float32Array });
+  await writeNpy(join(dir, 'x.npy'), { shape: images.shape, data: images.dataSync() });
   const features = forwardTrunk(squeezeNet, images).features;
-  await writeNpy(join(dir, 'y.npy'), { shape: features.shape, data: features.dataSync() as Float32Array });
+  await writeNpy(join(dir, 'y.npy'), { shape: features.shape, data: features.dataSync() });
   features.dispose();
 });
 

@@ -48,7 +48,7 @@ export class ChartSet {
   private charts: Chart[] = [];
 
   add<T extends Chart>(chart: T): T {
-    this.charts.push(chart as Chart);
+    this.charts.push(chart);
     return chart;
   }
 

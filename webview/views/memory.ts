@@ -237,7 +237,7 @@ export function memoryView(context: ViewContext): View {
     dependsOn: ['report', 'selection', 'theme'],
     render(element) {
       const report = context.store.report;
-      if (!report) return noReport(element);
+      if (!report) { noReport(element); return; }
       element.appendChild(summaryTiles(report));
       const perBlockSection = section('Activations per block');
       element.appendChild(perBlockSection);

@@ -165,7 +165,7 @@ export function reconstructionView(context: ViewContext): View {
     render(element) {
       const { store } = context;
       const report = store.report;
-      if (!report) return noReport(element);
+      if (!report) { noReport(element); return; }
       const radios = el(
         'vscode-radio-group',
         { id: 'metric', 'aria-label': 'Error measure' },

@@ -60,7 +60,7 @@ export class AdamOptimizer implements Optimizer {
     const step = state.scalars['step'];
     if (step === undefined || !Number.isSafeInteger(step) || step < 0) problems.push(`Adam's step count is ${String(step)}, expected a whole number`);
     if (problems.length > 0) throw new Error(`the Adam state does not fit the model:\n  ${problems.join('\n  ')}`);
-    this.step = step as number;
+    this.step = step;
   }
 
   describe(): string {
