@@ -35,9 +35,33 @@ export default defineConfig(
       // assigned, returned from a block or used in an expression, which is where it confuses.
       '@typescript-eslint/no-confusing-void-expression': ['error', { ignoreArrowShorthand: true }],
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
+      // An async function without await is how this code implements a Promise-returning interface (an engine
+      // operation, a webview callback): a throw in it becomes a rejection, which the caller handles. Rewriting
+      // it as `() => Promise.resolve(...)` would turn such throws into synchronous ones.
+      '@typescript-eslint/require-await': 'off',
+      // The only require() calls in TypeScript: the optional native backend, loaded at run time (esbuild keeps
+      // it external), and the built-in digits, which esbuild bundles only from literal require() calls.
+      '@typescript-eslint/no-require-imports': ['error', { allow: ['^@tensorflow/tfjs-node$', '^mnist/src/digits/\\d\\.json$'] }],
+      // `const { picked, ...rest } = value` picks a property out to keep the rest: the picked one is unused on purpose.
+      '@typescript-eslint/no-unused-vars': ['error', { ignoreRestSiblings: true }],
       // Stylistic asks for `x!` instead of `x as T`, which strict's no-non-null-assertion forbids: the two
       // rules contradict each other, and the strict one wins.
       '@typescript-eslint/non-nullable-type-assertion-style': 'off',
+    },
+  },
+  {
+    // Tests only. They parse JSON that the CLI, the engine or a Python writer produced and assert its shape field
+    // by field: typing the parsed value as the type under test would assume what the test checks, so the parsed
+    // value stays untyped there. A `!` in a test is itself an assertion: when the value is missing the test fails
+    // on that line. (Left for a later pass: typed readers for these JSON documents, and asserts instead of `!`.)
+    files: ['test/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
+      '@typescript-eslint/no-non-null-assertion': 'off',
     },
   },
   {

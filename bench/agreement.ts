@@ -62,7 +62,7 @@ export function compareWithPeer(stack: Stack, peerFile: string, peerLoss: number
   const compare = (what: string, name: string, ours: ArrayLike<number>): Comparison => {
     const reference = get(`f64.${name}`);
     const c = { ours: relativeError(ours, reference), torch: relativeError(get(name), reference), tensor: name };
-    const previous = comparisons[what];
+    const previous = comparisons[what] as typeof c | undefined;
     // several tensors under one heading (gradients): keep the one furthest outside its bound
     if (previous === undefined || c.ours / Math.max(c.torch, FLOOR) > previous.ours / Math.max(previous.torch, FLOOR)) comparisons[what] = c;
     return c;

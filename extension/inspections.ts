@@ -54,7 +54,7 @@ export class InspectionStore implements vscode.Disposable {
     if (file === undefined) return undefined;
     try {
       const stored = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(file))) as StoredInspection;
-      if (stored.configUri !== key || !Array.isArray(stored.report?.blocks)) return undefined;
+      if (stored.configUri !== key || !Array.isArray((stored.report as StoredInspection['report'] | undefined)?.blocks)) return undefined;
       const inspection: Inspection = { configUri: vscode.Uri.parse(stored.configUri), model: stored.model, report: stored.report };
       this.byConfig.set(key, inspection);
       this.changed.fire(inspection);
@@ -85,7 +85,7 @@ export class InspectionStore implements vscode.Disposable {
     for (const [name] of entries.filter(([n]) => n.endsWith('.json'))) {
       try {
         const stored = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(dir, name)))) as StoredInspection;
-        if (Array.isArray(stored.report?.blocks) && matches(stored)) return this.restore(stored.configUri);
+        if (Array.isArray((stored.report as StoredInspection['report'] | undefined)?.blocks) && matches(stored)) return await this.restore(stored.configUri);
       } catch {
         // a damaged file is skipped: the panel then asks for a new inspection
       }

@@ -45,7 +45,7 @@ export class ModelFiles {
 
   /** The model to run for a config: trained weights if known, else weights beside it, else the config alone. */
   async modelFor(configUri: vscode.Uri): Promise<ModelRef> {
-    const trained = this.state.get<Record<string, TrainedModel>>(TRAINED_KEY, {})[configUri.toString()];
+    const trained = this.state.get<Partial<Record<string, TrainedModel>>>(TRAINED_KEY, {})[configUri.toString()];
     if (trained !== undefined && (await exists(vscode.Uri.file(trained.weightsPath)))) {
       return { configPath: trained.configPath, weightsPath: trained.weightsPath };
     }

@@ -68,7 +68,8 @@ async function useTensorflow(loadNative: NativeLoader): Promise<void> {
 
 let wasmPathsSet = false;
 async function useWasm(): Promise<void> {
-  void version_wasm; // a named import keeps the module that registers the backend in the bundle
+  // eslint-disable-next-line @typescript-eslint/no-meaningless-void-operator -- a named import keeps the module that registers the backend in the bundle
+  void version_wasm;
   if (!wasmPathsSet) {
     let folder: string;
     try {
@@ -111,6 +112,7 @@ function removeListenersAddedSince(before: Map<ProcessEvent, Listener[]>): void 
 }
 
 async function useCpu(): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-meaningless-void-operator -- as version_wasm above
   void version_cpu;
   registerTrainingKernels('cpu');
   await activate('cpu');

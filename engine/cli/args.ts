@@ -26,7 +26,7 @@ export function parseArgs(argv: string[], spec: Record<string, OptionSpec>, comm
       continue;
     }
     const [rawName, inlineValue] = arg.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
-    const negated = rawName.startsWith('no-') && spec[rawName] === undefined;
+    const negated = rawName.startsWith('no-') && (spec[rawName] as OptionSpec | undefined) === undefined;
     const name = negated ? rawName.slice(3) : rawName;
     const option = spec[name];
     if (option === undefined) throw new CliError(`${command}: unknown option --${rawName}; see "revnet ${command} --help"`);
@@ -34,7 +34,7 @@ export function parseArgs(argv: string[], spec: Record<string, OptionSpec>, comm
       flags.set(name, !negated);
       continue;
     }
-    const value = inlineValue ?? argv[++i];
+    const value = inlineValue ?? argv.at(++i);
     if (value === undefined) throw new CliError(`${command}: option --${name} needs a value`);
     values.set(name, option.multiple ? [...(values.get(name) ?? []), value] : [value]);
   }

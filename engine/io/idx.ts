@@ -36,14 +36,15 @@ export function parseIdxFile(bytes: Uint8Array, file?: string, maxGunzipBytes?: 
 
 export function parseIdx(bytes: Uint8Array, file?: string): IdxArray {
   const name = displayName(file);
-  const fail = (problem: string): never => {
+  // declared with its type, so that TypeScript narrows after a call to it
+  const fail: (problem: string) => never = (problem) => {
     throw new FileFormatError(name, problem);
   };
   if (bytes.byteLength < 4) fail(`is too short for an IDX file (${bytes.byteLength} bytes)`);
   if (bytes[0] !== 0 || bytes[1] !== 0) {
     fail(`is not an IDX file (magic bytes ${hex(bytes[0])} ${hex(bytes[1])}, expected 0x00 0x00)`);
   }
-  const type = TYPE_CODES[bytes[2]];
+  const type = TYPE_CODES[bytes[2]] as (typeof TYPE_CODES)[number] | undefined;
   if (type === undefined) fail(`has IDX type code ${hex(bytes[2])}; known codes are 0x08 (uint8), 0x09, 0x0B, 0x0C, 0x0D, 0x0E`);
   const rank = bytes[3];
   if (rank === 0) fail('declares rank 0 (an IDX file has at least one dimension)');

@@ -37,7 +37,8 @@ export function readNpy(path: string): NpyArray {
 
 export function parseNpy(bytes: Uint8Array, file?: string): NpyArray {
   const name = displayName(file);
-  const fail = (problem: string): never => {
+  // declared with its type, so that TypeScript narrows after a call to it
+  const fail: (problem: string) => never = (problem) => {
     throw new FileFormatError(name, problem);
   };
   if (bytes.byteLength < 10 || !MAGIC.every((b, i) => bytes[i] === b)) fail('is not a .npy file (wrong magic bytes; expected "\\x93NUMPY")');
@@ -58,11 +59,11 @@ export function parseNpy(bytes: Uint8Array, file?: string): NpyArray {
   } catch {
     fail('header is not valid text');
   }
-  const header = parseHeaderDict(headerText!, fail);
+  const header = parseHeaderDict(headerText, fail);
   const descr = header.descr;
-  if (descr.length > 0 && descr[0] === '>') fail(`holds big-endian data (descr '${descr}'); save it little-endian, e.g. array.astype('<${descr.slice(1)}')`);
+  if (descr.startsWith('>')) fail(`holds big-endian data (descr '${descr}'); save it little-endian, e.g. array.astype('<${descr.slice(1)}')`);
   if (descr.includes('O')) fail(`holds an object array (descr '${descr}'); only numeric arrays can be read`);
-  const dtype = DESCR_TO_DTYPE[descr] ?? DESCR_TO_DTYPE[descr.replace(/^=/, '<')];
+  const dtype = (DESCR_TO_DTYPE[descr] as NpyDtype | undefined) ?? (DESCR_TO_DTYPE[descr.replace(/^=/, '<')] as NpyDtype | undefined);
   if (dtype === undefined) fail(`has dtype '${descr}'; this reader accepts <f4, <f8, |u1, <i4 and <i8`);
   if (header.fortranOrder) fail('is in Fortran (column-major) order; save it in C order, e.g. numpy.ascontiguousarray(array)');
   const dataStart = headerStart + headerLength;
@@ -96,7 +97,7 @@ interface NpyHeader {
 /** A strict parser for the dict literal numpy writes: string keys; values a string, True/False or a tuple of ints. */
 function parseHeaderDict(text: string, fail: (problem: string) => never): NpyHeader {
   let pos = 0;
-  const bad = (what: string): never => fail(`header ${JSON.stringify(text.slice(0, 200))} is not a valid .npy header (${what} at character ${pos})`);
+  const bad: (what: string) => never = (what) => fail(`header ${JSON.stringify(text.slice(0, 200))} is not a valid .npy header (${what} at character ${pos})`);
   const skipSpace = (): void => {
     while (pos < text.length && ' \t\n\r'.includes(text[pos])) pos++;
   };
@@ -129,10 +130,10 @@ function parseHeaderDict(text: string, fail: (problem: string) => never): NpyHea
         if (text[pos] === ')') { pos++; return dims; }
         const match = /^\d{1,16}L?/.exec(text.slice(pos, pos + 20));
         if (!match) bad('expected a dimension');
-        const dim = Number(match![0].replace('L', ''));
+        const dim = Number(match[0].replace('L', ''));
         if (!Number.isSafeInteger(dim)) bad('dimension too large');
         dims.push(dim);
-        pos += match![0].length;
+        pos += match[0].length;
         skipSpace();
         if (text[pos] === ',') pos++;
         else if (text[pos] !== ')') bad("expected ',' or ')'");

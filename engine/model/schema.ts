@@ -64,7 +64,7 @@ function string(markdown: string, extra: Partial<JsonSchema> = {}): JsonSchema {
   return { type: 'string', ...documented(markdown), ...extra };
 }
 
-function oneOfWords<T extends string>(markdown: string, words: readonly T[], extra: Partial<JsonSchema> = {}): JsonSchema {
+function oneOfWords(markdown: string, words: readonly string[], extra: Partial<JsonSchema> = {}): JsonSchema {
   return { type: 'string', ...documented(markdown), enum: words, ...extra };
 }
 

@@ -46,7 +46,7 @@ export function runTrunk(
     h = next;
     if (!keepBlockOutputs) return;
     blockOutputs.set(step.id, h);
-    const following = steps[index + 1];
+    const following = steps.at(index + 1);
     const stage = step.kind === 'stem-conv' || (step.kind === 'squeeze' && step.stage === 0) ? 0 : (step as { stage: number }).stage;
     const stageEnds = following === undefined || stageOf(following) !== stage;
     if (stageEnds) stageOutputs.set(stage === 0 ? 'stem' : `stage${stage}`, h);

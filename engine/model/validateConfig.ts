@@ -26,8 +26,8 @@ export class ConfigError extends Error {
   }
 
   private static describe(fileName: string, problems: ConfigProblem[]): string {
-    const only = problems[0];
-    if (problems.length === 1 && only !== undefined && only.path === '') return `${fileName}: ${only.message}`;
+    const only = problems.at(0);
+    if (problems.length === 1 && only?.path === '') return `${fileName}: ${only.message}`;
     // a hostile file can hold millions of bad elements: list the first ones only (found by test/fuzz/fuzzReaders.ts)
     const listed = problems.slice(0, MAX_LISTED_PROBLEMS);
     const lines = listed.map((problem) => `  ${problem.path === '' ? '(top level)' : problem.path}: ${problem.message}`);
@@ -81,6 +81,8 @@ function describeValue(value: unknown): string {
   if (typeof value === 'object') return 'an object';
   if (typeof value === 'string') return `the string ${JSON.stringify(value)}`;
   if (typeof value === 'number' && !Number.isInteger(value)) return `the number ${value}`;
+  // what is left is a number, boolean, bigint, symbol, function, undefined or null: none prints as [object Object]
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- see above
   return `${typeof value === 'number' ? 'the number' : typeof value} ${String(value)}`;
 }
 
@@ -170,13 +172,13 @@ function walkObject(schema: JsonSchema, value: Record<string, unknown>, path: st
   const properties = schema.properties ?? {};
   for (const key of schema.required ?? []) {
     if (!(key in value)) {
-      const field = properties[key];
+      const field = properties[key] as JsonSchema | undefined;
       const about = field?.description ? ` (${field.description.split(/(?<=\.) /)[0]?.replace(/\.$/, '')})` : '';
       problems.push({ path: join(path, key), message: `missing required field; expected ${field ? describeExpected(field) : 'a value'}${about}` });
     }
   }
   for (const [key, item] of Object.entries(value)) {
-    const field = properties[key];
+    const field = properties[key] as JsonSchema | undefined;
     if (field) walkSchema(field, item, join(path, key), problems);
     else if (schema.additionalProperties === false) {
       const known = Object.keys(properties);
@@ -199,7 +201,7 @@ function walkDiscriminated(branches: JsonSchema[], value: unknown, path: string,
     problems.push({ path: join(path, 'kind'), message: `missing required field; expected ${expectedKinds}` });
     return;
   }
-  const branch = branches[kinds.indexOf(value['kind'] as string)];
+  const branch = branches[kinds.indexOf(value['kind'] as string)] as JsonSchema | undefined;
   if (!branch) {
     problems.push({
       path: join(path, 'kind'),
@@ -229,7 +231,8 @@ function suggestion(value: unknown, candidates: readonly (string | number)[]): s
     .filter((candidate): candidate is string => typeof candidate === 'string')
     .map((candidate) => ({ candidate, distance: editDistance(value.toLowerCase(), candidate.toLowerCase()) }))
     .filter(({ candidate, distance }) => distance <= Math.max(1, Math.floor(candidate.length / 3)))
-    .sort((a, b) => a.distance - b.distance)[0];
+    .sort((a, b) => a.distance - b.distance)
+    .at(0);
   return close ? ` (did you mean "${close.candidate}"?)` : '';
 }
 

@@ -20,8 +20,8 @@ export interface ServerDeps {
   log: (event: LogEvent) => void;
 }
 
-function toResponseError(error: unknown, method: string): ResponseError<void> {
-  if (error instanceof ResponseError) return error;
+function toResponseError(error: unknown, method: string): ResponseError {
+  if (error instanceof ResponseError) return error as ResponseError;
   const message = error instanceof Error ? error.message : String(error);
   const code = error instanceof NotAvailableError ? EngineErrorCodes.notAvailable : EngineErrorCodes.operationFailed;
   return new ResponseError(code, message || `${method} failed`);
@@ -67,7 +67,9 @@ export function registerHandlers(connection: MessageConnection, deps: ServerDeps
       const signal = new RequestCancelSignal(token);
       training = signal;
       try {
-        return await operations.train(params, (event) => connection.sendNotification(Notifications.progress, event), signal);
+        return await operations.train(params, (event) => {
+          void connection.sendNotification(Notifications.progress, event);
+        }, signal);
       } finally {
         training = undefined;
       }

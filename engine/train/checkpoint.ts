@@ -100,7 +100,7 @@ function readPointer(folder: string): PointerFile | undefined {
     throw new Error(`${join(folder, POINTER)}: not valid JSON (the checkpoint pointer is damaged)`);
   }
   const p = pointer as Partial<PointerFile>;
-  if (p.format !== POINTER_FORMAT || typeof p.generation !== 'string' || generationNumber(p.generation) === undefined || typeof p.files !== 'object' || p.files === null) {
+  if (p.format !== POINTER_FORMAT || typeof p.generation !== 'string' || generationNumber(p.generation) === undefined || typeof p.files !== 'object' || (p.files as unknown) === null) {
     throw new Error(`${join(folder, POINTER)}: not a checkpoint pointer of format ${POINTER_FORMAT}`);
   }
   return p as PointerFile;
@@ -174,7 +174,7 @@ export function readCheckpoint(outDir: string): Checkpoint {
   const genFolder = join(folder, pointer.generation);
   const bytes: Record<string, Buffer> = {};
   for (const name of Object.values(FILES)) {
-    const record = pointer.files[name];
+    const record = pointer.files[name] as PointerFile['files'][string] | undefined;
     const path = join(genFolder, name);
     if (record === undefined) throw new Error(`${join(folder, POINTER)}: does not list ${name}`);
     let content: Buffer;
@@ -212,7 +212,7 @@ export function readCheckpoint(outDir: string): Checkpoint {
     folder: genFolder,
     config,
     network,
-    optimizer: { tensors: optimizerTensors, scalars: state.optimizerScalars ?? {} },
+    optimizer: { tensors: optimizerTensors, scalars: (state.optimizerScalars as TrainingState['optimizerScalars'] | undefined) ?? {} },
     state,
   };
 }

@@ -78,7 +78,8 @@ export async function runTraining(run: TrainingRun): Promise<RunOutcome> {
   const schedule = { base: options.learningRate, drops: options.lrDrops, factor: options.lrFactor };
   const state: TrainingState = structuredClone(run.state);
   state.options = { ...options };
-  state.epochTotals ??= { loss: 0, correct: 0, examples: 0 };
+  // a checkpoint written before epochTotals existed has none
+  (state as Partial<TrainingState>).epochTotals ??= { loss: 0, correct: 0, examples: 0 };
 
   const checkpoint = async () => {
     const weight = firstNonFiniteWeight(network);

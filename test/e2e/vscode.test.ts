@@ -58,7 +58,7 @@ describe('RevNet Inspector in code-server', { timeout: 15 * 60_000 }, () => {
 
   /** the inspection the extension stored for a config (workspace storage), as the panel got it */
   function storedReport(configName: string): InspectReport | undefined {
-    const files = filesUnder(join(server.userDataDir, 'User', 'workspaceStorage')).filter((f) => f.includes(`${'inspections'}`) && f.endsWith('.json'));
+    const files = filesUnder(join(server.userDataDir, 'User', 'workspaceStorage')).filter((f) => f.includes('inspections') && f.endsWith('.json'));
     for (const file of files) {
       const stored = JSON.parse(readFileSync(file, 'utf8')) as { configUri: string; report: InspectReport };
       if (stored.configUri.endsWith(`/${configName}`)) return stored.report;
@@ -87,8 +87,9 @@ describe('RevNet Inspector in code-server', { timeout: 15 * 60_000 }, () => {
   after(async () => {
     writeFileSync(join(artifacts, 'timings.json'), `${JSON.stringify(timings, null, 2)}\n`);
     console.log(`e2e timings: ${JSON.stringify(timings)}`);
-    await browser?.close();
-    if (server !== undefined) {
+    // before() may have failed part-way
+    await (browser as Browser | undefined)?.close();
+    if ((server as CodeServer | undefined) !== undefined) {
       writeFileSync(join(artifacts, 'code-server.log'), server.logs());
       for (const file of filesUnder(join(server.userDataDir, 'logs')).filter((f) => /RevNet|exthost\.log$|remoteexthost\.log$/.test(f))) {
         writeFileSync(join(artifacts, file.split('/').slice(-2).join('-')), readFileSync(file));

@@ -81,8 +81,11 @@ const specialFloats: Mutator = (input, random) => {
     const pos = out.length - size - random.int(Math.max(1, Math.floor(out.length / 2)));
     if (pos < 0) continue;
     const value = values[random.int(values.length)];
-    if (double) (random.next() < 0.5 ? out.writeDoubleLE(value, pos) : out.writeDoubleBE(value, pos));
-    else (random.next() < 0.5 ? out.writeFloatLE(value, pos) : out.writeFloatBE(value, pos));
+    if (double) {
+      if (random.next() < 0.5) out.writeDoubleLE(value, pos);
+      else out.writeDoubleBE(value, pos);
+    } else if (random.next() < 0.5) out.writeFloatLE(value, pos);
+    else out.writeFloatBE(value, pos);
   }
   return out;
 };

@@ -187,7 +187,7 @@ describe('training through the engine process', () => {
     assert.ok(result.steps >= 1 && result.steps < 1000 * 32, `steps ${result.steps}`);
     assert.ok(existsSync(result.weightsPath), `checkpoint ${result.weightsPath} missing`);
     assert.ok(existsSync(result.configPath), `checkpoint config ${result.configPath} missing`);
-    const event = progress[0];
+    const event = progress.at(0);
     assert.ok(event !== undefined && Number.isFinite(event.loss) && event.backend === 'cpu');
     assert.equal(await client.request(Requests.cancelTraining), false, 'no training should be left running');
   });

@@ -146,7 +146,7 @@ describe('activation memory', () => {
       const depths = [2, 3, 4, 8, 16];
       const peaks = depths.map((units) => analyzeModel(withUnitsPerStage(presetConfig(name), units), 32).peak);
       const reversible = peaks.map((peak) => peak.reversible.activationBytes);
-      assert.ok(reversible.every((bytes) => bytes === reversible[0]), `${name}: ${reversible}`);
+      assert.ok(reversible.every((bytes) => bytes === reversible[0]), `${name}: ${reversible.join(',')}`);
       const standard = peaks.map((peak) => peak.standard.activationBytes);
       const step = standard[1] - standard[0];
       // linear up to the rounding of each figure to whole bytes

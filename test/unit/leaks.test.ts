@@ -49,7 +49,7 @@ after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const operations: Record<string, () => void | Promise<unknown>> = {
+const operations: Record<string, () => unknown> = {
   'buildNetwork + dispose': () => buildNetwork(stridedConfig, 3).dispose(),
   'networkFromTensors + dispose': () => networkFromTensors(squeezeOnlyConfig, networkToTensors(squeezeNet)).dispose(),
   'networkFromTensors rejecting bad tensors': () => {

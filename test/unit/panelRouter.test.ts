@@ -88,7 +88,7 @@ function setup(): { router: PanelMessageRouter; fakes: Fakes; done: () => void }
 async function expectRefused(router: PanelMessageRouter, fakes: Fakes, raw: unknown, problem: RegExp, answersId = true): Promise<void> {
   const before = { refused: router.refused, warnings: fakes.warnings.length, posted: fakes.posted.length, effects: fakes.engineAndDiskCalls() };
   await router.receive(raw);
-  const what = JSON.stringify(raw)?.slice(0, 80) ?? String(raw);
+  const what = (JSON.stringify(raw) as string | undefined)?.slice(0, 80) ?? String(raw);
   assert.equal(router.refused, before.refused + 1, `${what}: not counted as refused`);
   const warnings = fakes.warnings.slice(before.warnings);
   assert.equal(warnings.length, 1, `${what}: one logged reason`);

@@ -20,8 +20,9 @@ before(async () => {
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.close();
+  // before() may have failed part-way
+  await (browser as Browser | undefined)?.close();
+  await (server as PanelServer | undefined)?.close();
 });
 
 async function filledPanel(theme: ThemeName, report = largeReport()): Promise<Page> {

@@ -1,7 +1,7 @@
 // Memory: what standard backprop stores per block against what reversible backprop keeps, the measured peaks
 // and step times of both modes, peak memory against depth, and the live bytes through one training step.
 import type { InspectReport, TimelinePoint } from '../../protocol/inspectReport';
-import type { TooltipItem } from 'chart.js';
+import type { ChartConfiguration, TooltipItem } from 'chart.js';
 import { chartBox, makeChart } from '../charts';
 import { el, num, table } from '../dom';
 import { formatBytes, formatRatio } from '../format';
@@ -23,6 +23,12 @@ export function timelinePeak(points: TimelinePoint[]): TimelinePeak | undefined 
     if (peak === undefined || point.bytes > peak.bytes) peak = { index, bytes: point.bytes, point };
   });
   return peak;
+}
+
+/** a phase's peak as text, or a dash when that step never ran it */
+function phaseBytes(peaks: Map<string, number>, phase: string): string {
+  const bytes = peaks.get(phase);
+  return bytes === undefined ? '—' : formatBytes(bytes);
 }
 
 /** the largest live bytes while each block (or stem, head, loss, update) ran, in order of first appearance */
@@ -143,7 +149,7 @@ export function memoryView(context: ViewContext): View {
             },
           },
         },
-      } as any),
+      } as ChartConfiguration<'line'>),
     );
     const depthTable = table(
       'Peak memory against depth',
@@ -210,14 +216,14 @@ export function memoryView(context: ViewContext): View {
               callbacks: {
                 title: (items: TooltipItem<'line'>[]) => (items.length ? `kernel ${items[0].parsed.x}` : ''),
                 label: (item: TooltipItem<'line'>) => {
-                  const point = seriesPoints[item.datasetIndex]?.[item.parsed.x ?? -1];
+                  const point = (seriesPoints[item.datasetIndex] as (typeof seriesPoints)[number] | undefined)?.[item.parsed.x ?? -1] as (typeof standard)[number] | undefined;
                   return `${item.dataset.label}: ${formatBytes((item.parsed.y ?? 0) * MIB)}${point ? ` — ${point.kernel} in ${point.block}` : ''}`;
                 },
               },
             },
           },
         },
-      } as any),
+      } as ChartConfiguration<'line'>),
     );
     const standardPhases = peakPerPhase(standard);
     const reversiblePhases = peakPerPhase(reversible);
@@ -225,7 +231,7 @@ export function memoryView(context: ViewContext): View {
     const phaseTable = table(
       'Peak live bytes while each part of the step ran',
       ['Running', 'Standard', 'Reversible'],
-      phases.map((p) => [p, num(standardPhases.has(p) ? formatBytes(standardPhases.get(p)!) : '—'), num(reversiblePhases.has(p) ? formatBytes(reversiblePhases.get(p)!) : '—')]),
+      phases.map((p) => [p, num(phaseBytes(standardPhases, p)), num(phaseBytes(reversiblePhases, p))]),
     );
     phaseTable.id = 'memory-timeline';
     parent.appendChild(phaseTable);

@@ -38,7 +38,7 @@ export function trainingView(context: ViewContext): View {
     if (!tileArea) return;
     clear(tileArea);
     const events = context.store.progress;
-    const last = events[events.length - 1];
+    const last = events.at(-1);
     if (!last) return;
     const test = [...events].reverse().find((e) => e.testAccuracy !== undefined)?.testAccuracy;
     tileArea.appendChild(
