@@ -60,7 +60,8 @@ async function useTensorflow(loadNative: NativeLoader): Promise<void> {
   } catch (error) {
     throw new BackendUnavailable(nativeUnavailableReason(error));
   }
-  if (tf.findBackendFactory('tensorflow') === null) {
+  // null when nothing registered it, whatever the declared type says
+  if ((tf.findBackendFactory('tensorflow') as unknown) === null) {
     throw new BackendUnavailable('@tensorflow/tfjs-node loaded but registered no "tensorflow" backend with this copy of @tensorflow/tfjs-core (a version mismatch?)');
   }
   await activate('tensorflow');

@@ -28,7 +28,7 @@ export function parseArgs(argv: string[], spec: Record<string, OptionSpec>, comm
     const [rawName, inlineValue] = arg.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
     const negated = rawName.startsWith('no-') && (spec[rawName] as OptionSpec | undefined) === undefined;
     const name = negated ? rawName.slice(3) : rawName;
-    const option = spec[name];
+    const option = spec[name] as OptionSpec | undefined;
     if (option === undefined) throw new CliError(`${command}: unknown option --${rawName}; see "revnet ${command} --help"`);
     if (option.type === 'boolean') {
       flags.set(name, !negated);

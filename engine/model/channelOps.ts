@@ -14,6 +14,6 @@ export function channelSum(x: tf.Tensor): tf.Tensor1D {
 
 /** x·scale + shift per channel (scale, shift: [C]) */
 export function channelAffine(x: tf.Tensor4D, scale: tf.Tensor, shift?: tf.Tensor): tf.Tensor4D {
-  const filter = tf.reshape(scale, [1, 1, x.shape[3], 1]) as tf.Tensor4D;
+  const filter = tf.reshape<tf.Rank.R4>(scale, [1, 1, x.shape[3], 1]);
   return tf.fused.depthwiseConv2d(shift === undefined ? { x, filter, strides: 1, pad: 'valid' } : { x, filter, strides: 1, pad: 'valid', bias: shift });
 }

@@ -212,7 +212,7 @@ export function readCheckpoint(outDir: string): Checkpoint {
     folder: genFolder,
     config,
     network,
-    optimizer: { tensors: optimizerTensors, scalars: (state.optimizerScalars as TrainingState['optimizerScalars'] | undefined) ?? {} },
+    optimizer: { tensors: optimizerTensors, scalars: (state as Partial<TrainingState>).optimizerScalars ?? {} },
     state,
   };
 }

@@ -233,7 +233,7 @@ describe('against the built network', () => {
     const batch = 8;
     for (const config of [presetConfig('mnist-tiny'), withUnitsPerStage(presetConfig('mnist-tiny'), 4), convStem]) {
       const network = buildNetwork(config, 5);
-      const images = tf.randomNormal([batch, config.input.height, config.input.width, config.input.channels]) as tf.Tensor4D;
+      const images = tf.randomNormal<tf.Rank.R4>([batch, config.input.height, config.input.width, config.input.channels]);
       const labels = tf.tensor1d(Array.from({ length: batch }, (_, i) => i % config.classes), 'int32');
       const estimate = analyzeModel(config, batch).peak;
       try {

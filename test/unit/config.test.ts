@@ -231,7 +231,7 @@ describe('the validator and the network agree', () => {
     let accepted = 0;
     let rejected = 0;
     for (let trial = 0; trial < 2000; trial++) {
-      const config = structuredClone(presetConfig(pick(PRESET_NAMES))) as RevNetConfig;
+      const config = structuredClone<RevNetConfig>(presetConfig(pick(PRESET_NAMES)));
       for (let edits = 1 + random.int(3); edits > 0; edits--) {
         const stage = pick(config.stages);
         switch (random.int(8)) {

@@ -38,7 +38,8 @@ function variants(valid: Json, random: SeededRandom): { what: string; raw: unkno
     for (const wrong of WRONG_VALUES) {
       // no edits is a valid explore
       if (key === 'edits' && Array.isArray(wrong) && wrong.length === 0) continue;
-      out.push({ what: `${key} = ${String(JSON.stringify(wrong) as string | undefined).slice(0, 20)}`, raw: { ...valid, [key]: wrong } });
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion -- JSON.stringify gives undefined for undefined and functions, whatever its declared type says
+    out.push({ what: `${key} = ${String(JSON.stringify(wrong)).slice(0, 20)}`, raw: { ...valid, [key]: wrong } });
     }
   }
   // prototype pollution through JSON (a real own "__proto__" key, as structured clone of parsed JSON makes it)

@@ -66,7 +66,7 @@ async function runOn(backend: string, kernel: string, inputs: Arrays, attrs: tf.
     result = { values: tf.engine().backend.readSync(info.dataId) as Float32Array, shape: info.shape };
     tf.engine().backend.disposeData(info.dataId);
   } else {
-    const out = tf.engine().runKernel(kernel, tensors, attrs) as tf.Tensor;
+    const out = tf.engine().runKernel<tf.Tensor>(kernel, tensors, attrs);
     result = { values: (await out.data()) as Float32Array, shape: out.shape };
     out.dispose();
   }
@@ -154,10 +154,10 @@ function smallNet(x: tf.Tensor4D, labels: tf.Tensor2D, params: tf.Tensor[]): tf.
   const [x1, x2] = tf.split(h, 2, 3) as [tf.Tensor4D, tf.Tensor4D];
   h = tf.concat([tf.add(x1, tf.conv2d(x2, w2, 1, 'same')), x2], 3) as tf.Tensor4D;
   const [n, height, width, channels] = h.shape;
-  h = tf.reshape(tf.transpose(tf.reshape(h, [n, height / 2, 2, width / 2, 2, channels]), [0, 1, 3, 2, 4, 5]), [n, height / 2, width / 2, 4 * channels]) as tf.Tensor4D;
+  h = tf.reshape<tf.Rank.R4>(tf.transpose(tf.reshape(h, [n, height / 2, 2, width / 2, 2, channels]), [0, 1, 3, 2, 4, 5]), [n, height / 2, width / 2, 4 * channels]);
   const strided = tf.conv2d(h, w3, 2, 'same');
   const shortcut = tf.pad(tf.avgPool(h, 2, 2, 'valid'), [[0, 0], [0, 0], [0, 0], [1, 1]]);
-  const projected = tf.conv2d(tf.add(tf.slice(shortcut, [0, 0, 0, 0], [-1, -1, -1, 5]), strided) as tf.Tensor4D, w4, 2, 'valid');
+  const projected = tf.conv2d(tf.add<tf.Tensor4D>(tf.slice(shortcut, [0, 0, 0, 0], [-1, -1, -1, 5]), strided), w4, 2, 'valid');
   const logits = tf.matMul(tf.reshape(projected, [n, -1]), fc);
   return tf.neg(tf.mean(tf.sum(tf.mul(tf.logSoftmax(logits), labels), 1))) as tf.Scalar;
 }
@@ -218,7 +218,7 @@ test('Identity on wasm shares the buffer safely: the copy outlives its source, n
   const buffersBefore = tf.engine().backend.numDataIds();
   const values = randomValues(new SeededRandom(3), 24);
   const x = tf.tensor(values, [2, 3, 4]);
-  const y = tf.engine().runKernel('Identity', { x }, {}) as tf.Tensor;
+  const y = tf.engine().runKernel<tf.Tensor>('Identity', { x }, {});
   x.dispose();
   const z = tf.add(y, 1);
   assert.deepEqual(Array.from(await y.data()), Array.from(values));

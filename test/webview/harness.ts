@@ -157,7 +157,7 @@ export async function pageErrors(page: Page): Promise<string[]> {
 export async function showView(page: Page, view: string): Promise<void> {
   await page.click(`vscode-tab-header[data-view="${view}"]`);
   await page.waitForFunction((name) => {
-    const panel = document.querySelector(`vscode-tab-panel[data-view="${name}"]`) as HTMLElement | null;
+    const panel = document.querySelector<HTMLElement>(`vscode-tab-panel[data-view="${name}"]`);
     return panel !== null && !panel.hidden && panel.childElementCount > 0;
   }, view);
 }

@@ -128,7 +128,7 @@ export function memoryView(context: ViewContext): View {
     parent.appendChild(el('p', { class: 'note' }, 'Solid line and filled circles: measured training steps. Dashed line and hollow diamonds: analytic estimate from shapes.'));
     const { canvas } = chartBox(parent, 'Line chart of peak training-step memory against units per stage, standard and reversible; measured points filled, analytic points hollow. The table below lists the same numbers.', 240);
     charts.add(
-      makeChart(canvas, {
+      makeChart<'line'>(canvas, {
         type: 'line',
         data: {
           datasets: [
@@ -149,7 +149,7 @@ export function memoryView(context: ViewContext): View {
             },
           },
         },
-      } as ChartConfiguration<'line'>),
+      }),
     );
     const depthTable = table(
       'Peak memory against depth',
@@ -216,7 +216,7 @@ export function memoryView(context: ViewContext): View {
               callbacks: {
                 title: (items: TooltipItem<'line'>[]) => (items.length ? `kernel ${items[0].parsed.x}` : ''),
                 label: (item: TooltipItem<'line'>) => {
-                  const point = (seriesPoints[item.datasetIndex] as (typeof seriesPoints)[number] | undefined)?.[item.parsed.x ?? -1] as (typeof standard)[number] | undefined;
+                  const point = (seriesPoints[item.datasetIndex] as (typeof seriesPoints)[number] | undefined)?.[item.parsed.x ?? -1];
                   return `${item.dataset.label}: ${formatBytes((item.parsed.y ?? 0) * MIB)}${point ? ` — ${point.kernel} in ${point.block}` : ''}`;
                 },
               },

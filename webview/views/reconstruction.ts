@@ -218,7 +218,7 @@ export function reconstructionView(context: ViewContext): View {
         markRows(blockTable, report.blocks, context.store.selectedBlock, (b) => context.store.isFlagged(b));
         const statusCells = blockTable.querySelectorAll('td.status');
         report.blocks.forEach((b, i) => {
-          const cell = statusCells.item(i);
+          const cell = statusCells[i] as Element | undefined;
           if (cell) cell.textContent = status(b);
         });
         if (summary) summary.textContent = summaryText();
