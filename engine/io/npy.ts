@@ -20,7 +20,7 @@ export const MAX_NPY_HEADER_BYTES = 1024 * 1024;
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
 
-const DESCR_TO_DTYPE: Record<string, NpyDtype> = {
+const DESCR_TO_DTYPE: Partial<Record<string, NpyDtype>> = {
   '<f4': 'float32',
   '<f8': 'float64',
   '|u1': 'uint8',
@@ -63,7 +63,7 @@ export function parseNpy(bytes: Uint8Array, file?: string): NpyArray {
   const descr = header.descr;
   if (descr.startsWith('>')) fail(`holds big-endian data (descr '${descr}'); save it little-endian, e.g. array.astype('<${descr.slice(1)}')`);
   if (descr.includes('O')) fail(`holds an object array (descr '${descr}'); only numeric arrays can be read`);
-  const dtype = (DESCR_TO_DTYPE[descr] as NpyDtype | undefined) ?? DESCR_TO_DTYPE[descr.replace(/^=/, '<')];
+  const dtype = DESCR_TO_DTYPE[descr] ?? DESCR_TO_DTYPE[descr.replace(/^=/, '<')];
   if (dtype === undefined) fail(`has dtype '${descr}'; this reader accepts <f4, <f8, |u1, <i4 and <i8`);
   if (header.fortranOrder) fail('is in Fortran (column-major) order; save it in C order, e.g. numpy.ascontiguousarray(array)');
   const dataStart = headerStart + headerLength;

@@ -242,7 +242,7 @@ describe('invert view', () => {
       { kind: 'noise', std: 0.05, seed: 7 },
       { kind: 'interpolate', otherSample: 9, t: 0.25 },
     ]);
-    assert.deepEqual(second?.['source'], { sample: 5 });
+    assert.deepEqual(second['source'], { sample: 5 });
 
     // a channel the output does not have (16 channels) is refused in the panel, nothing is sent
     await page.locator('#invert-zeroChannels input').fill('16');
