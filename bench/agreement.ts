@@ -41,8 +41,8 @@ function relativeError(ours: ArrayLike<number>, theirs: ArrayLike<number>): numb
   let diff = 0;
   let scale = 0;
   for (let i = 0; i < theirs.length; i++) {
-    diff = Math.max(diff, Math.abs((ours[i] as number) - (theirs[i] as number)));
-    scale = Math.max(scale, Math.abs(theirs[i] as number));
+    diff = Math.max(diff, Math.abs(ours[i] - theirs[i]));
+    scale = Math.max(scale, Math.abs(theirs[i]));
   }
   return diff / Math.max(scale, 1e-30);
 }
@@ -62,7 +62,7 @@ export function compareWithPeer(stack: Stack, peerFile: string, peerLoss: number
   const compare = (what: string, name: string, ours: ArrayLike<number>): Comparison => {
     const reference = get(`f64.${name}`);
     const c = { ours: relativeError(ours, reference), torch: relativeError(get(name), reference), tensor: name };
-    const previous = comparisons[what];
+    const previous = comparisons[what] as typeof c | undefined;
     // several tensors under one heading (gradients): keep the one furthest outside its bound
     if (previous === undefined || c.ours / Math.max(c.torch, FLOOR) > previous.ours / Math.max(previous.torch, FLOOR)) comparisons[what] = c;
     return c;
@@ -76,7 +76,7 @@ export function compareWithPeer(stack: Stack, peerFile: string, peerLoss: number
   const losses: Record<TrainMode, number> = { standard: 0, reversible: 0 };
   for (const mode of ['standard', 'reversible'] as const) {
     const step = computeGradients(stack.net, stack.images, stack.labels, mode);
-    losses[mode] = step.loss.dataSync()[0] as number;
+    losses[mode] = step.loss.dataSync()[0];
     comparisons[`${mode} loss`] = { ours: Math.abs(losses[mode] - peerLoss64) / Math.abs(peerLoss64), torch: Math.abs(peerLoss - peerLoss64) / Math.abs(peerLoss64), tensor: 'loss' };
     compare(`${mode} logits`, 'logits', step.logits.dataSync());
     for (const [name, grad] of step.grads) compare(`${mode} gradients`, `grad.${name}`, grad.dataSync());

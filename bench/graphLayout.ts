@@ -45,13 +45,13 @@ function dagreLayout(graph: FlatGraph): void {
   dagre.layout(g);
 }
 
-type ElkApi = { layout(graph: unknown): Promise<unknown> };
+interface ElkApi { layout(graph: unknown): Promise<unknown> }
 let ELK: (new () => ElkApi) | undefined;
 
 async function elkLayout(graph: FlatGraph): Promise<void> {
   if (!ELK) return;
   const elk = new ELK();
-  type ElkNode = { id: string; width?: number; height?: number; children: ElkNode[] };
+  interface ElkNode { id: string; width?: number; height?: number; children: ElkNode[] }
   const byId = new Map<string, ElkNode>();
   const root: ElkNode = { id: 'root', children: [] };
   for (const n of graph.nodes) byId.set(n.id, { id: n.id, ...(n.width ? { width: n.width, height: n.height } : {}), children: [] });
@@ -60,7 +60,7 @@ async function elkLayout(graph: FlatGraph): Promise<void> {
     ...root,
     layoutOptions: { 'elk.algorithm': 'layered', 'elk.direction': 'DOWN', 'elk.hierarchyHandling': 'INCLUDE_CHILDREN' },
     edges: graph.edges.map(([a, b], i) => ({ id: `e${i}`, sources: [a], targets: [b] })),
-  } as never);
+  });
 }
 
 /** the same graph laid out level by level, as the view does: each unit's coupling alone (not compound), then the spine */

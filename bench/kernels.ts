@@ -38,7 +38,7 @@ const withCpu = !process.argv.includes('--no-cpu');
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 /** Median wall time of `run` (which returns what it made, disposed after the clock stops). */
@@ -82,8 +82,8 @@ function measure(shape: Shape, times: number, builtIn: tf.KernelConfig | undefin
   const filterAttrs = { ...common, filterShape: shape.filter } as unknown as tf.NamedAttrMap;
   const timings: Timings = {
     forward: timeMs(() => tf.conv2d(x, filter, shape.strides, 'same'), times),
-    backpropInput: timeMs(() => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, inputAttrs) as tf.Tensor, times),
-    backpropFilter: timeMs(() => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, filterAttrs) as tf.Tensor, times),
+    backpropInput: timeMs(() => tf.engine().runKernel<tf.Tensor>('Conv2DBackpropInput', { dy, filter }, inputAttrs), times),
+    backpropFilter: timeMs(() => tf.engine().runKernel<tf.Tensor>('Conv2DBackpropFilter', { x, dy }, filterAttrs), times),
   };
   if (builtIn !== undefined && builtInFunc !== undefined) {
     const backend = tf.engine().backend;

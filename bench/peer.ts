@@ -24,7 +24,7 @@ export class TorchPeer {
     child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
     const spawnError = new Promise<string>((resolve) => child.on('error', (error) => resolve(`cannot run ${python}: ${error.message}`)));
     const peer = new TorchPeer(child, createInterface({ input: child.stdout }), stderr);
-    const answer = await Promise.race([peer.request({ cmd: 'hello', threads }).catch((e: Error) => e.message), spawnError]);
+    const answer = await Promise.race([peer.request({ cmd: 'hello', threads }).catch((e: unknown) => (e instanceof Error ? e.message : String(e))), spawnError]);
     if (typeof answer === 'string') return { reason: answer };
     if (answer.unavailable !== undefined) return { reason: answer.unavailable };
     return { peer, info: answer };

@@ -9,7 +9,7 @@ import { buildStack, disposeStack } from './stack';
 
 function option(name: string, fallback: string): string {
   const index = process.argv.indexOf(name);
-  return index >= 0 && process.argv[index + 1] !== undefined ? (process.argv[index + 1] as string) : fallback;
+  return (index >= 0 ? process.argv.at(index + 1) : undefined) ?? fallback;
 }
 
 async function main(): Promise<void> {

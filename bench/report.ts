@@ -49,7 +49,7 @@ export function markdown(r: BenchResults): string {
     '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const d of r.depths) {
-    const m = (key: string) => d.ms[key]?.median;
+    const m = (key: string) => (d.ms[key] as (typeof d.ms)[string] | undefined)?.median;
     const agree = d.agreement === undefined ? '–' : `${d.agreement.agrees ? 'yes' : 'NO'} (${d.agreement.worst.error.toExponential(1)}, ${d.agreement.worst.name})`;
     lines.push(
       `| ${d.depth} | ${agree} | ${ms(m('oursForward'))} | ${ms(m('torchForward'))} | ${ratio(m('oursForward'), m('torchForward'))} | ${ms(m('oursStandard'))} | ${ms(m('oursReversible'))} | ${ms(m('torchStep'))} | ${ratio(m('oursReversible'), m('torchStep'))} | ${ratio(m('oursStandard'), m('torchStep'))} | ${ratio(m('oursReversible'), m('oursStandard'))} |`,

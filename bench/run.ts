@@ -6,7 +6,7 @@ import { execSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-core';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { initBackend } from '../engine/backend';
 import { isBackendName } from '../protocol/engineApi';
@@ -18,14 +18,14 @@ import { buildStack, disposeStack, exportStack, type Stack } from './stack';
 
 function option(name: string, fallback: string): string {
   const index = process.argv.indexOf(name);
-  return index >= 0 && process.argv[index + 1] !== undefined ? (process.argv[index + 1] as string) : fallback;
+  return (index >= 0 ? process.argv.at(index + 1) : undefined) ?? fallback;
 }
 
 const sh = (command: string): string => execSync(command, { encoding: 'utf8' }).trim();
 
 function cpuModel(): string {
   const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('model name'));
-  return line?.split(':')[1]?.trim() ?? cpus()[0]?.model ?? 'unknown';
+  return line?.split(':').at(1)?.trim() ?? cpus().at(0)?.model ?? 'unknown';
 }
 
 /** ours and the peer's repetitions alternate, so that a change in machine load hits both alike */
@@ -39,12 +39,12 @@ async function timeDepth(stack: Stack, peer: TorchPeer | undefined, repeats: num
       ...(peer === undefined
         ? {}
         : {
-            torchForward: ((await peer.request({ cmd: 'time', what: 'forward', times: 1 }))['ms'] as number[])[0] as number,
-            torchStep: ((await peer.request({ cmd: 'time', what: 'step', times: 1 }))['ms'] as number[])[0] as number,
+            torchForward: ((await peer.request({ cmd: 'time', what: 'forward', times: 1 }))['ms'] as number[])[0],
+            torchStep: ((await peer.request({ cmd: 'time', what: 'step', times: 1 }))['ms'] as number[])[0],
           }),
     };
     if (i === 0) continue; // warm-up
-    for (const [key, value] of Object.entries(round)) samples[key]?.push(value);
+    for (const [key, value] of Object.entries(round)) (samples[key] as number[] | undefined)?.push(value);
     process.stderr.write(`  round ${i}/${repeats}: ${Object.entries(round).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}\n`);
   }
   const out: DepthResult['ms'] = {};
@@ -102,7 +102,7 @@ async function backendRatio(backend: string, repeats: number): Promise<BenchResu
 
 function goals(depths: DepthResult[]): BenchResults['goals'] {
   const at = (depth: number) => depths.find((d) => d.depth === depth);
-  const largest = depths[depths.length - 1];
+  const largest = depths.at(-1);
   const m = (d: DepthResult | undefined, key: string) => d?.ms[key]?.median;
   const check = (goal: string, a: number | undefined, b: number | undefined, limit: number, unit = 'x') => {
     if (a === undefined || b === undefined) return { goal, value: 'not measured', met: null };
@@ -114,7 +114,7 @@ function goals(depths: DepthResult[]): BenchResults['goals'] {
     out.push(check(`reversible step ≤ 1.5x our standard step (${d.depth} blocks)`, m(d, 'oursReversible'), m(d, 'oursStandard'), 1.5));
     out.push(check(`forward ≤ 1.5x torch's forward (${d.depth} blocks)`, m(d, 'oursForward'), m(d, 'torchForward'), 1.5));
   }
-  const small = at(8) ?? depths[0];
+  const small = at(8) ?? depths.at(0);
   if (small !== undefined && largest !== undefined && small !== largest) {
     const growth = (mode: 'reversible' | 'standard') => largest.memory[mode].peakBytes / small.memory[mode].peakBytes;
     out.push({ goal: `reversible peak grows ≤ 10% from ${small.depth} to ${largest.depth} blocks`, value: `x${growth('reversible').toFixed(3)}`, met: growth('reversible') <= 1.1 });
@@ -181,7 +181,6 @@ async function main(): Promise<number> {
   const files = writeResults(option('--out', join(__dirname, 'results')), report);
   process.stdout.write(markdown(report));
   process.stderr.write(`written: ${files.join(', ')}\n`);
-  void tf;
   return 0;
 }
 

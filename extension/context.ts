@@ -27,9 +27,9 @@ export class Ctx implements vscode.Disposable {
   private readonly runEnds = new vscode.EventEmitter<RunEnd>();
   readonly onTrainingEnded = this.runEnds.event;
   /** disposed when the extension deactivates */
-  private readonly subscriptions: vscode.Disposable[] = [];
+  private readonly subscriptions: { dispose(): unknown }[] = [];
   /** disposed when the engine process stops or dies */
-  private engineSubscriptions: vscode.Disposable[] = [];
+  private engineSubscriptions: { dispose(): unknown }[] = [];
   private status: EngineStatusItem | undefined;
 
   constructor(readonly extension: vscode.ExtensionContext) {
@@ -67,11 +67,11 @@ export class Ctx implements vscode.Disposable {
     );
   }
 
-  pushDisposable(...items: vscode.Disposable[]): void {
+  pushDisposable(...items: { dispose(): unknown }[]): void {
     this.subscriptions.push(...items);
   }
 
-  pushEngineDisposable(...items: vscode.Disposable[]): void {
+  pushEngineDisposable(...items: { dispose(): unknown }[]): void {
     this.engineSubscriptions.push(...items);
   }
 

@@ -117,7 +117,8 @@ function checkBody(message: Json): string | undefined {
 export function validateWebviewMessage(raw: unknown): Validation {
   let size: number;
   try {
-    size = JSON.stringify(raw)?.length ?? 0;
+    // undefined for undefined, a function or a symbol, whatever the declared type says
+    size = (JSON.stringify(raw) as string | undefined)?.length ?? 0;
   } catch {
     return { ok: false, reason: 'message is not plain JSON' };
   }

@@ -1,6 +1,8 @@
 // Runs every test suite with node's test runner: `npm test` (all), `npm test -- unit integration` (some).
-// Suites: unit (plain Node; test/unit/{engine,extension,protocol,shared}/ mirror the source folders), integration (a real engine process),
+// Suites: unit (plain Node; test/unit/{engine,extension,protocol,shared,webview,tooling}/ mirror the source folders), integration (a real engine process),
 // webview (the built panel in headless Chromium), e2e (the extension in a real VS Code).
+// Before any suite, two gates that take seconds and run every time: the TypeScript compiler (tsx and esbuild
+// only strip types, so without it a type error would pass) and ESLint. Either failing stops here, non-zero.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -29,6 +31,17 @@ function run(command, args) {
 
 // The Debian packages the chosen suites need (chromium, python3-torch, …): installed or asked for before anything runs.
 if (!ensureSystemPackages(suites, root)) process.exit(1);
+
+function npmScript(name) {
+  return run(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', '--silent', name]);
+}
+
+for (const gate of ['typecheck', 'lint']) {
+  if (npmScript(gate) !== 0) {
+    console.error(`\nnpm test: the ${gate} gate failed (npm run ${gate}); no test suite was run.`);
+    process.exit(1);
+  }
+}
 
 // Always build first: the CLI tests run `bin/revnet.cjs`, which prefers the built dist/cli.js.
 if (run(process.execPath, ['esbuild.mjs']) !== 0) process.exit(1);

@@ -10,7 +10,7 @@ export function parseChannelList(text: string, channelCount?: number): ChannelLi
     const match = /^(\d+)(?:-(\d+))?$/.exec(part);
     if (!match) return { ok: false, error: `"${part}" is not a channel number or a range like 8-11` };
     const first = Number(match[1]);
-    const last = match[2] === undefined ? first : Number(match[2]);
+    const last = (match[2] as string | undefined) === undefined ? first : Number(match[2]);
     if (last < first) return { ok: false, error: `the range "${part}" runs backwards` };
     if (channelCount !== undefined && last >= channelCount) {
       return { ok: false, error: `channel ${last} does not exist: the output has channels 0-${channelCount - 1}` };

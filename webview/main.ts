@@ -92,7 +92,7 @@ for (const view of views) {
 (tabs as unknown as { selectedIndex: number }).selectedIndex = VIEW_NAMES.indexOf(currentView);
 tabs.addEventListener('vsc-tabs-select', (event) => {
   const index = (event as CustomEvent<{ selectedIndex: number }>).detail.selectedIndex;
-  const view = VIEW_NAMES[index];
+  const view = VIEW_NAMES[index] as ViewName | undefined;
   if (view && view !== currentView) {
     currentView = view;
     saveState();
@@ -110,7 +110,9 @@ app.append(
 
 // ---- drawing ----
 function viewByName(name: ViewName): View {
-  return views.find((v) => v.name === name)!;
+  const view = views.find((v) => v.name === name);
+  if (view === undefined) throw new Error(`no view named ${name}`);
+  return view;
 }
 
 function render(view: View): void {

@@ -42,7 +42,7 @@ export class Store {
   }
 
   addProgress(event: ProgressEvent): void {
-    const last = this.progress[this.progress.length - 1];
+    const last = this.progress.at(-1);
     if (last !== undefined && last.runId !== event.runId) this.progress = [];
     if (last === undefined || last.runId !== event.runId) this.runEnd = undefined;
     this.progress.push(event);

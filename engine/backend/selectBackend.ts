@@ -56,7 +56,8 @@ async function useTensorflow(loadNative: NativeLoader): Promise<void> {
   } catch (error) {
     throw new BackendUnavailable(nativeUnavailableReason(error));
   }
-  if (tf.findBackendFactory('tensorflow') === null) {
+  // null when nothing registered it, whatever the declared type says
+  if ((tf.findBackendFactory('tensorflow') as unknown) === null) {
     throw new BackendUnavailable('@tensorflow/tfjs-node loaded but registered no "tensorflow" backend with this copy of @tensorflow/tfjs-core (a version mismatch?)');
   }
   await activate('tensorflow');
@@ -64,7 +65,8 @@ async function useTensorflow(loadNative: NativeLoader): Promise<void> {
 
 let wasmPathsSet = false;
 async function useWasm(): Promise<void> {
-  void version_wasm; // a named import keeps the module that registers the backend in the bundle
+  // eslint-disable-next-line @typescript-eslint/no-meaningless-void-operator -- a named import keeps the module that registers the backend in the bundle
+  void version_wasm;
   if (!wasmPathsSet) {
     let folder: string;
     try {
@@ -107,6 +109,7 @@ function removeListenersAddedSince(before: Map<ProcessEvent, Listener[]>): void 
 }
 
 async function useCpu(): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-meaningless-void-operator -- as version_wasm above
   void version_cpu;
   registerTrainingKernels('cpu');
   await activate('cpu');

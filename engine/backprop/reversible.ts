@@ -69,7 +69,7 @@ function stepBackwardFromInput(
     const xs = wantInputGradient ? [x, ...params] : params;
     const pass = tf.grads(() => applyStep(ctx, step, x))(xs, dy);
     const offset = wantInputGradient ? 1 : 0;
-    names.forEach((name, i) => grads.set(name, tf.keep(pass[i + offset] as tf.Tensor)));
+    names.forEach((name, i) => grads.set(name, tf.keep(pass[i + offset])));
     return wantInputGradient ? (pass[0] as tf.Tensor4D) : undefined;
   });
   return { dx, grads };
@@ -96,7 +96,7 @@ export function reversibleGradients(net: Network, images: tf.Tensor4D, labels: t
       return crossEntropyLoss(logits, labels);
     })([stored.features, ...headNames.map((name) => param(forwardCtx, name))]);
     live.add(logits as tf.Tensor2D);
-    headNames.forEach((name, i) => grads.set(name, headPass.grads[i + 1] as tf.Tensor));
+    headNames.forEach((name, i) => grads.set(name, headPass.grads[i + 1]));
     stats.applyTo(net.weights, batchNormSettings(net).momentum, batchNormSettings(net).runningVariance);
 
     // the first step with parameters: no input gradient is needed before it
@@ -107,7 +107,7 @@ export function reversibleGradients(net: Network, images: tf.Tensor4D, labels: t
     const release = (a: Activation) => tensorsOf(a).forEach((t) => live.delete(t));
     const hold = (a: Activation) => tensorsOf(a).forEach((t) => t !== images && live.add(t));
     for (let i = steps.length - 1; i >= 0; i--) {
-      const step = steps[i] as TrunkStep;
+      const step = steps[i];
       hooks.onUnit?.(step.id, 'backward');
       if (i < firstWithParams) break;
       let x: Activation;
@@ -159,7 +159,7 @@ export function reversibleGradients(net: Network, images: tf.Tensor4D, labels: t
       if (g === undefined) throw new Error(`reversible backprop produced no gradient for ${name}`);
       ordered.set(name, g);
     }
-    return { loss: headPass.value as tf.Scalar, logits: logits as tf.Tensor2D, grads: ordered };
+    return { loss: headPass.value, logits: logits as tf.Tensor2D, grads: ordered };
   } catch (error) {
     for (const t of live) t.dispose();
     for (const g of grads.values()) g.dispose();

@@ -32,18 +32,18 @@ export function reversibleUnitBackward(ctx: RunContext, step: ReversibleStep, [y
       [y1, ...gNames.map((name) => param(ctx, name))],
       dy2,
     );
-    gNames.forEach((name, i) => grads.set(name, tf.keep(gPass.grads[i + 1] as tf.Tensor)));
+    gNames.forEach((name, i) => grads.set(name, tf.keep(gPass.grads[i + 1])));
     const x2: tf.Tensor4D = tf.sub(y2, gPass.value);
-    const dy1Total: tf.Tensor4D = tf.add(dy1, gPass.grads[0] as tf.Tensor);
+    const dy1Total: tf.Tensor4D = tf.add(dy1, gPass.grads[0]);
 
     const fNames = residualParamNames(step.f);
     const fPass = tf.valueAndGrads((input: tf.Tensor) => residual(ctx, step.f, input as tf.Tensor4D))(
       [x2, ...fNames.map((name) => param(ctx, name))],
       dy1Total,
     );
-    fNames.forEach((name, i) => grads.set(name, tf.keep(fPass.grads[i + 1] as tf.Tensor)));
+    fNames.forEach((name, i) => grads.set(name, tf.keep(fPass.grads[i + 1])));
     const x1: tf.Tensor4D = tf.sub(y1, fPass.value);
-    const dx2: tf.Tensor4D = tf.add(dy2, fPass.grads[0] as tf.Tensor);
+    const dx2: tf.Tensor4D = tf.add(dy2, fPass.grads[0]);
     return [x1, x2, dy1Total, dx2];
   });
   return { x: [x1, x2], dx: [dx1, dx2], grads };

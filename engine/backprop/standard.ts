@@ -22,7 +22,7 @@ export function standardGradients(net: Network, images: tf.Tensor4D, labels: tf.
     }, [...net.weights.params.values()]);
     const byName = new Map<string, tf.Tensor>();
     for (const [name, variable] of net.weights.params) {
-      const grad = grads[variable.name];
+      const grad = grads[variable.name] as tf.Tensor | undefined;
       if (grad === undefined) throw new Error(`standard backprop produced no gradient for ${name}`);
       byName.set(name, grad);
     }

@@ -26,6 +26,6 @@ export function headParamNames(arch: Architecture): string[] {
 /** the unit (or "stem", "head") a parameter belongs to: "stage1.unit0.f.conv1.weight" → "stage1.unit0" */
 export function ownerOfParam(name: string): string {
   const unit = /^(stage\d+\.unit\d+)\./.exec(name);
-  if (unit !== null) return unit[1] as string;
-  return name.split('.')[0] as string;
+  if (unit !== null) return unit[1];
+  return name.split('.')[0];
 }

@@ -20,21 +20,21 @@ export function parseArgs(argv: string[], spec: Record<string, OptionSpec>, comm
   const flags = new Map<string, boolean>();
   const positionals: string[] = [];
   for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
+    const arg = argv[i];
     if (!arg.startsWith('--')) {
       positionals.push(arg);
       continue;
     }
     const [rawName, inlineValue] = arg.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
-    const negated = rawName.startsWith('no-') && spec[rawName] === undefined;
+    const negated = rawName.startsWith('no-') && (spec[rawName] as OptionSpec | undefined) === undefined;
     const name = negated ? rawName.slice(3) : rawName;
-    const option = spec[name];
+    const option = spec[name] as OptionSpec | undefined;
     if (option === undefined) throw new CliError(`${command}: unknown option --${rawName}; see "revnet ${command} --help"`);
     if (option.type === 'boolean') {
       flags.set(name, !negated);
       continue;
     }
-    const value = inlineValue ?? argv[++i];
+    const value = inlineValue ?? argv.at(++i);
     if (value === undefined) throw new CliError(`${command}: option --${name} needs a value`);
     values.set(name, option.multiple ? [...(values.get(name) ?? []), value] : [value]);
   }
@@ -44,7 +44,7 @@ export function parseArgs(argv: string[], spec: Record<string, OptionSpec>, comm
 export function helpText(command: string, summary: string, spec: Record<string, OptionSpec>): string {
   const labels = Object.entries(spec).map(([name, option]) => `--${option.type === 'string' ? `${name} VALUE` : name}`);
   const width = Math.max(...labels.map((label) => label.length)) + 2;
-  const rows = Object.values(spec).map((option, i) => `  ${(labels[i] as string).padEnd(width)}${option.description}`);
+  const rows = Object.values(spec).map((option, i) => `  ${labels[i].padEnd(width)}${option.description}`);
   return `revnet ${command}: ${summary}\n\noptions:\n${rows.join('\n')}\n`;
 }
 

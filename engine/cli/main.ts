@@ -19,7 +19,8 @@ const commands: Record<string, () => Promise<CliCommand>> = {
 };
 
 async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
+  const name = argv.at(0);
+  const rest = argv.slice(1);
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     const lines = await Promise.all(
       Object.entries(commands).map(async ([key, load]) => `  ${key.padEnd(10)}${(await load()).summary}`),
@@ -27,7 +28,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`usage: revnet <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nrevnet <command> --help for its options\n`);
     return 0;
   }
-  const load = commands[name];
+  const load = commands[name] as (typeof commands)[string] | undefined;
   if (load === undefined) {
     process.stderr.write(`revnet: unknown command "${name}"; try "revnet --help"\n`);
     return 2;

@@ -37,7 +37,7 @@ export function readDigitsFile(path: string): Float32Array[] {
   let at = HEADER_BYTES;
   return counts.map((count) => {
     const images = new Float32Array(count * PIXELS);
-    for (let i = 0; i < images.length; i++) images[i] = values[bytes[at++] as number] as number;
+    for (let i = 0; i < images.length; i++) images[i] = values[bytes[at++]];
     return images;
   });
 }

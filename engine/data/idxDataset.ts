@@ -34,7 +34,7 @@ function imageShape(images: IdxArray, file: string): { height: number; width: nu
   if ((images.shape.length !== 3 && images.shape.length !== 4) || height === 0 || width === 0 || channels === 0) {
     throw new FileFormatError(file, `images have shape [${images.shape.join(', ')}]; expected [N, H, W] or [N, H, W, C]`);
   }
-  return { height: height!, width: width!, channels };
+  return { height: height, width: width, channels };
 }
 
 export function loadIdxDataset(

@@ -30,8 +30,8 @@ export interface LogitCheck {
 export function roundingDepth(architecture: Architecture): number {
   let total = 0;
   for (const shape of architecture.params.values()) {
-    if (shape.length === 4) total += Math.sqrt((shape[0] as number) * (shape[1] as number) * (shape[2] as number));
-    else if (shape.length === 2) total += Math.sqrt(shape[0] as number);
+    if (shape.length === 4) total += Math.sqrt((shape[0]) * (shape[1]) * (shape[2]));
+    else if (shape.length === 2) total += Math.sqrt(shape[0]);
   }
   return total;
 }
@@ -66,32 +66,32 @@ export function checkLogits(network: RevNet, inputsPath: string, logitsPath: str
     throw new FileFormatError(logitsPath, `has shape (${expected.shape.join(', ')}); the logits of ${n} examples are (${n}, ${classes})`);
   }
   const before = tf.memory().numTensors;
-  const ours = tf.tidy(() => network.predict(tf.tensor4d(inputs.data, [n as number, height, width, channels])).dataSync() as Float32Array);
+  const ours = tf.tidy(() => network.predict(tf.tensor4d(inputs.data, [n, height, width, channels])).dataSync() as Float32Array);
   if (tf.memory().numTensors !== before) throw new Error('checkLogits leaked tensors');
   let maxAbsDifference = 0;
   let largestLogit = 0;
   let agree = 0;
-  for (let i = 0; i < (n as number); i++) {
+  for (let i = 0; i < (n); i++) {
     let oursBest = 0;
     let theirsBest = 0;
     for (let k = 0; k < classes; k++) {
       const at = i * classes + k;
-      const a = ours[at] as number;
-      const b = expected.data[at] as number;
+      const a = ours[at];
+      const b = expected.data[at];
       maxAbsDifference = Math.max(maxAbsDifference, Number.isFinite(a - b) ? Math.abs(a - b) : Infinity);
       largestLogit = Math.max(largestLogit, Math.abs(b));
-      if (a > (ours[i * classes + oursBest] as number)) oursBest = k;
-      if (b > (expected.data[i * classes + theirsBest] as number)) theirsBest = k;
+      if (a > (ours[i * classes + oursBest])) oursBest = k;
+      if (b > (expected.data[i * classes + theirsBest])) theirsBest = k;
     }
     if (oursBest === theirsBest) agree++;
   }
   const tolerance = logitTolerance(network.architecture, largestLogit);
   return {
-    examples: n as number,
+    examples: n,
     maxAbsDifference,
     largestLogit,
     tolerance,
-    argmaxAgreement: agree / (n as number),
+    argmaxAgreement: agree / (n),
     passed: maxAbsDifference <= tolerance,
   };
 }

@@ -129,5 +129,5 @@ export function formatMappingTable(rows: MappingRow[]): string {
   const left = rows.map((r) => `${r.source} ${shapeText(r.sourceShape)}`);
   const width = Math.max(...left.map((l) => l.length), 'source (your file)'.length);
   const header = `${'source (your file)'.padEnd(width)}  →  ours`;
-  return [header, ...rows.map((r, i) => `${(left[i] as string).padEnd(width)}  →  ${r.ours} ${shapeText(r.ourShape)}`)].join('\n');
+  return [header, ...rows.map((r, i) => `${(left[i]).padEnd(width)}  →  ${r.ours} ${shapeText(r.ourShape)}`)].join('\n');
 }

@@ -123,15 +123,15 @@ export function mapByOrder(sources: SourceTensor[], targets: TorchTarget[], file
         ? `Tensors of the file beyond the config's: ${kept.slice(targets.length).slice(0, 8).map((s) => `"${s.name}" ${shapeText(s.tensor.shape)}`).join(', ')}`
         : `The config's tensors left without one: ${targets.slice(kept.length).slice(0, 8).map((t) => `${t.torchName} ${shapeText(t.torchShape)}`).join(', ')}`,
     ];
-    const firstMismatch = kept.findIndex((s, i) => i < targets.length && !sameShape(s.tensor.shape, (targets[i] as TorchTarget).torchShape));
+    const firstMismatch = kept.findIndex((s, i) => i < targets.length && !sameShape(s.tensor.shape, (targets[i]).torchShape));
     if (firstMismatch >= 0) {
-      const s = kept[firstMismatch] as SourceTensor;
-      const t = targets[firstMismatch] as TorchTarget;
+      const s = kept[firstMismatch];
+      const t = targets[firstMismatch];
       lines.push(`The first place where order and shapes disagree: tensor #${firstMismatch} "${s.name}" ${shapeText(s.tensor.shape)}, where the config expects ${t.torchName} ${shapeText(t.torchShape)}.`);
     }
     throw new ImportError(lines.join('\n  '));
   }
-  const pairs = kept.map((source, i) => ({ source, target: targets[i] as TorchTarget }));
+  const pairs = kept.map((source, i) => ({ source, target: targets[i] }));
   return finish({ pairs, ignored, method: 'by state_dict order and shapes' }, targets, [], file, true, hint);
 }
 

@@ -38,7 +38,7 @@ export function torchTargets(config: RevNetConfig): TorchTarget[] {
     const last = name.slice(dot + 1);
     if (last === 'beta') continue; // emitted with its gamma
     if (last === 'gamma') {
-      const channels = shape[0] as number;
+      const channels = shape[0];
       targets.push(
         { torchName: `${prefix}.weight`, torchShape: [channels], ourName: name, ourShape: [channels], role: 'bn-weight' },
         { torchName: `${prefix}.bias`, torchShape: [channels], ourName: `${prefix}.beta`, ourShape: [channels], role: 'bn-bias' },

@@ -38,7 +38,7 @@ export async function depthSeries(
   const ownUnits = uniformUnits(config);
   if (ownUnits !== undefined) measured.push({ unitsPerStage: ownUnits, ...own, source: 'measured' });
   measured.sort((a, b) => a.unitsPerStage - b.unitsPerStage);
-  const deepest = measured[measured.length - 1];
+  const deepest = measured.at(-1);
   const beyond = ANALYTIC_UNITS.filter((units) => units > (deepest?.unitsPerStage ?? 0));
   return [...measured, ...anchoredEstimates(config, images.shape[0], beyond, deepest)];
 }

@@ -16,11 +16,11 @@ export function activationError(truth: ArrayLike<number>, rebuilt: ArrayLike<num
   let squaredError = 0;
   let squaredTruth = 0;
   for (let i = 0; i < truth.length; i++) {
-    const t = truth[i] as number;
-    const d = Math.abs(t - (rebuilt[i] as number));
+    const t = truth[i];
+    const d = Math.abs(t - rebuilt[i]);
     const c = i % channels;
     // NaN must show, not vanish in a comparison
-    if (d > (channelMaxAbs[c] as number) || Number.isNaN(d)) channelMaxAbs[c] = d;
+    if (d > channelMaxAbs[c] || Number.isNaN(d)) channelMaxAbs[c] = d;
     squaredError += d * d;
     squaredTruth += t * t;
   }
@@ -33,7 +33,7 @@ export function activationError(truth: ArrayLike<number>, rebuilt: ArrayLike<num
 export function worstOf(values: number[]): { index: number; maxAbs: number } {
   let index = 0;
   values.forEach((value, i) => {
-    if (value > (values[index] as number) || (Number.isNaN(value) && !Number.isNaN(values[index] as number))) index = i;
+    if (value > values[index] || (Number.isNaN(value) && !Number.isNaN(values[index]))) index = i;
   });
   return { index, maxAbs: values[index] ?? 0 };
 }
@@ -53,11 +53,11 @@ export function vectorAgreement(reference: ArrayLike<number>[], candidate: Array
   let cc = 0;
   let dd = 0;
   reference.forEach((r, part) => {
-    const c = candidate[part] as ArrayLike<number>;
+    const c = candidate[part];
     if (r.length !== c.length) throw new Error(`tensor ${part}: cannot compare ${r.length} values with ${c.length}`);
     for (let i = 0; i < r.length; i++) {
-      const p = r[i] as number;
-      const q = c[i] as number;
+      const p = r[i];
+      const q = c[i];
       dot += p * q;
       rr += p * p;
       cc += q * q;

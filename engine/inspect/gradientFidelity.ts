@@ -33,6 +33,6 @@ export function gradientStats(names: string[], reference: HostGradients, candida
   return {
     relErr: overall.relErr,
     cosine: overall.cosine,
-    perParameter: names.map((name, i) => ({ name, ...vectorAgreement([refs[i] as Float32Array], [cands[i] as Float32Array]) })),
+    perParameter: names.map((name, i) => ({ name, ...vectorAgreement([refs[i]], [cands[i]]) })),
   };
 }

@@ -75,7 +75,8 @@ export async function inspectResolved(resolved: ResolvedModel, options: InspectO
   const batchSize = options.batchSize ?? DEFAULT_INSPECT_BATCH;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batch size must be a positive integer, got ${batchSize}`);
   const seed = options.seed ?? 0;
-  const reconstructionMode = options.reconstructionMode ?? DEFAULT_RECONSTRUCTION_MODE;
+  // a string, not the union: callers over JSON-RPC or the CLI may send anything
+  const reconstructionMode: string = options.reconstructionMode ?? DEFAULT_RECONSTRUCTION_MODE;
   if (reconstructionMode !== 'training' && reconstructionMode !== 'inference') {
     throw new Error(`reconstruction mode must be "training" or "inference", got ${JSON.stringify(reconstructionMode)}`);
   }

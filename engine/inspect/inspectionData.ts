@@ -66,7 +66,7 @@ export function hostBatch(data: InspectionData, first: number, count: number): H
   const images = new Float32Array(size * pixels);
   for (let i = 0; i < images.length; i++) {
     const c = i % dataset.channels;
-    images[i] = ((split.images[first * pixels + i] as number) - (normalization.mean[c] as number)) / (normalization.std[c] as number);
+    images[i] = (split.images[first * pixels + i] - normalization.mean[c]) / normalization.std[c];
   }
   const labels = split.labels.slice(first, first + size);
   return { images, labels, count: size, description: `${data.name}, ${which} split, images ${first}-${first + size - 1}` };

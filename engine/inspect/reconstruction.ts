@@ -12,7 +12,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ReconstructionMode, ReconstructionStats } from '../../protocol/inspectReport';
 import { computeGradientsWithHooks } from '../backprop';
-import type { TrunkStep } from '../model/architecture';
 import { forwardTrunk } from '../model/forward';
 import { invertStep } from '../model/invert';
 import { architectureOf, trainingContext } from '../model/network';
@@ -36,7 +35,7 @@ export function measureReconstruction(
   const steps = architectureOf(network).steps;
   const run = forwardTrunk(network, images, { keepBlockOutputs: true, training: mode === 'training' });
   const outputs = run.blockOutputs as Map<string, tf.Tensor4D>;
-  const inputOf = (i: number): tf.Tensor4D => (i === 0 ? images : (outputs.get((steps[i - 1] as TrunkStep).id) as tf.Tensor4D));
+  const inputOf = (i: number): tf.Tensor4D => (i === 0 ? images : (outputs.get(steps[i - 1].id) as tf.Tensor4D));
   try {
     const oneBlock = new Map<string, ActivationError>();
     const truths = new Map<string, Float32Array>();
@@ -109,7 +108,7 @@ function chainInInferenceMode(
   let chain = tf.clone(features);
   try {
     for (let i = steps.length - 1; i >= 0; i--) {
-      const step = steps[i] as TrunkStep;
+      const step = steps[i];
       if (step.kind === 'stem-conv' || step.kind === 'transition') {
         // the backward pass takes this step's stored input
         chain.dispose();

@@ -30,7 +30,7 @@ interface EngineInternals {
 
 // The engine's profile and tape are not public API (tfjs-core 4.x): read them defensively.
 function internals(): EngineInternals {
-  return tf.engine() as unknown as EngineInternals;
+  return tf.engine();
 }
 
 function kernelsSoFar(): number {
@@ -82,7 +82,7 @@ function thin(points: TimelinePoint[], limit: number): TimelinePoint[] {
   for (let k = 0; k < limit; k++) {
     let best: TimelinePoint | undefined;
     for (let i = Math.floor(k * stretch); i < Math.floor((k + 1) * stretch); i++) {
-      const point = points[i] as TimelinePoint;
+      const point = points[i];
       if (best === undefined || point.bytes > best.bytes) best = point;
     }
     if (best !== undefined) out.push(best);
@@ -102,7 +102,7 @@ function ownedBytes(network: Network, tensors: tf.Tensor[]): number {
 export async function profileStep(network: Network, images: tf.Tensor4D, labels: tf.Tensor1D, mode: TrainMode): Promise<StepProfile> {
   const markers: Marker[] = [{ fromKernel: 0, block: 'stem', phase: 'forward' }];
   const mark = (block: string, phase: PassPhase): void => {
-    const last = markers[markers.length - 1] as Marker;
+    const last = markers[markers.length - 1];
     if (last.block === block && last.phase === phase) return;
     markers.push({ fromKernel: kernelsSoFar(), block, phase });
   };
@@ -122,8 +122,8 @@ export async function profileStep(network: Network, images: tf.Tensor4D, labels:
   const points: (TimelinePoint & { phase: PassPhase })[] = [];
   let m = 0;
   profile.kernels.forEach((kernel, index) => {
-    while (m + 1 < markers.length && (markers[m + 1] as Marker).fromKernel <= index) m++;
-    const marker = markers[m] as Marker;
+    while (m + 1 < markers.length && markers[m + 1].fromKernel <= index) m++;
+    const marker = markers[m];
     points.push({ kernel: kernel.name, bytes: kernel.totalBytesSnapshot + offset, block: marker.block, phase: marker.phase });
   });
   const peakBytes = points.reduce((peak, point) => Math.max(peak, point.bytes), 0);

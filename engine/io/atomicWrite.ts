@@ -24,7 +24,7 @@ function temporaryPath(path: string): string {
 export function parseTemporaryName(name: string): { target: string; pid: number } | undefined {
   const match = TEMPORARY_NAME.exec(name);
   if (match === null) return undefined;
-  return { target: match[1] as string, pid: Number(match[2]) };
+  return { target: match[1], pid: Number(match[2]) };
 }
 
 function processIsAlive(pid: number): boolean {

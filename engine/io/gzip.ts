@@ -13,7 +13,7 @@ export function gunzipBounded(bytes: Uint8Array, file: string, maxBytes = MAX_GU
   try {
     return gunzipSync(bytes, { maxOutputLength: maxBytes });
   } catch (error) {
-    const code = error && typeof error === 'object' && 'code' in error ? String((error as { code: unknown }).code) : '';
+    const code = error && typeof error === 'object' && 'code' in error ? String((error).code) : '';
     if (code === 'ERR_BUFFER_TOO_LARGE') throw new FileFormatError(file, `decompresses to more than ${maxBytes} bytes`);
     throw new FileFormatError(file, `is not valid gzip data (${error instanceof Error ? error.message : String(error)})`);
   }

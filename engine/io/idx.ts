@@ -96,7 +96,7 @@ export function parseIdxHeader(bytes: Uint8Array, file?: string): IdxHeader {
   const shape: number[] = [];
   for (let i = 0; i < rank; i++) shape.push(view.getUint32(4 + 4 * i, false));
   const count = boundedProduct(shape, Number.MAX_SAFE_INTEGER / 8);
-  return { dtype: type!.dtype, bytesPerElement: type!.bytes, shape, count, dataStart };
+  return { dtype: type.dtype, bytesPerElement: type.bytes, shape, count, dataStart };
 }
 
 export function parseIdx(bytes: Uint8Array, file?: string): IdxArray {

@@ -91,13 +91,13 @@ function parseNpyHeader(bytes: Uint8Array, file: string): NpyDeclared {
   }
   const header = parseHeaderDict(headerText!, fail);
   const descr = header.descr;
-  if (descr.length > 0 && descr[0] === '>') fail(`holds big-endian data (descr '${descr}'); save it little-endian, e.g. array.astype('<${descr.slice(1)}')`);
+  if (descr.length > 0 && descr.startsWith('>')) fail(`holds big-endian data (descr '${descr}'); save it little-endian, e.g. array.astype('<${descr.slice(1)}')`);
   if (descr.includes('O')) fail(`holds an object array (descr '${descr}'); only numeric arrays can be read`);
   const dtype = DESCR_TO_DTYPE[descr] ?? DESCR_TO_DTYPE[descr.replace(/^=/, '<')];
   if (dtype === undefined) fail(`has dtype '${descr}'; this reader accepts <f4, <f8, |u1, <i4 and <i8`);
   if (header.fortranOrder) fail('is in Fortran (column-major) order; save it in C order, e.g. numpy.ascontiguousarray(array)');
   const count = boundedProduct(header.shape, Number.MAX_SAFE_INTEGER / 8);
-  return { dtype: dtype!, bytesPerElement: DTYPE_BYTES[dtype!], shape: header.shape, count, dataStart: headerStart + headerLength };
+  return { dtype: dtype, bytesPerElement: DTYPE_BYTES[dtype], shape: header.shape, count, dataStart: headerStart + headerLength };
 }
 
 function readData(dtype: NpyDtype, bytes: Uint8Array, offset: number, count: number): NpyData {
@@ -183,7 +183,7 @@ function parseHeaderDict(text: string, fail: (problem: string) => never): NpyHea
   if (typeof descr !== 'string') fail("header has no 'descr' string (or a structured dtype, which is not supported)");
   if (typeof fortranOrder !== 'boolean') fail("header has no 'fortran_order' True/False");
   if (!Array.isArray(shape)) fail("header has no 'shape' tuple");
-  return { descr: descr as string, fortranOrder: fortranOrder as boolean, shape: shape as number[] };
+  return { descr: descr, fortranOrder: fortranOrder, shape: shape };
 }
 
 function dtypeOfData(data: NpyData): NpyDtype {

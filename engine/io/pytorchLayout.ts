@@ -62,7 +62,7 @@ export function convertPyTorchStateDict(source: Map<string, Tensor>, options: Py
     }
     const isBatchNorm = batchNormPrefixes.has(prefix) || /(^|\.)bn\d*$/.test(prefix);
     if (isBatchNorm) {
-      const ours = BN_SUFFIXES[last];
+      const ours = BN_SUFFIXES[last] as string | undefined;
       if (ours === undefined || tensor.shape.length !== 1) {
         problems.push(`${name}: not a BatchNorm weight/bias/running_mean/running_var vector (shape [${tensor.shape.join(', ')}])`);
         continue;
@@ -78,7 +78,7 @@ export function convertPyTorchStateDict(source: Map<string, Tensor>, options: Py
       let dense = transposeMatrix(tensor.shape, data);
       const feature = options.flattenFeatureShape;
       // a layer fed by global average pooling has `channels` inputs and needs no reordering
-      const pooled = feature !== undefined && dense.shape[0] === feature.channels && feature.height * feature.width !== 1;
+      const pooled = dense.shape[0] === feature?.channels && feature.height * feature.width !== 1;
       if (prefix === flattenTarget && feature !== undefined && !pooled) {
         const permuted = permuteFlattenRows(dense, feature);
         if (typeof permuted === 'string') {

@@ -47,7 +47,7 @@ function checkedSize(path: string): number {
 
 function describeSystemError(error: unknown): string {
   if (error && typeof error === 'object' && 'code' in error) {
-    const code = String((error as { code: unknown }).code);
+    const code = String((error).code);
     if (code === 'ENOENT') return 'no such file';
     if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
     if (code === 'EISDIR') return 'is a folder';

@@ -188,14 +188,15 @@ export function encodeSafetensors(
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) {
     const sortedMetadata: Record<string, string> = {};
-    for (const key of Object.keys(metadata).sort()) sortedMetadata[key] = String(metadata[key]);
+    for (const key of Object.keys(metadata).sort()) sortedMetadata[key] = metadata[key];
     header['__metadata__'] = sortedMetadata;
   }
   let offset = 0;
   const pieces: Uint8Array[] = [];
   for (const name of names) {
     if (name === '__metadata__') throw new Error('a tensor cannot be named __metadata__');
-    const tensor = map.get(name)!;
+    const tensor = map.get(name);
+    if (tensor === undefined) continue; // names come from the map's own keys
     const count = tensor.shape.reduce((a, b) => a * b, 1);
     if (count !== tensor.data.length) {
       throw new Error(`tensor "${name}": shape [${tensor.shape.join(', ')}] holds ${count} values but the data has ${tensor.data.length}`);

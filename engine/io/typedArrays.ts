@@ -1,7 +1,10 @@
 // Copies raw little-endian (or big-endian) element bytes into fresh, aligned typed arrays.
 export type NumericArray = Float32Array | Float64Array | Uint8Array | Int8Array | Int16Array | Uint16Array | Int32Array | BigInt64Array;
 
-type Constructor<T> = { new (length: number): T; BYTES_PER_ELEMENT: number };
+interface Constructor<T> {
+  new (length: number): T;
+  BYTES_PER_ELEMENT: number;
+}
 
 const hostIsLittleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 

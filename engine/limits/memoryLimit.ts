@@ -117,7 +117,7 @@ const UNITS: Record<string, number> = {
 /** "8GiB", "500MB", "1.5G" (a bare K/M/G/T is binary, like KiB), "123456" (bytes) → bytes */
 export function parseByteSize(text: string): number {
   const match = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*([a-z]*)\s*$/i.exec(text);
-  const factor = match ? UNITS[(match[2] ?? '').toLowerCase() || 'b'] : undefined;
+  const factor = match ? UNITS[match[2].toLowerCase() || 'b'] : undefined;
   if (!match || factor === undefined) {
     throw new Error(`"${text}" is not a size; write a number with an optional unit, e.g. 8GiB, 500MB, 2G or 1048576`);
   }

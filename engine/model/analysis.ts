@@ -144,12 +144,12 @@ function residualCost(spec: ResidualSpec, inHeight: number, inWidth: number): { 
   let flops = 0;
   let storedElements = 0;
   for (const layer of residualLayers(spec)) {
-    const inChannels = layer.kernel[2] as number;
+    const inChannels = layer.kernel[2];
     if (layer.bn !== undefined) storedElements += BATCH_NORM_RELU_TENSORS * height * width * inChannels;
     flops += convFlops(height, width, layer.kernel, layer.stride);
     height = Math.ceil(height / layer.stride);
     width = Math.ceil(width / layer.stride);
-    storedElements += height * width * (layer.kernel[3] as number);
+    storedElements += height * width * (layer.kernel[3]);
   }
   return { flops, storedElements };
 }
@@ -260,7 +260,7 @@ function invertiblePartsOf(steps: TrunkStep[]): string[] {
     run = [];
   };
   for (const step of steps) {
-    if (isUnit(step) && step.kind === 'reversible' && (run.length === 0 || (run[0] as UnitStep).stage === step.stage)) {
+    if (isUnit(step) && step.kind === 'reversible' && (run.length === 0 || (run[0]).stage === step.stage)) {
       run.push(step);
       continue;
     }
@@ -302,7 +302,7 @@ function estimatePeaks(
   const headPhase = withBackward(pieces.filter((piece) => piece.kind === 'head').reduce((sum, piece) => sum + piece.storedBytes, 0));
   let unitPhase = 0;
   units.forEach((unit, index) => {
-    const recomputed = unit.kind === 'transition' ? unit.storedBytes : largestResidualBytes(steps[index] as UnitStep, batchSize);
+    const recomputed = unit.kind === 'transition' ? unit.storedBytes : largestResidualBytes(steps[index], batchSize);
     unitPhase = Math.max(unitPhase, withBackward(recomputed) + 2 * (activationBytes(unit.inputShape) + activationBytes(unit.outputShape)));
   });
   const reversibleActivations = kept + Math.max(headPhase, unitPhase);

@@ -16,7 +16,7 @@ export function batchNormTraining(
 ): tf.Tensor4D {
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [input, scale, shift, save] = args as [tf.Tensor4D, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
-    const count = input.size / (input.shape[3] as number);
+    const count = input.size / (input.shape[3]);
     const mean = tf.div(channelSum(input), count) as tf.Tensor1D;
     const centered = channelAffine(input, tf.onesLike(mean), tf.neg(mean));
     const variance = tf.div(channelSum(tf.square(centered)), count) as tf.Tensor1D;
@@ -39,5 +39,5 @@ export function batchNormTraining(
       },
     };
   });
-  return op(x, gamma, beta) as tf.Tensor4D;
+  return op(x, gamma, beta);
 }

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 /** Σ over every axis but the last: [C] */
 export function channelSum(x: tf.Tensor): tf.Tensor1D {
-  const channels = x.shape[x.rank - 1] as number;
+  const channels = x.shape[x.rank - 1];
   const rows = tf.reshape(x, [x.size / channels, channels]);
   // rowsᵀ · 1 rather than 1ᵀ · rows: the wasm matMul packs its second operand, cheap for a column of ones
   return tf.reshape(tf.matMul(rows, tf.ones([rows.shape[0], 1]), true, false), [channels]);
@@ -45,5 +45,5 @@ const affineWithoutShift = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)
 
 /** x·scale + shift per channel (scale, shift: [C]) */
 export function channelAffine(x: tf.Tensor4D, scale: tf.Tensor, shift?: tf.Tensor): tf.Tensor4D {
-  return (shift === undefined ? affineWithoutShift(x, scale) : affineWithShift(x, scale, shift)) as tf.Tensor4D;
+  return (shift === undefined ? affineWithoutShift(x, scale) : affineWithShift(x, scale, shift));
 }

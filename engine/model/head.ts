@@ -9,7 +9,7 @@ export function head(ctx: RunContext, spec: HeadSpec, features: tf.Tensor4D): tf
   return tf.tidy(() => {
     const activated = batchNormRelu(ctx, 'head.bn', features);
     let h: tf.Tensor2D =
-      spec.pool === 'flatten' ? tf.reshape(activated, [activated.shape[0], spec.pooled]) : (tf.mean(activated, [1, 2]) as tf.Tensor2D);
+      spec.pool === 'flatten' ? tf.reshape(activated, [activated.shape[0], spec.pooled]) : tf.mean<tf.Tensor2D>(activated, [1, 2]);
     if (spec.hidden !== undefined) h = tf.relu(dense(ctx, 'head.hidden', h));
     return dense(ctx, 'head.fc', h);
   });

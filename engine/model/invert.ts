@@ -33,7 +33,7 @@ export function locateOutput(arch: Architecture, from: string): number {
   const stage = /^stage(\d+)$/.exec(from);
   if (stage !== null) {
     const s = Number(stage[1]);
-    for (let i = last; i >= 0; i--) if (stageOf(arch.steps[i] as TrunkStep) === s) return i;
+    for (let i = last; i >= 0; i--) if (stageOf(arch.steps[i]) === s) return i;
   }
   const stages = Math.max(...arch.steps.map(stageOf));
   throw new InversionError(
@@ -54,7 +54,7 @@ export interface InvertOptions {
 export function invertFrom(net: Network, tensor: tf.Tensor4D, from: string, options: InvertOptions = {}): Inversion {
   const arch = architectureOf(net);
   const start = locateOutput(arch, from);
-  const startStep = arch.steps[start] as TrunkStep;
+  const startStep = arch.steps[start];
   const expected = startStep.outShape;
   if (tensor.rank !== 4 || tensor.shape.slice(1).some((d, i) => d !== expected[i])) {
     throw new InversionError(
@@ -65,7 +65,7 @@ export function invertFrom(net: Network, tensor: tf.Tensor4D, from: string, opti
   const inverted: string[] = [];
   let h = tf.clone(tensor);
   for (let i = start; i >= 0; i--) {
-    const step = arch.steps[i] as TrunkStep;
+    const step = arch.steps[i];
     if (step.kind === 'stem-conv' || step.kind === 'transition') {
       const stoppedBecause = describeStop(step);
       if (options.strict) {
@@ -93,5 +93,5 @@ export function invertStep(net: Network, id: string, output: tf.Tensor4D): tf.Te
   if (step === undefined) throw new InversionError(`this model has no step "${id}"`);
   if (step.kind === 'squeeze') return unsqueeze(output, step.order);
   if (step.kind === 'reversible') return reversibleInverse(inferenceContext(net), step, output);
-  throw new InversionError(describeStop(step).split(';')[0] as string);
+  throw new InversionError(describeStop(step).split(';')[0]);
 }

@@ -19,8 +19,9 @@ class Stop {
 export function findJsonSyntaxError(text: string): JsonSyntaxProblem | undefined {
   let at = 0;
   const describe = (offset: number): string =>
-    offset >= text.length ? 'the end of the file' : `${JSON.stringify(text[offset])}`;
+    offset >= text.length ? 'the end of the file' : JSON.stringify(text[offset]);
   const fail = (message: string, offset = at): never => {
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- Stop is control flow, caught below and never escapes
     throw new Stop(offset, message);
   };
 
@@ -45,7 +46,7 @@ export function findJsonSyntaxError(text: string): JsonSyntaxProblem | undefined
       const code = text.charCodeAt(at);
       if (code < 0x20) fail(code === 10 ? 'a string may not span lines (unterminated string?)' : 'control character in a string');
       if (text[at] === '\\') {
-        const escape = text[at + 1];
+        const escape = text.at(at + 1);
         if (escape === 'u') {
           if (!/^[0-9a-fA-F]{4}$/.test(text.slice(at + 2, at + 6))) fail('bad \\u escape in a string');
           at += 6;
@@ -69,7 +70,7 @@ export function findJsonSyntaxError(text: string): JsonSyntaxProblem | undefined
 
   const value = (): void => {
     skipSpace();
-    const char = text[at];
+    const char = text.at(at);
     if (char === '{') object();
     else if (char === '[') array();
     else if (char === '"') string();
@@ -148,5 +149,5 @@ export function findJsonSyntaxError(text: string): JsonSyntaxProblem | undefined
 export function lineAndColumn(text: string, offset: number): { line: number; column: number } {
   const before = text.slice(0, Math.min(offset, text.length));
   const lines = before.split('\n');
-  return { line: lines.length, column: (lines[lines.length - 1] as string).length + 1 };
+  return { line: lines.length, column: lines[lines.length - 1].length + 1 };
 }

@@ -30,7 +30,7 @@ function cifarRevNet(units: number, channels: [number, number, number], residual
       units,
       channels: stageChannels,
       residual,
-      downsample: downsample[index] as StageConfig['downsample'],
+      downsample: downsample[index],
     })),
     head: { pool: 'global-average' } as const,
   };

@@ -50,7 +50,7 @@ function object<T>(
   return {
     type: 'object',
     ...documented(markdown),
-    properties: properties as Record<string, JsonSchema>,
+    properties: properties,
     required: [...required],
     additionalProperties: false,
     ...extra,
@@ -89,7 +89,7 @@ function string(markdown: string, extra: Partial<JsonSchema> = {}): JsonSchema {
   return { type: 'string', ...documented(markdown), ...extra };
 }
 
-function oneOfWords<T extends string>(markdown: string, words: readonly T[], extra: Partial<JsonSchema> = {}): JsonSchema {
+function oneOfWords(markdown: string, words: readonly string[], extra: Partial<JsonSchema> = {}): JsonSchema {
   return { type: 'string', ...documented(markdown), enum: words, ...extra };
 }
 

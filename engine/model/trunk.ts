@@ -46,7 +46,7 @@ export function runTrunk(
     h = next;
     if (!keepBlockOutputs) return;
     blockOutputs.set(step.id, h);
-    const following = steps[index + 1];
+    const following = steps.at(index + 1);
     const stage = step.kind === 'stem-conv' || (step.kind === 'squeeze' && step.stage === 0) ? 0 : (step as { stage: number }).stage;
     const stageEnds = following === undefined || stageOf(following) !== stage;
     if (stageEnds) stageOutputs.set(stage === 0 ? 'stem' : `stage${stage}`, h);
@@ -68,7 +68,7 @@ export function stageOf(step: TrunkStep): number {
 export function runSteps(ctx: RunContext, steps: readonly TrunkStep[], first: number, last: number, x: tf.Tensor4D): tf.Tensor4D {
   let h = x;
   for (let i = first; i <= last; i++) {
-    const next = applyStep(ctx, steps[i] as TrunkStep, h);
+    const next = applyStep(ctx, steps[i], h);
     if (h !== x) h.dispose();
     h = next;
   }

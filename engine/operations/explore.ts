@@ -12,7 +12,7 @@ import { loadInspectionData, type InspectionData } from '../inspect/inspectionDa
 import { resolveModel } from '../model/resolveModel';
 import { inferenceEstimate } from '../limits/estimates';
 import { checkMemoryLimit, resolveMemoryLimit } from '../limits/memoryLimit';
-import { isInvertible, type TrunkStep } from '../model/architecture';
+import { isInvertible } from '../model/architecture';
 import type { RevNetConfig } from '../model/config';
 import { forwardTrunk } from '../model/forward';
 import { describeStop, invertTrunk } from '../model/invert';
@@ -37,7 +37,7 @@ function plain(shape: number[], data: ArrayLike<number>): PlainTensor {
 export function trunkInversionProblem(network: Network): string | undefined {
   const steps = architectureOf(network).steps;
   for (let i = steps.length - 1; i >= 0; i--) {
-    const step = steps[i] as TrunkStep;
+    const step = steps[i];
     if (!isInvertible(step)) {
       return `the trunk of model "${network.config.name}" is not invertible to the image: ${describeStop(step)} (the Invert view needs a trunk built from squeezes and reversible units, like the mnist-tiny and mnist-small presets)`;
     }
@@ -52,7 +52,7 @@ function sampleImage(data: InspectionData, index: number): { pixels: Float32Arra
     throw new ExploreError(`sample ${index} does not exist: ${data.name} has ${split.count} test images (0-${split.count - 1})`);
   }
   const pixels = dataset.height * dataset.width * dataset.channels;
-  return { pixels: split.images.slice(index * pixels, (index + 1) * pixels), label: split.labels[index] as number };
+  return { pixels: split.images.slice(index * pixels, (index + 1) * pixels), label: split.labels[index] };
 }
 
 /** one image from a .npy file holding HWC or 1HWC values in pixel space */
@@ -72,12 +72,12 @@ function npyImage(path: string, config: RevNetConfig): Float32Array {
 
 function normalize(pixels: Float32Array, n: Normalization | undefined, channels: number): Float32Array {
   if (n === undefined) return Float32Array.from(pixels);
-  return pixels.map((v, i) => (v - (n.mean[i % channels] as number)) / (n.std[i % channels] as number));
+  return pixels.map((v, i) => (v - n.mean[i % channels]) / n.std[i % channels]);
 }
 
 function denormalize(values: Float32Array, n: Normalization | undefined, channels: number): Float32Array {
   if (n === undefined) return Float32Array.from(values);
-  return values.map((v, i) => v * (n.std[i % channels] as number) + (n.mean[i % channels] as number));
+  return values.map((v, i) => v * n.std[i % channels] + n.mean[i % channels]);
 }
 
 function checkChannels(channels: number[], count: number, edit: number): void {
@@ -109,7 +109,7 @@ export function applyEdits(output: Float32Array, channels: number, edits: Output
       case 'interpolate': {
         if (!Number.isFinite(edit.t)) throw new ExploreError(`edits[${index}]: t must be a finite number, got ${edit.t}`);
         const other = otherOutput(edit.otherSample);
-        edited = edited.map((v, i) => (1 - edit.t) * v + edit.t * (other[i] as number));
+        edited = edited.map((v, i) => (1 - edit.t) * v + edit.t * other[i]);
         break;
       }
       default: {
@@ -123,7 +123,7 @@ export function applyEdits(output: Float32Array, channels: number, edits: Output
 
 function trunkOutput(network: Network, normalized: Float32Array, shape: readonly number[]): Float32Array {
   return tf.tidy(() => {
-    const images = tf.tensor4d(normalized, [1, shape[0] as number, shape[1] as number, shape[2] as number]);
+    const images = tf.tensor4d(normalized, [1, shape[0], shape[1], shape[2]]);
     const { features } = forwardTrunk(network, images);
     return Float32Array.from(features.dataSync() as Float32Array);
   });
@@ -165,7 +165,7 @@ export async function explore(params: ExploreParams, cancel: CancelSignal = NOT_
       return Float32Array.from(invertTrunk(network, features).dataSync() as Float32Array);
     });
     const invertedPixels = denormalize(inverted, normalization, channels);
-    const difference = invertedPixels.map((v, i) => Math.abs((pixels[i] as number) - v));
+    const difference = invertedPixels.map((v, i) => Math.abs(pixels[i] - v));
     const error = activationError(pixels, invertedPixels, channels);
     const result: ExploreResult = {
       input: plain([height, width, channels], pixels),

@@ -22,7 +22,7 @@ export async function invert(params: InvertParams, cancel: CancelSignal = NOT_CA
     const from = params.from ?? 'trunk';
     const arch = architectureOf(network);
     const start = locateOutput(arch, from);
-    const startStep = arch.steps[start] as (typeof arch.steps)[number];
+    const startStep = arch.steps[start];
     await stopPoint(cancel, 'invert');
     const nonFinite: { allow: boolean; found?: number } = { allow: params.allowNonFinite === true };
     const given = readBatch(
@@ -50,7 +50,7 @@ export async function invert(params: InvertParams, cancel: CancelSignal = NOT_CA
       await stopPoint(cancel, 'invert');
       const shape = await writeTensor(params.outputPath, output);
       const reachedInput = inversion.complete ? 'image' : inversion.reached;
-      const result: InvertResult = { outputPath: params.outputPath, shape, reachedInput, roundTrip: { maxAbs: maxAbs as number, relL2: relL2 as number } };
+      const result: InvertResult = { outputPath: params.outputPath, shape, reachedInput, roundTrip: { maxAbs: maxAbs, relL2: relL2 } };
       if (nonFinite.found !== undefined && nonFinite.found > 0) result.nonFiniteInputs = nonFinite.found;
       return result;
     } finally {

@@ -20,9 +20,9 @@ export function readBatch(
 ): tf.Tensor4D {
   const batchOf = (declared: number[]): number => {
     const shape = declared.length === expected.length ? [1, ...declared] : declared;
-    const matches = shape.length === expected.length + 1 && expected.every((d, i) => shape[i + 1] === d) && (shape[0] as number) > 0;
+    const matches = shape.length === expected.length + 1 && expected.every((d, i) => shape[i + 1] === d) && (shape[0]) > 0;
     if (!matches) throw new FileFormatError(path, `has shape (${declared.join(', ')}); ${what} has shape (N, ${expected.join(', ')}) (NHWC)`);
-    return shape[0] as number;
+    return shape[0];
   };
   // from the header, before the file's data is read
   const array = readNpy(path, (declared) => beforeAllocating?.(batchOf(declared.shape)));
@@ -52,7 +52,7 @@ export function readBatch(
         : Float32Array.from(array.data);
   if (scale !== undefined && scale !== 1) {
     const scaled = new Float32Array(data.length);
-    for (let i = 0; i < data.length; i++) scaled[i] = (data[i] as number) * scale;
+    for (let i = 0; i < data.length; i++) scaled[i] = (data[i]) * scale;
     return tf.tensor4d(scaled, shape as [number, number, number, number]);
   }
   return tf.tensor4d(data, shape as [number, number, number, number]);

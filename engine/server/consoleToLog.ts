@@ -20,5 +20,5 @@ export function redirectConsole(sink: LogSink): void {
     const callback = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
     callback?.();
     return true;
-  }) as typeof process.stdout.write;
+  });
 }

@@ -21,7 +21,7 @@ export interface ServerDeps {
   log: (event: LogEvent) => void;
 }
 
-function toResponseError(error: unknown, method: string): ResponseError<void> {
+function toResponseError(error: unknown, method: string): ResponseError {
   if (error instanceof ResponseError) return new ResponseError(error.code, boundedMessage(error.message));
   const message = boundedMessage(error instanceof Error ? error.message : String(error));
   const code =

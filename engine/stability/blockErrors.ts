@@ -53,7 +53,7 @@ export class ForwardActivations {
   }
 
   outputOf(i: number): tf.Tensor4D {
-    const found = this.outputs.get((this.steps[i] as TrunkStep).id);
+    const found = this.outputs.get((this.steps[i]).id);
     if (found === undefined) throw new Error(`no output of step ${i}`);
     return found;
   }
@@ -92,8 +92,8 @@ export function l2Distance(a: tf.Tensor, b: tf.Tensor): { distance: number; norm
   let xx = 0;
   let maxAbs = 0;
   for (let i = 0; i < x.length; i++) {
-    const p = x[i] as number;
-    const d = Math.abs(p - (y[i] as number));
+    const p = x[i];
+    const d = Math.abs(p - (y[i]));
     dd += d * d;
     xx += p * p;
     if (!(d <= maxAbs)) maxAbs = Number.isNaN(d) || Number.isNaN(maxAbs) ? NaN : d;
@@ -109,7 +109,7 @@ export function measureBlockErrors(activations: ForwardActivations): BlockErrors
     let chain = tf.clone(activations.outputOf(last));
     try {
       for (let i = last; i >= first; i--) {
-        const step = steps[i] as TrunkStep;
+        const step = steps[i];
         const rebuilt = inverseOf(ctx, step, chain);
         chain.dispose();
         chain = rebuilt;
@@ -137,12 +137,12 @@ export function predictChainErrors(steps: readonly TrunkStep[], errors: readonly
   const predicted = new Map<string, number>();
   for (const [first, last] of invertibleSegments(steps)) {
     for (let k = first; k <= last; k++) {
-      const step = steps[k] as TrunkStep;
+      const step = steps[k];
       if (step.kind !== 'reversible') continue;
       let sum = 0;
       let gain = 1;
       for (let j = k; j <= last; j++) {
-        const later = steps[j] as TrunkStep;
+        const later = steps[j];
         if (later.kind !== 'reversible') continue;
         sum += (byIndex.get(j)?.oneBlock ?? 0) * gain;
         gain *= inverseLipschitz.get(later.id) ?? 1;

@@ -10,8 +10,8 @@ function relL2(truth: Float64Array, rebuilt: Float64Array): number {
   let dd = 0;
   let xx = 0;
   for (let i = 0; i < truth.length; i++) {
-    const t = truth[i] as number;
-    dd += (t - (rebuilt[i] as number)) ** 2;
+    const t = truth[i];
+    dd += (t - (rebuilt[i])) ** 2;
     xx += t * t;
   }
   return xx === 0 ? Math.sqrt(dd) : Math.sqrt(dd / xx);
@@ -27,14 +27,14 @@ export function float64Errors(activations: ForwardActivations): Map<string, Reco
     const inputs: Array64[] = [];
     let h = toArray64(start.shape, start.dataSync());
     for (let i = first; i <= last; i++) {
-      const step = steps[i] as TrunkStep;
+      const step = steps[i];
       inputs.push(h);
       h = step.kind === 'squeeze' ? squeeze64(h) : reversibleForward64(step as Extract<TrunkStep, { kind: 'reversible' }>, weights, h, training);
     }
     let chain = h;
     for (let i = last; i >= first; i--) {
-      const step = steps[i] as TrunkStep;
-      const input = inputs[i - first] as Array64;
+      const step = steps[i];
+      const input = inputs[i - first];
       if (step.kind === 'squeeze') {
         chain = unsqueeze64(chain);
         continue;

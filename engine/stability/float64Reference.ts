@@ -50,10 +50,10 @@ export function conv2dSame(x: Array64, kernel: Float64Array, kh: number, kw: num
             const xBase = ((b * h + ii) * w + jj) * cin;
             const kBase = (di * kw + dj) * cin * cout;
             for (let c = 0; c < cin; c++) {
-              const xv = x.data[xBase + c] as number;
+              const xv = x.data[xBase + c];
               if (xv === 0) continue;
               const kRow = kBase + c * cout;
-              for (let o = 0; o < cout; o++) sums[o] = (sums[o] as number) + xv * (kernel[kRow + o] as number);
+              for (let o = 0; o < cout; o++) sums[o] = (sums[o]) + xv * (kernel[kRow + o]);
             }
           }
         }
@@ -71,15 +71,15 @@ export function batchNormRelu(x: Array64, weights: Float64Weights, name: string,
   if (training) {
     mean = new Float64Array(c);
     variance = new Float64Array(c);
-    for (let i = 0; i < x.data.length; i++) mean[i % c] += (x.data[i] as number) / count;
-    for (let i = 0; i < x.data.length; i++) variance[i % c] += ((x.data[i] as number) - (mean[i % c] as number)) ** 2 / count;
+    for (let i = 0; i < x.data.length; i++) mean[i % c] += (x.data[i]) / count;
+    for (let i = 0; i < x.data.length; i++) variance[i % c] += ((x.data[i]) - (mean[i % c])) ** 2 / count;
   }
   const gamma = weights.get(`${name}.gamma`);
   const beta = weights.get(`${name}.beta`);
   const out = new Float64Array(x.data.length);
   for (let i = 0; i < x.data.length; i++) {
     const k = i % c;
-    const v = (((x.data[i] as number) - (mean[k] as number)) / Math.sqrt((variance[k] as number) + weights.epsilon)) * (gamma[k] as number) + (beta[k] as number);
+    const v = (((x.data[i]) - (mean[k])) / Math.sqrt((variance[k]) + weights.epsilon)) * (gamma[k]) + (beta[k]);
     out[i] = v > 0 ? v : 0;
   }
   return { shape: x.shape, data: out };
@@ -98,7 +98,7 @@ export function residual64(x: Array64, spec: ResidualSpec, weights: Float64Weigh
 
 function combine(a: Array64, b: Array64, sign: 1 | -1): Array64 {
   const out = new Float64Array(a.data.length);
-  for (let i = 0; i < out.length; i++) out[i] = (a.data[i] as number) + sign * (b.data[i] as number);
+  for (let i = 0; i < out.length; i++) out[i] = (a.data[i]) + sign * (b.data[i]);
   return { shape: a.shape, data: out };
 }
 

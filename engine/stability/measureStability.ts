@@ -46,10 +46,10 @@ function invertibleParts(steps: readonly TrunkStep[]): { id: string; first: numb
     if (s > 0) stages.set(s, [...(stages.get(s) ?? []), i]);
   });
   for (const [s, indices] of stages) {
-    const first = indices[0] as number;
-    const last = indices[indices.length - 1] as number;
-    const all = indices.every((i) => isInvertible(steps[i] as TrunkStep));
-    if (all && indices.filter((i) => (steps[i] as TrunkStep).kind === 'reversible').length > 1) parts.push({ id: `stage${s}`, first, last });
+    const first = indices[0];
+    const last = indices[indices.length - 1];
+    const all = indices.every((i) => isInvertible(steps[i]));
+    if (all && indices.filter((i) => (steps[i]).kind === 'reversible').length > 1) parts.push({ id: `stage${s}`, first, last });
   }
   if (steps.every(isInvertible)) parts.push({ id: 'trunk', first: 0, last: steps.length - 1 });
   return parts;
@@ -122,7 +122,7 @@ export function measureStability(network: Network, images: tf.Tensor4D, mode: 't
         const inverseMap = (y: tf.Tensor): tf.Tensor =>
           tf.tidy(() => {
             let h = y as tf.Tensor4D;
-            for (let i = part.last; i >= part.first; i--) h = inverseOf(ctx, steps[i] as TrunkStep, h);
+            for (let i = part.last; i >= part.first; i--) h = inverseOf(ctx, steps[i], h);
             return h;
           });
         const forward = largestSingularValue(forwardMap, activations.inputOf(part.first), power);

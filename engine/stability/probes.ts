@@ -21,13 +21,13 @@ export function dataMoments(data: Float32Array, channels: number): { mean: numbe
   let max = -Infinity;
   const count = data.length / channels;
   for (let i = 0; i < data.length; i++) {
-    const v = data[i] as number;
-    mean[i % channels] = (mean[i % channels] as number) + v / count;
-    square[i % channels] = (square[i % channels] as number) + (v * v) / count;
+    const v = data[i];
+    mean[i % channels] = (mean[i % channels]) + v / count;
+    square[i % channels] = (square[i % channels]) + (v * v) / count;
     if (v < min) min = v;
     if (v > max) max = v;
   }
-  const std = mean.map((m, c) => Math.sqrt(Math.max(0, (square[c] as number) - m * m)));
+  const std = mean.map((m, c) => Math.sqrt(Math.max(0, (square[c]) - m * m)));
   return { mean, std, min, max };
 }
 
@@ -38,13 +38,13 @@ export function makeProbe(name: ProbeName, data: Float32Array, shape: readonly [
   switch (name) {
     case 'gaussian': {
       const { mean, std } = dataMoments(data, c);
-      for (let i = 0; i < out.length; i++) out[i] = (mean[i % c] as number) + (std[i % c] as number) * random.normal();
+      for (let i = 0; i < out.length; i++) out[i] = (mean[i % c]) + (std[i % c]) * random.normal();
       return out;
     }
     case 'scaled-2':
     case 'scaled-5': {
       const factor = name === 'scaled-2' ? 2 : 5;
-      for (let i = 0; i < out.length; i++) out[i] = (data[i] as number) * factor;
+      for (let i = 0; i < out.length; i++) out[i] = (data[i]) * factor;
       return out;
     }
     case 'uniform': {
@@ -56,7 +56,7 @@ export function makeProbe(name: ProbeName, data: Float32Array, shape: readonly [
       const size = h * w * c;
       for (let b = 0; b < n; b++) {
         const other = ((b + 1) % n) * size;
-        for (let k = 0; k < size; k++) out[b * size + k] = 0.5 * ((data[b * size + k] as number) + (data[other + k] as number));
+        for (let k = 0; k < size; k++) out[b * size + k] = 0.5 * ((data[b * size + k]) + (data[other + k]));
       }
       return out;
     }

@@ -29,14 +29,14 @@ export function makeBatch(
   const images = new Float32Array(size * pixels);
   const labels = new Int32Array(size);
   for (let b = 0; b < size; b++) {
-    const index = order[start + b] as number;
+    const index = order[start + b];
     const source = index * pixels;
     const target = b * pixels;
     for (let p = 0; p < pixels; p++) {
       const c = p % channels;
-      images[target + p] = ((split.images[source + p] as number) - (normalization.mean[c] as number)) / (normalization.std[c] as number);
+      images[target + p] = (split.images[source + p] - normalization.mean[c]) / normalization.std[c];
     }
-    labels[b] = split.labels[index] as number;
+    labels[b] = split.labels[index];
   }
   return { images: tf.tensor4d(images, [size, height, width, channels]), labels: tf.tensor1d(labels, 'int32') };
 }

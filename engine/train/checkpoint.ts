@@ -192,12 +192,12 @@ export function readCheckpoint(outDir: string): Checkpoint {
     bytes[name] = content;
   }
   const configPath = join(genFolder, FILES.config);
-  const config = parseConfig((bytes[FILES.config] as Buffer).toString('utf8'), configPath);
+  const config = parseConfig((bytes[FILES.config]).toString('utf8'), configPath);
   const weightsPath = join(genFolder, FILES.weights);
-  const weights = parseSafetensors(bytes[FILES.weights] as Buffer, weightsPath);
+  const weights = parseSafetensors(bytes[FILES.weights], weightsPath);
   const tensors = new Map<string, HostTensor>();
   for (const [name, t] of weights.tensors) tensors.set(name, { shape: t.shape, data: t.data as Float32Array, dtype: t.dtype === 'F32' ? 'float32' : t.dtype });
-  const optimizerFile = parseSafetensors(bytes[FILES.optimizer] as Buffer, join(genFolder, FILES.optimizer));
+  const optimizerFile = parseSafetensors(bytes[FILES.optimizer], join(genFolder, FILES.optimizer));
   const optimizerTensors = new Map<string, { shape: number[]; data: Float32Array }>();
   for (const [name, t] of optimizerFile.tensors) {
     if (!(t.data instanceof Float32Array)) throw new Error(`${join(genFolder, FILES.optimizer)}: tensor "${name}" is ${t.dtype}, expected F32`);
@@ -205,7 +205,7 @@ export function readCheckpoint(outDir: string): Checkpoint {
   }
   let stateValue: unknown;
   try {
-    stateValue = JSON.parse((bytes[FILES.state] as Buffer).toString('utf8'));
+    stateValue = JSON.parse((bytes[FILES.state]).toString('utf8'));
   } catch {
     throw new Error(`${join(genFolder, FILES.state)}: not valid JSON`);
   }

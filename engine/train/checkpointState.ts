@@ -54,5 +54,5 @@ export function validateTrainingState(value: unknown, path: string): TrainingSta
     fail('"options.lrFactor"', `must be a number > 0, got ${JSON.stringify(options['lrFactor'])}`);
   }
   if (typeof options['shuffle'] !== 'boolean') fail('"options.shuffle"', 'must be true or false');
-  return { ...(value as unknown as TrainingState), options: { ...resolved, lrFactor: options['lrFactor'] } as unknown as Record<string, unknown> };
+  return { ...(value as unknown as TrainingState), options: { ...resolved, lrFactor: options['lrFactor'] } };
 }

@@ -27,7 +27,7 @@ export async function evaluateAccuracy(
       const logits = network.predict(batch.images);
       return tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), batch.labels), 'int32'));
     });
-    correct += (hits.dataSync() as Int32Array)[0] as number;
+    correct += (hits.dataSync() as Int32Array)[0];
     hits.dispose();
     batch.images.dispose();
     batch.labels.dispose();

@@ -36,10 +36,11 @@ function nonNegative(value: number, what: string): number {
 }
 
 export function resolveOptions(params: TrainParams): TrainOptions {
-  const optimizer = params.optimizer ?? 'sgd';
-  if (optimizer !== 'sgd' && optimizer !== 'adam') throw new Error(`optimizer must be "sgd" or "adam", got "${String(optimizer)}"`);
-  const mode = params.mode ?? 'reversible';
-  if (mode !== 'reversible' && mode !== 'standard') throw new Error(`mode must be "reversible" or "standard", got "${String(mode)}"`);
+  // strings, not the unions: callers over JSON-RPC may send anything
+  const optimizer: string = params.optimizer ?? 'sgd';
+  if (optimizer !== 'sgd' && optimizer !== 'adam') throw new Error(`optimizer must be "sgd" or "adam", got "${optimizer}"`);
+  const mode: string = params.mode ?? 'reversible';
+  if (mode !== 'reversible' && mode !== 'standard') throw new Error(`mode must be "reversible" or "standard", got "${mode}"`);
   const learningRate = params.learningRate ?? DEFAULT_LEARNING_RATE[optimizer];
   if (!Number.isFinite(learningRate) || learningRate <= 0) throw new Error(`the learning rate must be a number > 0, got ${learningRate}`);
   const momentum = nonNegative(params.momentum ?? 0.9, 'momentum');

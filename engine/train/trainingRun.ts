@@ -88,7 +88,8 @@ export async function runTraining(run: TrainingRun): Promise<RunOutcome> {
   const schedule = { base: options.learningRate, drops: options.lrDrops, factor: options.lrFactor };
   const state: TrainingState = structuredClone(run.state);
   state.options = { ...options };
-  state.epochTotals ??= { loss: 0, correct: 0, examples: 0 };
+  // a checkpoint written before epochTotals existed has none
+  (state as Partial<TrainingState>).epochTotals ??= { loss: 0, correct: 0, examples: 0 };
 
   const checkpoint = async () => {
     const weight = firstNonFiniteWeight(network);
@@ -137,14 +138,14 @@ export async function runTraining(run: TrainingRun): Promise<RunOutcome> {
       }
       const batch = makeBatch(dataset.train, shape, normalization, order, state.stepInEpoch * batchSize, batchSize);
       const gradients = computeGradients(network, batch.images, batch.labels, options.mode);
-      const loss = (gradients.loss.dataSync() as Float32Array)[0] as number;
+      const loss = (gradients.loss.dataSync() as Float32Array)[0];
       let failure: string | undefined;
       if (!Number.isFinite(loss)) {
         failure = `the loss became ${loss} at step ${state.step + 1} (epoch ${state.epoch + 1}); ${describeNonFinite(findNonFinite(network, batch.images))}`;
       }
       let correct = 0;
       if (failure === undefined) {
-        correct = tf.tidy(() => (tf.sum(tf.cast(tf.equal(tf.argMax(gradients.logits, 1), batch.labels), 'int32')).dataSync() as Int32Array)[0] as number);
+        correct = tf.tidy(() => (tf.sum(tf.cast(tf.equal(tf.argMax(gradients.logits, 1), batch.labels), 'int32')).dataSync() as Int32Array)[0]);
         optimizer.apply(network.weights.params, gradients.grads, lr);
       }
       gradients.loss.dispose();

@@ -10,7 +10,7 @@ import { pickConfig, pickFile, uriArgument } from './pickFiles';
 export function invertTensor(ctx: Ctx) {
   return async (arg?: unknown): Promise<void> => {
     const given = uriArgument(arg);
-    const input = given !== undefined && given.path.endsWith('.npy') ? given : await pickFile('A .npy tensor to invert', { NumPy: ['npy'] });
+    const input = given?.path.endsWith('.npy') ? given : await pickFile('A .npy tensor to invert', { NumPy: ['npy'] });
     if (input === undefined) return;
     const configUri = ctx.lastModel ?? (await pickConfig(undefined, undefined, 'invert with'));
     if (configUri === undefined) return;

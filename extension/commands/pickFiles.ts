@@ -17,7 +17,8 @@ export async function pickConfig(arg: unknown, lastModel: vscode.Uri | undefined
   const active = vscode.window.activeTextEditor?.document.uri;
   if (active !== undefined && isConfig(active)) return active;
   const found = await vscode.workspace.findFiles(`**/*${CONFIG_SUFFIX}`, '**/node_modules/**', 200);
-  if (found.length === 1 && found[0] !== undefined) return found[0];
+  const only = found.at(0);
+  if (found.length === 1 && only !== undefined) return only;
   const items = found.map((uri) => ({
     label: vscode.workspace.asRelativePath(uri),
     description: lastModel?.toString() === uri.toString() ? 'last used' : '',

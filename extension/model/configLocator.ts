@@ -26,7 +26,7 @@ export function stageSpans(text: string): StageSpan[] {
   const root = parseTree(text);
   if (root === undefined) return [];
   const stages = findNodeAtLocation(root, ['stages']);
-  if (stages === undefined || stages.type !== 'array') return [];
+  if (stages?.type !== 'array') return [];
   return (stages.children ?? []).map((node, index) => stageSpan(node, index));
 }
 

@@ -60,7 +60,7 @@ export class PanelMessageRouter {
   }
 
   post(message: Outgoing): void {
-    this.effects.post({ ...message, id: this.nextId++ } as HostToWebview);
+    this.effects.post({ ...message, id: this.nextId++ });
   }
 
   /** selects a block in the panel now, or once the webview is ready */

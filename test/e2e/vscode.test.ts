@@ -59,7 +59,7 @@ describe('RevNet Inspector in code-server', { timeout: 15 * 60_000 }, () => {
 
   /** the inspection the extension stored for a config (workspace storage), as the panel got it */
   function storedReport(configName: string): InspectReport | undefined {
-    const files = filesUnder(join(server.userDataDir, 'User', 'workspaceStorage')).filter((f) => f.includes(`${'inspections'}`) && f.endsWith('.json'));
+    const files = filesUnder(join(server.userDataDir, 'User', 'workspaceStorage')).filter((f) => f.includes('inspections') && f.endsWith('.json'));
     for (const file of files) {
       const stored = JSON.parse(readFileSync(file, 'utf8')) as { configUri: string; report: InspectReport };
       if (stored.configUri.endsWith(`/${configName}`)) return stored.report;
@@ -88,8 +88,9 @@ describe('RevNet Inspector in code-server', { timeout: 15 * 60_000 }, () => {
   after(async () => {
     writeFileSync(join(artifacts, 'timings.json'), `${JSON.stringify(timings, null, 2)}\n`);
     console.log(`e2e timings: ${JSON.stringify(timings)}`);
-    await browser?.close();
-    if (server !== undefined) {
+    // before() may have failed part-way
+    await (browser as Browser | undefined)?.close();
+    if ((server as CodeServer | undefined) !== undefined) {
       writeFileSync(join(artifacts, 'code-server.log'), server.logs());
       for (const file of filesUnder(join(server.userDataDir, 'logs')).filter((f) => /RevNet|exthost\.log$|remoteexthost\.log$/.test(f))) {
         writeFileSync(join(artifacts, file.split('/').slice(-2).join('-')), readFileSync(file));
@@ -208,7 +209,7 @@ describe('RevNet Inspector in code-server', { timeout: 15 * 60_000 }, () => {
     await wb.screenshot('07-diagnostics');
     const rows = await wb.page.locator('.markers-panel .monaco-list-row', { hasText: 'reconstruction error' }).allInnerTexts();
     assert.equal(rows.length, report.blocks.filter((b) => b.reconstruction !== null).length, rows.join('\n'));
-    const block = report.blocks[0]!;
+    const block = report.blocks[0];
     const expected = formatError(Math.max(block.reconstruction!.maxAbs, block.reconstruction!.chainMaxAbs));
     assert.ok(rows.some((r) => r.includes(`stage1.unit0: reconstruction error max |Δ| ${expected}`)), rows.join('\n'));
     writeFileSync(join(settingsDir, 'settings.json'), '{}');
@@ -241,7 +242,7 @@ describe('RevNet Inspector in code-server', { timeout: 15 * 60_000 }, () => {
     const inverted = parseNpy(readFileSync(outputPath), outputPath);
     const values = Array.from(inverted.data as Float32Array);
     assert.equal(values.length, image.length);
-    const maxAbs = values.reduce((m, v, i) => Math.max(m, Math.abs(v - (image[i] as number))), 0);
+    const maxAbs = values.reduce((m, v, i) => Math.max(m, Math.abs(v - image[i])), 0);
     assert.ok(maxAbs < 1e-3, `inverse of the forward pass is ${maxAbs} away from the input image`);
   }, () => wb);
 
@@ -289,7 +290,7 @@ describe('RevNet Inspector in code-server', { timeout: 15 * 60_000 }, () => {
     await frame.locator('#arch-expand').click();
     const blocks = await frame.locator('#arch-graph g.arch-node[data-block]').evaluateAll((nodes) => nodes.map((n) => (n as SVGGElement).dataset['block']));
     assert.deepEqual(blocks, report.blocks.map((b) => b.id));
-    const target = report.blocks[1]!.id;
+    const target = report.blocks[1].id;
     await frame.locator(`#arch-graph g.arch-node[data-block="${target}"]`).click();
     await wb.waitOrFail(frame.locator(`#arch-graph g.arch-node.selected[data-block="${target}"]`), 10_000);
     await frame.locator(`#arch-graph g.arch-node[data-block="${target}"]`).dblclick();

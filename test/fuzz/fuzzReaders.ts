@@ -33,6 +33,8 @@ export interface FuzzReader {
   /** bytes a loaded result may hold beyond the input's size */
   allowance: (input: Buffer) => number;
   /** what must hold of a loaded result; a string says what does not */
+  // each reader's result has its own type, and this table holds them all
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
   check?: (result: any) => string | undefined;
 }
 
@@ -54,7 +56,7 @@ const checkCifar = (limit: number) => (batch: { count: number; images: Uint8Arra
     : batch.labels.some((l) => l < 0 || l >= limit) ? 'label out of range' : undefined;
 
 const isFileFormatError = (error: unknown): error is FileFormatError => error instanceof FileFormatError;
-const fileOf = (error: Error) => (error as FileFormatError).file;
+const fileOf = (error: Error) => (isFileFormatError(error) ? error.file : '');
 const proportional = (factor: number) => (input: Buffer) => factor * input.length + (1 << 20);
 
 export const READERS: FuzzReader[] = [
@@ -68,7 +70,7 @@ export const READERS: FuzzReader[] = [
     name: 'config', fileName: 'fuzz.revnet.json', seeds: configSeeds, mutators: jsonMutators,
     read: (b, f) => parseConfig(b.toString('utf8'), f),
     isOwnError: (error: unknown): error is ConfigError => error instanceof ConfigError,
-    namedFile: (error) => (error as ConfigError).fileName,
+    namedFile: (error) => (error instanceof ConfigError ? error.fileName : ''),
     // the validator reports one problem per bad array element (~160 heap bytes per input byte);
     // parseConfig refuses texts over 256 KiB, which bounds this
     allowance: proportional(256),

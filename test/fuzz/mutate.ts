@@ -81,8 +81,11 @@ const specialFloats: Mutator = (input, random) => {
     const pos = out.length - size - random.int(Math.max(1, Math.floor(out.length / 2)));
     if (pos < 0) continue;
     const value = values[random.int(values.length)];
-    if (double) (random.next() < 0.5 ? out.writeDoubleLE(value, pos) : out.writeDoubleBE(value, pos));
-    else (random.next() < 0.5 ? out.writeFloatLE(value, pos) : out.writeFloatBE(value, pos));
+    if (double) {
+      if (random.next() < 0.5) out.writeDoubleLE(value, pos);
+      else out.writeDoubleBE(value, pos);
+    } else if (random.next() < 0.5) out.writeFloatLE(value, pos);
+    else out.writeFloatBE(value, pos);
   }
   return out;
 };
@@ -104,7 +107,7 @@ const textSwap: Mutator = (input, random) => {
   if (matches.length === 0) return bitFlips(input, random);
   const match = matches[random.int(matches.length)];
   const replacement = replacements[random.int(replacements.length)];
-  const edited = text.slice(0, match.index) + replacement + text.slice(match.index! + match[0].length);
+  const edited = text.slice(0, match.index) + replacement + text.slice(match.index + match[0].length);
   return fixLengthPrefix(input, Buffer.from(edited, 'latin1'), random);
 };
 
@@ -145,7 +148,7 @@ const hugeJsonNumber: Mutator = (input, random) => {
   if (numbers.length === 0) return bitFlips(input, random);
   const match = numbers[random.int(numbers.length)];
   const odd = ['1e308', '1e309', '-1e309', '1e-400', '9007199254740993', '4294967297', '-0', '0.000001', '2.5', '-3', '1' + '0'.repeat(1000), '1e100000'];
-  return Buffer.from(text.slice(0, match.index) + odd[random.int(odd.length)] + text.slice(match.index! + match[0].length));
+  return Buffer.from(text.slice(0, match.index) + odd[random.int(odd.length)] + text.slice(match.index + match[0].length));
 };
 
 export const binaryMutators: Mutator[] = [bitFlips, interestingByte, insertBytes, deleteBytes, truncate, duplicateChunk, hugeNumber, hugeNumber, specialFloats];

@@ -212,7 +212,7 @@ describe('training through the engine process', () => {
     assert.equal(result.message, `stopped at step ${result.steps} (checkpoint saved)`);
     assert.ok(existsSync(result.weightsPath), `checkpoint ${result.weightsPath} missing`);
     assert.ok(existsSync(result.configPath), `checkpoint config ${result.configPath} missing`);
-    const event = progress[0];
+    const event = progress.at(0);
     assert.ok(event !== undefined && Number.isFinite(event.loss) && event.backend === 'cpu');
     assert.equal(await client.request(Requests.cancelTraining), false, 'no training should be left running');
   });

@@ -39,7 +39,8 @@ describe('dist/extension.js', () => {
       return original(request, ...rest);
     };
     try {
-      const loaded = require(bundlePath) as { activate?: unknown; deactivate?: unknown };
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- loads the CommonJS bundle the way VS Code does
+    const loaded = require(bundlePath) as { activate?: unknown; deactivate?: unknown };
       assert.equal(typeof loaded.activate, 'function');
       assert.equal(typeof loaded.deactivate, 'function');
     } finally {

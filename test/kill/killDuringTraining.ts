@@ -93,7 +93,7 @@ function launch(args: string[], kill?: { delayMs: number; afterCheckpoint: boole
     let timer: NodeJS.Timeout | undefined;
     let poll: NodeJS.Timeout | undefined;
     if (kill !== undefined && !kill.afterCheckpoint) timer = setTimeout(() => child.kill('SIGKILL'), kill.delayMs);
-    if (kill !== undefined && kill.afterCheckpoint) {
+    if (kill?.afterCheckpoint) {
       const before = pointerText(kill.out);
       poll = setInterval(() => {
         if (pointerText(kill.out) === before) return;
@@ -140,7 +140,7 @@ export async function runKillTest(options: {
   log?: (line: string) => void;
 }): Promise<KillReport> {
   await tf.setBackend('cpu');
-  const log = options.log ?? (() => {});
+  const log = options.log ?? (() => undefined);
   const folder = mkdtempSync(join(tmpdir(), 'revnet-kill-'));
   const { configPath, data } = prepare(folder);
   const out = join(folder, 'run');
@@ -213,9 +213,9 @@ function argument(name: string, fallback: number): number {
   return index >= 0 ? Number(process.argv[index + 1]) : fallback;
 }
 
-if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+if (process.argv.at(1) !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
   const started = Date.now();
-  runKillTest({
+  void runKillTest({
     kills: argument('kills', 25),
     seed: argument('seed', 1),
     minDelayMs: argument('min-delay', 1000),

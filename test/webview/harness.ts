@@ -64,7 +64,7 @@ export async function startServer(): Promise<PanelServer> {
         scriptUri: `${origin}/dist/webview.js`,
         styleUris: [`${origin}/test/webview/themes.css`, `${origin}/media/panel.css`, `${origin}/media/architecture.css`],
         codiconUri: `${origin}/node_modules/@vscode/codicons/dist/codicon.css`,
-      }).replace('<body>', `<body class="${THEME_CLASS[theme] ?? 'vscode-dark'}">`);
+      }).replace('<body>', `<body class="${(THEME_CLASS[theme] as string | undefined) ?? 'vscode-dark'}">`);
       response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       response.end(html);
       return;
@@ -157,14 +157,14 @@ export async function pageErrors(page: Page): Promise<string[]> {
 export async function showView(page: Page, view: string): Promise<void> {
   await page.click(`vscode-tab-header[data-view="${view}"]`);
   await page.waitForFunction((name) => {
-    const panel = document.querySelector(`vscode-tab-panel[data-view="${name}"]`) as HTMLElement | null;
+    const panel = document.querySelector<HTMLElement>(`vscode-tab-panel[data-view="${name}"]`);
     return panel !== null && !panel.hidden && panel.childElementCount > 0;
   }, view);
 }
 
 /** the text of every cell of a table's body, row by row */
 export async function tableRows(page: Page, selector: string): Promise<string[][]> {
-  return page.$$eval(`${selector} tbody tr`, (rows) => rows.map((row) => Array.from((row as HTMLTableRowElement).cells).map((cell) => (cell.textContent ?? '').trim())));
+  return page.$$eval(`${selector} tbody tr`, (rows) => rows.map((row) => Array.from((row as HTMLTableRowElement).cells).map((cell) => cell.textContent.trim())));
 }
 
 /** the text of the stat tiles inside a container, by their data-stat key */

@@ -20,8 +20,9 @@ before(async () => {
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.close();
+  // before() may have failed part-way
+  await (browser as Browser | undefined)?.close();
+  await (server as PanelServer | undefined)?.close();
 });
 
 async function filledPanel(theme: ThemeName, report = largeReport()): Promise<Page> {
@@ -95,9 +96,9 @@ describe('themes', () => {
     const page = await filledPanel('dark');
     await showView(page, 'reconstruction');
     const before = await page.evaluate(() => (window as unknown as { __revnetTheme: { foreground: string; red: string } }).__revnetTheme);
-    const renders = await page.evaluate(() => (window as unknown as { __revnetRenderTimes: Record<string, number[]> }).__revnetRenderTimes['reconstruction']?.length ?? 0);
+    const renders = await page.evaluate(() => (window as unknown as { __revnetRenderTimes: Partial<Record<string, number[]>> }).__revnetRenderTimes['reconstruction']?.length ?? 0);
     await page.evaluate((cls) => (document.body.className = cls), THEME_CLASS.light);
-    await page.waitForFunction((n) => ((window as unknown as { __revnetRenderTimes: Record<string, number[]> }).__revnetRenderTimes['reconstruction']?.length ?? 0) > n, renders);
+    await page.waitForFunction((n) => ((window as unknown as { __revnetRenderTimes: Partial<Record<string, number[]>> }).__revnetRenderTimes['reconstruction']?.length ?? 0) > n, renders);
     const afterTheme = await page.evaluate(() => (window as unknown as { __revnetTheme: { foreground: string; red: string } }).__revnetTheme);
     assert.equal(before.foreground, '#cccccc');
     assert.equal(afterTheme.foreground, '#3b3b3b');
@@ -142,7 +143,7 @@ describe('look and speed', () => {
     writeFileSync(join(artifacts, `render-times-${label}.json`), `${JSON.stringify(summary, null, 2)}\n`);
     console.log(`render times (ms), ${label}, ${report.blocks.length} blocks:`);
     for (const [view, list] of Object.entries(all)) console.log(`  ${view.padEnd(24)} ${list.map((t) => t.toFixed(1)).join(', ')}`);
-    for (const view of VIEWS) assert.ok((all[view]?.length ?? 0) > 0, `${view} rendered`);
+    for (const view of VIEWS) assert.ok(((all[view] as number[] | undefined)?.length ?? 0) > 0, `${view} rendered`);
     await page.close();
   });
 });

@@ -19,8 +19,9 @@ before(async () => {
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.close();
+  // before() may have failed part-way
+  await (browser as Browser | undefined)?.close();
+  await (server as PanelServer | undefined)?.close();
 });
 
 async function panelWith(report: InspectReport, threshold?: number): Promise<Page> {
@@ -212,7 +213,7 @@ describe(`views show the numbers they were given: ${label} (${report.model.name}
     assert.deepEqual(epochRows.map((r) => [r[1], r[3]]), ends.map((e) => [e.loss.toFixed(4), e.testAccuracy !== undefined ? fmtPercent(e.testAccuracy) : '—']));
     // updates arrived as cheap appends, not whole redraws
     const times = await page.evaluate(() => (window as unknown as { __revnetRenderTimes: Record<string, number[]> }).__revnetRenderTimes);
-    assert.equal(times['training:progress']?.length, events.length);
+    assert.equal((times['training:progress'] as number[] | undefined)?.length, events.length);
     // a new run starts fresh curves
     await send(page, hostMessage({ type: 'progress', event: { ...events[0], runId: 'run-2', loss: 9.5 } }));
     assert.equal((await tileValues(page, '#training-tiles'))['loss'], '9.5000');
@@ -263,14 +264,14 @@ describe('invert view', () => {
     await page.locator('#invert-otherSample input').fill('9');
     await page.locator('#invert-t input').fill('0.25');
     await page.click('#invert-run');
-    const second = (await count())[1];
+    const second = (await count()).at(1);
     assert.deepEqual(second?.['edits'], [
       { kind: 'zeroChannels', channels: [1, 3, 4] },
       { kind: 'scaleChannels', channels: [2], factor: 0.5 },
       { kind: 'noise', std: 0.05, seed: 7 },
       { kind: 'interpolate', otherSample: 9, t: 0.25 },
     ]);
-    assert.deepEqual(second?.['source'], { sample: 5 });
+    assert.deepEqual(second['source'], { sample: 5 });
 
     // a channel the output does not have (16 channels) is refused in the panel, nothing is sent
     await page.locator('#invert-zeroChannels input').fill('16');

@@ -70,7 +70,7 @@ export function buildArchitecture(report: InspectReport): ArchitectureModel {
   }
   let invertStopsAt: string | undefined;
   for (let i = trunk.length - 1; i >= 0; i--) {
-    const step = trunk[i] as (typeof trunk)[number];
+    const step = trunk[i];
     if (!step.invertible) {
       invertStopsAt = step.id;
       break;

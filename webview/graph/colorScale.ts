@@ -44,9 +44,9 @@ export function colorAt(t: number): [number, number, number] {
   const scaled = clamp(t) * (PALETTE.length - 1);
   const i = Math.min(PALETTE.length - 2, Math.floor(scaled));
   const f = scaled - i;
-  const a = PALETTE[i] as readonly [number, number, number];
-  const b = PALETTE[i + 1] as readonly [number, number, number];
-  return [0, 1, 2].map((k) => Math.round((a[k] as number) + f * ((b[k] as number) - (a[k] as number)))) as [number, number, number];
+  const a = PALETTE[i];
+  const b = PALETTE[i + 1];
+  return [0, 1, 2].map((k) => Math.round((a[k]) + f * ((b[k]) - (a[k])))) as [number, number, number];
 }
 
 export function rgb([r, g, b]: readonly [number, number, number]): string {

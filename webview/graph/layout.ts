@@ -48,7 +48,7 @@ function runDagre(nodes: Sized[], edges: [string, string][], options: { nodesep:
 /** a vertical chain of boxes, centered on one axis */
 export function layoutChain(items: Sized[], gap: number = SIZES.chainGap): Laid {
   if (items.length === 0) return { width: 0, height: 0, boxes: new Map(), edges: [] };
-  const edges = items.slice(1).map((item, i) => [(items[i] as Sized).id, item.id] as [string, string]);
+  const edges = items.slice(1).map((item, i) => [(items[i]).id, item.id] as [string, string]);
   return runDagre(items, edges, { nodesep: 10, ranksep: gap });
 }
 

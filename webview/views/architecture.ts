@@ -378,10 +378,10 @@ export function architectureView(context: ViewContext): View {
       if (wasDrag) return;
       const target = event.target instanceof Element ? event.target : null;
       const toggleId = target?.closest<SVGGElement>('g.arch-toggle')?.dataset['toggle'];
-      if (toggleId !== undefined) return toggle(toggleId);
+      if (toggleId !== undefined) { toggle(toggleId); return; }
       const node = nodeAt(target);
       if (!node) return;
-      if (node.kind === 'stage' || node.kind === 'stage-frame') return toggle(node.id);
+      if (node.kind === 'stage' || node.kind === 'stage-frame') { toggle(node.id); return; }
       if (node.unit) context.selectBlock(node.unit.id);
     });
     element.addEventListener('dblclick', (event) => {
@@ -447,7 +447,7 @@ export function architectureView(context: ViewContext): View {
     dependsOn: ['report', 'threshold', 'selection', 'theme'],
     render(element) {
       const report = context.store.report;
-      if (!report) return noReport(element);
+      if (!report) { noReport(element); return; }
       if (modelOf !== report) {
         model = buildArchitecture(report);
         modelOf = report;

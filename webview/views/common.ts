@@ -13,9 +13,9 @@ export function blockCell(block: BlockStats, context: ViewContext): HTMLTableCel
 
 /** marks table rows of the selected (and flagged) blocks */
 export function markRows(table: HTMLTableElement, blocks: BlockStats[], selected: string | undefined, flagged?: (b: BlockStats) => boolean): void {
-  const rows = table.tBodies[0]?.rows ?? [];
+  const rows = table.tBodies.item(0)?.rows ?? [];
   blocks.forEach((block, i) => {
-    const row = rows[i];
+    const row = rows[i] as HTMLTableRowElement | undefined;
     if (row === undefined) return;
     row.dataset['block'] = block.id;
     row.classList.toggle('selected', block.id === selected);
@@ -57,7 +57,7 @@ export class ChartSet {
   private charts: Chart[] = [];
 
   add<T extends Chart>(chart: T): T {
-    this.charts.push(chart as Chart);
+    this.charts.push(chart);
     return chart;
   }
 

@@ -52,7 +52,7 @@ export function gradientsView(context: ViewContext): View {
     dependsOn: ['report', 'selection', 'theme'],
     render(element) {
       const report = context.store.report;
-      if (!report) return noReport(element);
+      if (!report) { noReport(element); return; }
       const theme = context.theme();
       const blocks = report.blocks;
       const selected = blocks.map((b) => b.id === context.store.selectedBlock);

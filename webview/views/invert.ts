@@ -119,7 +119,7 @@ export function invertView(context: ViewContext): View {
 
   function send(source: { sample: number } | { pickFile: true }): void {
     const edits = editsFromForm(form, outputChannels());
-    if (!edits.ok) return showError(edits.error);
+    if (!edits.ok) { showError(edits.error); return; }
     showError(undefined);
     context.host.post({ type: 'explore', source, edits: edits.edits });
   }
@@ -225,7 +225,7 @@ export function invertView(context: ViewContext): View {
         textField('sample', 'Sample index', 'number', { min: '0' }),
         button('invert-run', 'Invert sample', () => {
           const sample = integer(form.sample, 'Sample index');
-          if (typeof sample === 'string') return showError(sample);
+          if (typeof sample === 'string') { showError(sample); return; }
           send({ sample });
         }),
         button('invert-pick', 'Invert a .npy file…', () => send({ pickFile: true }), true),

@@ -1,7 +1,7 @@
 // Memory: what standard backprop stores per block against what reversible backprop keeps, the measured peaks
 // and step times of both modes, peak memory against depth, and the live bytes through one training step.
 import type { InspectReport, TimelinePoint } from '../../protocol/inspectReport';
-import type { TooltipItem } from 'chart.js';
+import type { ChartConfiguration, TooltipItem } from 'chart.js';
 import { chartBox, makeChart } from '../charts';
 import { el, num, table } from '../dom';
 import { formatBytes, formatRatio } from '../../shared/format';
@@ -23,6 +23,12 @@ export function timelinePeak(points: TimelinePoint[]): TimelinePeak | undefined 
     if (peak === undefined || point.bytes > peak.bytes) peak = { index, bytes: point.bytes, point };
   });
   return peak;
+}
+
+/** a phase's peak as text, or a dash when that step never ran it */
+function phaseBytes(peaks: Map<string, number>, phase: string): string {
+  const bytes = peaks.get(phase);
+  return bytes === undefined ? '—' : formatBytes(bytes);
 }
 
 /** the largest live bytes while each block (or stem, head, loss, update) ran, in order of first appearance */
@@ -123,7 +129,7 @@ export function memoryView(context: ViewContext): View {
     parent.appendChild(el('p', { class: 'note' }, 'Solid line and filled circles: measured training steps. Dashed line and hollow diamonds: analytic estimate from shapes.'));
     const { canvas } = chartBox(parent, 'Line chart of peak training-step memory against units per stage, standard and reversible; measured points filled, analytic points hollow. The table below lists the same numbers.', 240);
     charts.add(
-      makeChart(canvas, {
+      makeChart<'line'>(canvas, {
         type: 'line',
         data: {
           datasets: [
@@ -144,7 +150,7 @@ export function memoryView(context: ViewContext): View {
             },
           },
         },
-      } as any),
+      }),
     );
     const depthTable = table(
       'Peak memory against depth',
@@ -211,14 +217,14 @@ export function memoryView(context: ViewContext): View {
               callbacks: {
                 title: (items: TooltipItem<'line'>[]) => (items.length ? `kernel ${items[0].parsed.x}` : ''),
                 label: (item: TooltipItem<'line'>) => {
-                  const point = seriesPoints[item.datasetIndex]?.[item.parsed.x ?? -1];
+                  const point = (seriesPoints[item.datasetIndex] as (typeof seriesPoints)[number] | undefined)?.[item.parsed.x ?? -1];
                   return `${item.dataset.label}: ${formatBytes((item.parsed.y ?? 0) * MIB)}${point ? ` — ${point.kernel} in ${point.block}` : ''}`;
                 },
               },
             },
           },
         },
-      } as any),
+      } as ChartConfiguration<'line'>),
     );
     const standardPhases = peakPerPhase(standard);
     const reversiblePhases = peakPerPhase(reversible);
@@ -226,7 +232,7 @@ export function memoryView(context: ViewContext): View {
     const phaseTable = table(
       'Peak live bytes while each part of the step ran',
       ['Running', 'Standard', 'Reversible'],
-      phases.map((p) => [p, num(standardPhases.has(p) ? formatBytes(standardPhases.get(p)!) : '—'), num(reversiblePhases.has(p) ? formatBytes(reversiblePhases.get(p)!) : '—')]),
+      phases.map((p) => [p, num(phaseBytes(standardPhases, p)), num(phaseBytes(reversiblePhases, p))]),
     );
     phaseTable.id = 'memory-timeline';
     parent.appendChild(phaseTable);
@@ -238,7 +244,7 @@ export function memoryView(context: ViewContext): View {
     dependsOn: ['report', 'selection', 'theme'],
     render(element) {
       const report = context.store.report;
-      if (!report) return noReport(element);
+      if (!report) { noReport(element); return; }
       element.appendChild(summaryTiles(report));
       const perBlockSection = section('Activations per block');
       element.appendChild(perBlockSection);

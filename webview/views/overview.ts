@@ -22,7 +22,7 @@ export function overviewView(context: ViewContext): View {
     render(element) {
       const { store } = context;
       const report = store.report;
-      if (!report) return noReport(element);
+      if (!report) { noReport(element); return; }
       const m = report.model;
       const training = m.lastTraining;
       const trainingText = training

@@ -1,7 +1,7 @@
 // Reconstruction: how far each block's inverse lands from its true input, one block alone and through the
 // chain of later blocks (what the reversible backward pass really uses), with the suspect blocks flagged.
 import type { BlockStats, ReconstructionStats } from '../../protocol/inspectReport';
-import type { TooltipItem } from 'chart.js';
+import type { ChartConfiguration, ChartDataset, TooltipItem } from 'chart.js';
 import { chartBox, logCeil, logFloor, logTicks, makeChart, positiveOrNull } from '../charts';
 import { clear, el, num, table } from '../dom';
 import { formatError } from '../../shared/format';
@@ -44,7 +44,7 @@ export function reconstructionView(context: ViewContext): View {
     const floor = logFloor(one, chained, threshold !== undefined ? [threshold] : []);
     const label = metric === 'maxAbs' ? 'max |x − x̂|' : '‖x − x̂‖ / ‖x‖';
     const { canvas } = chartBox(chartArea, `Bar chart of one-block and chain reconstruction error (${label}) per block, log scale. The table below lists the same numbers.`, 300);
-    const datasets: any[] = [
+    const datasets: ChartDataset<'bar' | 'line'>[] = [
       {
         type: 'bar',
         label: `one block (${label})`,
@@ -96,7 +96,7 @@ export function reconstructionView(context: ViewContext): View {
           },
           plugins: { tooltip: { callbacks: { label: (item: TooltipItem<'bar'>) => `${item.dataset.label}: ${formatError(item.parsed.y ?? NaN)}` } } },
         },
-      } as any),
+      } as ChartConfiguration<'bar'>),
     );
   }
 
@@ -165,7 +165,7 @@ export function reconstructionView(context: ViewContext): View {
     render(element) {
       const { store } = context;
       const report = store.report;
-      if (!report) return noReport(element);
+      if (!report) { noReport(element); return; }
       const radios = el(
         'vscode-radio-group',
         { id: 'metric', 'aria-label': 'Error measure' },
@@ -218,7 +218,7 @@ export function reconstructionView(context: ViewContext): View {
         markRows(blockTable, report.blocks, context.store.selectedBlock, (b) => context.store.isFlagged(b));
         const statusCells = blockTable.querySelectorAll('td.status');
         report.blocks.forEach((b, i) => {
-          const cell = statusCells[i];
+          const cell = statusCells[i] as Element | undefined;
           if (cell) cell.textContent = status(b);
         });
         if (summary) summary.textContent = summaryText();

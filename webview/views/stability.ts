@@ -39,8 +39,8 @@ export function stabilityView(context: ViewContext): View {
       type: 'line' as const,
       label: `${probe.name} (chain)`,
       data: blocks.map((b) => positiveOrNull(b.probes[probe.name]?.chainRelL2 ?? NaN)),
-      borderColor: palette[i % palette.length] as string,
-      backgroundColor: palette[i % palette.length] as string,
+      borderColor: palette[i % palette.length],
+      backgroundColor: palette[i % palette.length],
       borderWidth: 1.5,
       pointRadius: 3,
     }));
@@ -106,9 +106,9 @@ export function stabilityView(context: ViewContext): View {
     dependsOn: ['report', 'selection', 'theme'],
     render(element) {
       const report = context.store.report;
-      if (!report) return noReport(element);
+      if (!report) { noReport(element); return; }
       const stability = report.stability;
-      if (!stability) return noStability(element);
+      if (!stability) { noStability(element); return; }
       const blocks = stability.blocks;
       const byId = new Map(report.blocks.map((b) => [b.id, b]));
       const statsOf = blocks.map((b) => byId.get(b.id)).filter((b): b is BlockStats => b !== undefined);

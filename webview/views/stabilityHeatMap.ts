@@ -29,7 +29,7 @@ export function heat(value: number): number {
 }
 
 function mix(a: [number, number, number], b: [number, number, number], t: number): string {
-  const c = a.map((v, i) => Math.round(v + ((b[i] as number) - v) * t));
+  const c = a.map((v, i) => Math.round(v + ((b[i]) - v) * t));
   return `rgb(${c[0]}, ${c[1]}, ${c[2]})`;
 }
 
@@ -51,12 +51,12 @@ export class StabilityHeatMap {
     this.curve = undefined;
     clear(this.box);
     if (records.length === 0) return;
-    const ids = (records[records.length - 1] as StabilityRecord).blocks.map((b) => b.id);
+    const ids = (records[records.length - 1]).blocks.map((b) => b.id);
     this.box.appendChild(el('h3', {}, 'Stability through training'));
     this.box.appendChild(el('p', { class: 'note' }, 'Chain reconstruction error ‖x − x̂‖/‖x‖ of each reversible block on a fixed probe batch: from a neutral tone at 1e-8 or less to red at 1e-2 or more (or not finite).'));
     this.drawGrid(records, ids);
     this.drawCurve(records, ids);
-    const last = records[records.length - 1] as StabilityRecord;
+    const last = records[records.length - 1];
     const latest = table(
       `Latest tracking, step ${last.step}`,
       ['Block', 'One block', 'Chain', 'Inverse Lipschitz'],
@@ -108,7 +108,7 @@ export class StabilityHeatMap {
 
   private drawCurve(records: StabilityRecord[], ids: string[]): void {
     const theme = this.theme();
-    const last = records[records.length - 1] as StabilityRecord;
+    const last = records[records.length - 1];
     const worst = last.blocks.reduce((w, b) => (!(b.chainRelL2 <= w.chainRelL2) ? b : w), last.blocks[0] ?? { id: ids[0] ?? '', chainRelL2: 0, oneBlockRelL2: 0 });
     const points = records.map((r) => ({ x: r.step, y: r.blocks.find((b) => b.id === worst.id)?.chainRelL2 ?? null }));
     const { canvas } = chartBox(this.box, `Line chart of the chain reconstruction error of ${worst.id}, the worst block at the latest tracking, against step, log scale.`, 180);
@@ -116,7 +116,7 @@ export class StabilityHeatMap {
       type: 'line',
       data: { datasets: [{ label: `${worst.id} chain error`, data: points, borderColor: theme.red, backgroundColor: theme.red, pointRadius: 2, borderWidth: 1.5 }] },
       options: { parsing: false, scales: { x: { type: 'linear', title: { display: true, text: 'step' } }, y: { type: 'logarithmic', ticks: { callback: logTicks } } } },
-    }) as unknown as Chart;
+    });
   }
 
   dispose(): void {

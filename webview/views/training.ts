@@ -56,7 +56,7 @@ export function trainingView(context: ViewContext): View {
     if (!tileArea) return;
     clear(tileArea);
     const events = context.store.progress;
-    const last = events[events.length - 1];
+    const last = events.at(-1);
     if (!last) return;
     const test = [...events].reverse().find((e) => e.testAccuracy !== undefined)?.testAccuracy;
     tileArea.appendChild(
@@ -93,11 +93,11 @@ export function trainingView(context: ViewContext): View {
     if (!lossChart || !speedChart) return;
     for (const event of events.slice(drawn)) {
       const x = event.step;
-      lossChart.data.datasets[0].data.push({ x, y: event.loss } as never);
-      lossChart.data.datasets[1].data.push({ x, y: event.accuracy } as never);
-      if (event.testAccuracy !== undefined) lossChart.data.datasets[2].data.push({ x, y: event.testAccuracy } as never);
-      speedChart.data.datasets[0].data.push({ x, y: event.examplesPerSecond } as never);
-      speedChart.data.datasets[1].data.push({ x, y: event.memoryBytes / MIB } as never);
+      lossChart.data.datasets[0].data.push({ x, y: event.loss });
+      lossChart.data.datasets[1].data.push({ x, y: event.accuracy });
+      if (event.testAccuracy !== undefined) lossChart.data.datasets[2].data.push({ x, y: event.testAccuracy });
+      speedChart.data.datasets[0].data.push({ x, y: event.examplesPerSecond });
+      speedChart.data.datasets[1].data.push({ x, y: event.memoryBytes / MIB });
     }
     drawn = events.length;
     queueRedraw();
@@ -135,7 +135,7 @@ export function trainingView(context: ViewContext): View {
               accuracy: { type: 'linear', position: 'right', min: 0, max: 1, title: { display: true, text: 'accuracy' }, grid: { drawOnChartArea: false } },
             },
           },
-        }) as unknown as Chart,
+        }),
       );
       const speedBox = chartBox(element, 'Line chart of examples per second and memory in MiB against step.', 200);
       speedChart = charts.add(
@@ -155,7 +155,7 @@ export function trainingView(context: ViewContext): View {
               memory: { type: 'linear', position: 'right', title: { display: true, text: 'MiB' }, beginAtZero: true, grid: { drawOnChartArea: false } },
             },
           },
-        }) as unknown as Chart,
+        }),
       );
       epochArea = el('section', { id: 'training-epoch-section' });
       element.appendChild(epochArea);

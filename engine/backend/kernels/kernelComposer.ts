@@ -15,7 +15,7 @@ export class KernelComposer {
 
   /** Runs kernel `name` of this backend; its result is released by `finish` unless returned. */
   run(name: string, inputs: tf.NamedTensorInfoMap, attrs: Attrs = {}): tf.TensorInfo {
-    const config = tf.getKernel(name, this.backendName);
+    const config = tf.getKernel(name, this.backendName) as tf.KernelConfig | undefined;
     if (config === undefined) throw new Error(`kernel ${name} is not registered for backend ${this.backendName}`);
     const result = config.kernelFunc({ inputs, attrs, backend: this.backend });
     if (Array.isArray(result)) throw new Error(`kernel ${name} returned several outputs; one was expected`);

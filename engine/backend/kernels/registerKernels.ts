@@ -32,7 +32,7 @@ export function builtInKernel(kernelName: string, backendName: string): tf.Kerne
 export function registerTrainingKernels(backendName: string): void {
   for (const ours of trainingKernels) {
     if (ours.backendName !== backendName) continue;
-    const existing = tf.getKernel(ours.kernelName, backendName);
+    const existing = tf.getKernel(ours.kernelName, backendName) as tf.KernelConfig | undefined;
     if (existing === ours) continue;
     if (existing !== undefined) {
       replaced.set(key(ours.kernelName, backendName), existing);

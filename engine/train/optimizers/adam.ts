@@ -47,7 +47,7 @@ export class AdamOptimizer implements Optimizer {
   }
 
   saveState(): OptimizerState {
-    const tensors = new Map();
+    const tensors: OptimizerState['tensors'] = new Map();
     this.firstMoment.save(tensors);
     this.secondMoment.save(tensors);
     return { tensors, scalars: { step: this.step } };
@@ -57,10 +57,10 @@ export class AdamOptimizer implements Optimizer {
     const problems: string[] = [];
     this.firstMoment.load(state.tensors, params, problems);
     this.secondMoment.load(state.tensors, params, problems);
-    const step = state.scalars['step'];
+    const step = state.scalars['step'] as number | undefined;
     if (step === undefined || !Number.isSafeInteger(step) || step < 0) problems.push(`Adam's step count is ${String(step)}, expected a whole number`);
     if (problems.length > 0) throw new Error(`the Adam state does not fit the model:\n  ${problems.join('\n  ')}`);
-    this.step = step as number;
+    this.step = step as number; // checked above: a bad step is one of the problems thrown
   }
 
   describe(): string {

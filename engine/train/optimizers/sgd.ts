@@ -42,7 +42,7 @@ export class SgdOptimizer implements Optimizer {
   }
 
   saveState(): OptimizerState {
-    const tensors = new Map();
+    const tensors: OptimizerState['tensors'] = new Map();
     this.velocity.save(tensors);
     return { tensors, scalars: {} };
   }

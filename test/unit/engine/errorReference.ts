@@ -7,11 +7,11 @@ export function reference(truth: ArrayLike<number>, rebuilt: ArrayLike<number>, 
   let den = 0;
   const perChannel = new Array<number>(channels).fill(0);
   for (let i = 0; i < truth.length; i++) {
-    const d = Math.abs((truth[i] as number) - (rebuilt[i] as number));
+    const d = Math.abs(truth[i] - rebuilt[i]);
     max = Math.max(max, d);
-    perChannel[i % channels] = Math.max(perChannel[i % channels] as number, d);
+    perChannel[i % channels] = Math.max(perChannel[i % channels], d);
     num += d * d;
-    den += (truth[i] as number) ** 2;
+    den += truth[i] ** 2;
   }
   return { max, relL2: Math.sqrt(num / den), perChannel };
 }

@@ -36,9 +36,9 @@ before(async () => {
   stridedImages = randomImages(stridedConfig, 4, 1);
   labels = randomLabels(squeezeOnlyConfig, 4, 2);
   configPath = (await saveModel(dir, 'leaky', squeezeNet, {})).configPath;
-  await writeNpy(join(dir, 'x.npy'), { shape: images.shape, data: images.dataSync() as Float32Array });
+  await writeNpy(join(dir, 'x.npy'), { shape: images.shape, data: images.dataSync() });
   const features = forwardTrunk(squeezeNet, images).features;
-  await writeNpy(join(dir, 'y.npy'), { shape: features.shape, data: features.dataSync() as Float32Array });
+  await writeNpy(join(dir, 'y.npy'), { shape: features.shape, data: features.dataSync() });
   features.dispose();
 });
 
@@ -49,7 +49,7 @@ after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const operations: Record<string, () => void | Promise<unknown>> = {
+const operations: Record<string, () => unknown> = {
   'buildNetwork + dispose': () => buildNetwork(stridedConfig, 3).dispose(),
   'networkFromTensors + dispose': () => networkFromTensors(squeezeOnlyConfig, networkToTensors(squeezeNet)).dispose(),
   'networkFromTensors rejecting bad tensors': () => {

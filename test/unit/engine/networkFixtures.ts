@@ -71,11 +71,11 @@ export function randomLabels(config: RevNetConfig, batch: number, seed: number):
 }
 
 export function maxAbs(a: tf.Tensor): number {
-  return tf.tidy(() => tf.max(tf.abs(a)).dataSync()[0] as number);
+  return tf.tidy(() => tf.max(tf.abs(a)).dataSync()[0]);
 }
 
 export function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
-  return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0] as number);
+  return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
 }
 
 /** ||a - b|| / ||b|| and the cosine of the angle between a and b, in float64 on the host */
@@ -84,7 +84,7 @@ export function compareVectors(a: tf.Tensor, b: tf.Tensor): { relErr: number; co
   const y = b.dataSync();
   let dot = 0, xx = 0, yy = 0, dd = 0;
   for (let i = 0; i < x.length; i++) {
-    const p = x[i] as number, q = y[i] as number;
+    const p = x[i], q = y[i];
     dot += p * q; xx += p * p; yy += q * q; dd += (p - q) * (p - q);
   }
   const cosine = xx === 0 && yy === 0 ? 1 : dot / Math.sqrt(xx * yy);

@@ -22,7 +22,7 @@ export function conv2dSame(x: Array4, kernel: Float64Array, kh: number, kw: numb
               const jj = j + dj - padLeft;
               if (jj < 0 || jj >= w) continue;
               for (let c = 0; c < cin; c++) {
-                sum += (x.data[((b * h + ii) * w + jj) * cin + c] as number) * (kernel[((di * kw + dj) * cin + c) * cout + o] as number);
+                sum += (x.data[((b * h + ii) * w + jj) * cin + c]) * (kernel[((di * kw + dj) * cin + c) * cout + o]);
               }
             }
           }
@@ -47,13 +47,13 @@ export function batchNorm(x: Array4, p: BatchNormParams, training: boolean, epsi
   if (training) {
     mean = new Float64Array(c);
     variance = new Float64Array(c);
-    for (let i = 0; i < x.data.length; i++) mean[i % c] += (x.data[i] as number) / count;
-    for (let i = 0; i < x.data.length; i++) variance[i % c] += ((x.data[i] as number) - (mean[i % c] as number)) ** 2 / count;
+    for (let i = 0; i < x.data.length; i++) mean[i % c] += x.data[i] / count;
+    for (let i = 0; i < x.data.length; i++) variance[i % c] += (x.data[i] - mean[i % c]) ** 2 / count;
   }
   const out = new Float64Array(x.data.length);
   for (let i = 0; i < x.data.length; i++) {
     const k = i % c;
-    out[i] = (((x.data[i] as number) - (mean[k] as number)) / Math.sqrt((variance[k] as number) + epsilon)) * (p.gamma[k] as number) + (p.beta[k] as number);
+    out[i] = ((x.data[i] - mean[k]) / Math.sqrt(variance[k] + epsilon)) * p.gamma[k] + p.beta[k];
   }
   return { shape: x.shape, data: out };
 }
@@ -63,7 +63,7 @@ export function relu(x: Array4): Array4 {
 }
 
 export function combine(a: Array4, b: Array4, sign: 1 | -1): Array4 {
-  return { shape: a.shape, data: a.data.map((v, i) => v + sign * (b.data[i] as number)) };
+  return { shape: a.shape, data: a.data.map((v, i) => v + sign * b.data[i]) };
 }
 
 export function splitChannels(x: Array4): [Array4, Array4] {
@@ -73,8 +73,8 @@ export function splitChannels(x: Array4): [Array4, Array4] {
   const b = new Float64Array(x.data.length / 2);
   for (let p = 0; p < n * h * w; p++)
     for (let k = 0; k < half; k++) {
-      a[p * half + k] = x.data[p * c + k] as number;
-      b[p * half + k] = x.data[p * c + half + k] as number;
+      a[p * half + k] = x.data[p * c + k];
+      b[p * half + k] = x.data[p * c + half + k];
     }
   return [{ shape: [n, h, w, half], data: a }, { shape: [n, h, w, half], data: b }];
 }
@@ -84,8 +84,8 @@ export function joinChannels(a: Array4, b: Array4): Array4 {
   const out = new Float64Array(a.data.length * 2);
   for (let p = 0; p < n * h * w; p++)
     for (let k = 0; k < half; k++) {
-      out[p * 2 * half + k] = a.data[p * half + k] as number;
-      out[p * 2 * half + half + k] = b.data[p * half + k] as number;
+      out[p * 2 * half + k] = a.data[p * half + k];
+      out[p * 2 * half + half + k] = b.data[p * half + k];
     }
   return { shape: [n, h, w, 2 * half], data: out };
 }

@@ -47,7 +47,7 @@ test('a NaN block (or one whose numbers were lost as null) is flagged by the hov
   const blocks = [block('stage1.unit0', Number.NaN, 1e-7), block('stage1.unit1', null, null), block('stage1.unit2', 1e-7, 1e-7)];
   const rows = stageHoverMarkdown(report('m', blocks), 1, 1e-4, links).split('\n').filter((l) => l.startsWith('| ['));
   assert.deepEqual(rows.map((r) => r.includes('⚠')), [true, true, false]);
-  assert.ok(Number.isNaN(blockError(blocks[1] as BlockStats)), 'Math.max(null, null) would be 0');
+  assert.ok(Number.isNaN(blockError(blocks[1])), 'Math.max(null, null) would be 0');
   const store = new Store();
   assert.deepEqual(blocks.map((b) => store.isFlagged(b)), [true, true, false]);
 });
@@ -55,8 +55,8 @@ test('a NaN block (or one whose numbers were lost as null) is flagged by the hov
 test('a hostile model name is shown as text in the hover: no image, no link, no table break', () => {
   const name = '![x](https://evil.example/p.png) [run](command:workbench.action.terminal.new)\n| injected |';
   const markdown = stageHoverMarkdown(report(name, [block('stage1.unit0', 0, 0)]), 1, 1e-4, links);
-  const title = markdown.split('\n')[0] as string;
-  assert.ok(!/!\[x\]\(/.test(title) && !/(^|[^\\])\[run\]\(command:/.test(title), title);
+  const title = markdown.split('\n')[0];
+  assert.ok(!title.includes('![x](') && !/(^|[^\\])\[run\]\(command:/.test(title), title);
   assert.ok(!title.includes('\n'));
   assert.ok(title.includes(escapeMarkdown(name)));
   // every Markdown-special character of the name is escaped

@@ -66,7 +66,7 @@ async function runOn(backend: string, kernel: string, inputs: Arrays, attrs: tf.
     result = { values: tf.engine().backend.readSync(info.dataId) as Float32Array, shape: info.shape };
     tf.engine().backend.disposeData(info.dataId);
   } else {
-    const out = tf.engine().runKernel(kernel, tensors, attrs) as tf.Tensor;
+    const out = tf.engine().runKernel<tf.Tensor>(kernel, tensors, attrs);
     result = { values: (await out.data()) as Float32Array, shape: out.shape };
     out.dispose();
   }
@@ -93,8 +93,8 @@ async function assertMatchesCpu(backend: string, kernel: string, inputs: Arrays,
   assert.deepEqual(ours.shape, cpu.shape, `${label}: shape`);
   let worst = 0;
   for (let i = 0; i < cpu.values.length; i++) {
-    const allowed = 2 * terms * float32Epsilon * bound.values[i]! + 1e-30;
-    worst = Math.max(worst, Math.abs(ours.values[i]! - cpu.values[i]!) / allowed);
+    const allowed = 2 * terms * float32Epsilon * bound.values[i] + 1e-30;
+    worst = Math.max(worst, Math.abs(ours.values[i] - cpu.values[i]) / allowed);
   }
   assert.ok(worst <= 1, `${backend} ${label}: error ${worst.toFixed(3)} times the float32 bound`);
 }
@@ -154,10 +154,10 @@ function smallNet(x: tf.Tensor4D, labels: tf.Tensor2D, params: tf.Tensor[]): tf.
   const [x1, x2] = tf.split(h, 2, 3) as [tf.Tensor4D, tf.Tensor4D];
   h = tf.concat([tf.add(x1, tf.conv2d(x2, w2, 1, 'same')), x2], 3) as tf.Tensor4D;
   const [n, height, width, channels] = h.shape;
-  h = tf.reshape(tf.transpose(tf.reshape(h, [n, height / 2, 2, width / 2, 2, channels]), [0, 1, 3, 2, 4, 5]), [n, height / 2, width / 2, 4 * channels]) as tf.Tensor4D;
+  h = tf.reshape<tf.Rank.R4>(tf.transpose(tf.reshape(h, [n, height / 2, 2, width / 2, 2, channels]), [0, 1, 3, 2, 4, 5]), [n, height / 2, width / 2, 4 * channels]);
   const strided = tf.conv2d(h, w3, 2, 'same');
   const shortcut = tf.pad(tf.avgPool(h, 2, 2, 'valid'), [[0, 0], [0, 0], [0, 0], [1, 1]]);
-  const projected = tf.conv2d(tf.add(tf.slice(shortcut, [0, 0, 0, 0], [-1, -1, -1, 5]), strided) as tf.Tensor4D, w4, 2, 'valid');
+  const projected = tf.conv2d(tf.add<tf.Tensor4D>(tf.slice(shortcut, [0, 0, 0, 0], [-1, -1, -1, 5]), strided), w4, 2, 'valid');
   const logits = tf.matMul(tf.reshape(projected, [n, -1]), fc);
   return tf.neg(tf.mean(tf.sum(tf.mul(tf.logSoftmax(logits), labels), 1))) as tf.Scalar;
 }
@@ -171,7 +171,7 @@ async function smallNetGradients(backend: string): Promise<{ loss: number; grads
   const params = [tensor([3, 3, 3, 6]), tensor([6], 0.1, 1), tensor([6], 0.1), tensor([3, 3, 3, 3]), tensor([3, 3, 24, 5]), tensor([1, 1, 5, 2]), tensor([8, 4])];
   const tensorsBefore = tf.memory().numTensors;
   const { value, grads } = tf.valueAndGrads((...ps: tf.Tensor[]) => smallNet(x, labels, ps))(params);
-  const result = { loss: (await value.data())[0]!, grads: await Promise.all(grads.map((g) => g.data() as Promise<Float32Array>)) };
+  const result = { loss: (await value.data())[0], grads: await Promise.all(grads.map((g) => g.data() as Promise<Float32Array>)) };
   tf.dispose([value, ...grads]);
   assert.equal(tf.memory().numTensors, tensorsBefore, `gradients on ${backend} leaked tensors`);
   tf.dispose([x, labels, ...params]);
@@ -203,11 +203,11 @@ test('gradients of a small conv net on wasm equal those on cpu with its built-in
   // while any wrong kernel gives differences of the order of the gradient itself.
   assert.ok(Math.abs(wasm.loss - cpu.loss) <= 1e-5 * Math.abs(cpu.loss), `loss ${wasm.loss} vs ${cpu.loss}`);
   cpu.grads.forEach((expected, p) => {
-    const actual = wasm.grads[p]!;
+    const actual = wasm.grads[p];
     const scale = expected.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
     assert.ok(scale > 0, `parameter ${p}: zero gradient, the check would be empty`);
     let worst = 0;
-    for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!));
+    for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
     assert.ok(worst <= 1e-4 * scale, `parameter ${p}: max difference ${worst} for gradients up to ${scale}`);
   });
 });
@@ -218,7 +218,7 @@ test('Identity on wasm shares the buffer safely: the copy outlives its source, n
   const buffersBefore = tf.engine().backend.numDataIds();
   const values = randomValues(new SeededRandom(3), 24);
   const x = tf.tensor(values, [2, 3, 4]);
-  const y = tf.engine().runKernel('Identity', { x }, {}) as tf.Tensor;
+  const y = tf.engine().runKernel<tf.Tensor>('Identity', { x }, {});
   x.dispose();
   const z = tf.add(y, 1);
   assert.deepEqual(Array.from(await y.data()), Array.from(values));

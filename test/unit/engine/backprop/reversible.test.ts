@@ -76,7 +76,7 @@ for (const { config, trained } of cases) {
     const labels = randomLabels(config, 8, 2);
     const standard = computeGradients(standardNet, images, labels, 'standard');
     const reversible = computeGradients(reversibleNet, images, labels, 'reversible');
-    assert.ok(Math.abs((standard.loss.dataSync()[0] as number) - (reversible.loss.dataSync()[0] as number)) < 1e-6 * Math.max(1, maxAbs(standard.loss)));
+    assert.ok(Math.abs((standard.loss.dataSync()[0]) - (reversible.loss.dataSync()[0])) < 1e-6 * Math.max(1, maxAbs(standard.loss)));
     assert.ok(maxAbsDiff(standard.logits, reversible.logits) < 1e-5 * Math.max(1, maxAbs(standard.logits)));
     assert.deepEqual([...reversible.grads.keys()], [...standardNet.weights.params.keys()]);
     let worstCosine = 1;
@@ -159,7 +159,7 @@ test('runningVariance "unbiased" with momentum 0.8: running variance = 0.8·old 
       assert.ok(batch !== undefined, bn);
       const channels = net.architecture.batchNorms.get(bn) as number;
       const spatial = (reference.architecture.steps.find((s) => bn.startsWith(`${s.id}.`))?.inShape ?? [0, 0]) as readonly number[];
-      const count = 8 * (spatial[0] as number) * (spatial[1] as number);
+      const count = 8 * (spatial[0]) * (spatial[1]);
       assert.ok(count > 1 && channels > 0, bn);
       const running = net.weights.buffers.get(`${bn}.variance`) as tf.Variable;
       const expected = tf.tidy(() => tf.add(tf.mul(batch.variance, 0.2 * count / (count - 1)), 0.8));
@@ -226,7 +226,7 @@ test('both gradients agree with a central finite difference of the training-mode
     const ctx = trainingContext(net);
     const value = tf.tidy(() => {
       const { features } = forwardTrunk(net, images, { training: true });
-      return crossEntropyLoss(head(ctx, net.architecture.head, features), labels).dataSync()[0] as number;
+      return crossEntropyLoss(head(ctx, net.architecture.head, features), labels).dataSync()[0];
     });
     for (const name of names) (net.weights.params.get(name) as tf.Variable).assign(saved.get(name) as tf.Tensor);
     tf.dispose([...saved.values()]);
@@ -240,7 +240,7 @@ test('both gradients agree with a central finite difference of the training-mode
   for (const mode of ['standard', 'reversible'] as const) {
     const step = computeGradients(net, images, labels, mode);
     let analytic = 0;
-    for (const name of names) analytic += tf.tidy(() => tf.sum(tf.mul(step.grads.get(name) as tf.Tensor, direction.get(name) as tf.Tensor)).dataSync()[0] as number);
+    for (const name of names) analytic += tf.tidy(() => tf.sum(tf.mul(step.grads.get(name) as tf.Tensor, direction.get(name) as tf.Tensor)).dataSync()[0]);
     const relErr = Math.abs(analytic - numeric) / Math.abs(numeric);
     t.diagnostic(`${mode}: directional derivative ${analytic.toFixed(6)}, finite difference ${numeric.toFixed(6)}, relative ${relErr.toExponential(2)}`);
     assert.ok(relErr < 1e-2, `${mode}: directional derivative ${analytic} vs finite difference ${numeric} (relative ${relErr})`);

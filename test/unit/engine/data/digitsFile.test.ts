@@ -20,10 +20,10 @@ describe('the built-in digits file', () => {
     assert.equal(digits.length, 10);
     for (let digit = 0; digit < 10; digit++) {
       const json = (JSON.parse(readFileSync(join(packageDir, 'src', 'digits', `${digit}.json`), 'utf8')) as { data: number[] }).data;
-      const read = digits[digit]!;
+      const read = digits[digit];
       assert.equal(read.length, json.length, `digit ${digit}: number of values`);
       let differing = 0;
-      for (let i = 0; i < json.length; i++) if (read[i] !== Math.fround(json[i]!)) differing++;
+      for (let i = 0; i < json.length; i++) if (read[i] !== Math.fround(json[i])) differing++;
       assert.equal(differing, 0, `digit ${digit}: ${differing} values differ from the package`);
     }
     assert.deepEqual(digits.map((d) => d.length / 784), [1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978]);

@@ -42,7 +42,7 @@ test('mapping by order refuses a tensor whose name does not fit its place, namin
   const targets = torchTargets(squeezeOnlyConfig);
   const sources = targets.map((t, i) => ({
     name: `m.${i}.${i === 1 ? 'running_mean' : t.torchName.slice(t.torchName.lastIndexOf('.') + 1)}`,
-    tensor: { dtype: 'F32', shape: t.torchShape, data: new Float32Array(t.torchShape.reduce((a, b) => a * b, 1)) } as Tensor,
+    tensor: { dtype: 'F32', shape: t.torchShape, data: new Float32Array(t.torchShape.reduce((a, b) => a * b, 1)) },
   }));
   assert.throws(() => mapByOrder(sources, targets, 'user.safetensors'), (error: Error) => {
     assert.match(error.message, /"m\.1\.running_mean" \[\d+(, \d+)*\] comes where the config has stage1\.unit0\.f\.bn2\.weight/);
@@ -54,8 +54,8 @@ test('the tolerance grows with Σ sqrt(fan-in) over convolutions and dense layer
   const arch = describeArchitecture(squeezeOnlyConfig);
   let expected = 0;
   for (const shape of arch.params.values()) {
-    if (shape.length === 4) expected += Math.sqrt((shape[0] as number) * (shape[1] as number) * (shape[2] as number));
-    if (shape.length === 2) expected += Math.sqrt(shape[0] as number);
+    if (shape.length === 4) expected += Math.sqrt((shape[0]) * (shape[1]) * (shape[2]));
+    if (shape.length === 2) expected += Math.sqrt(shape[0]);
   }
   assert.ok(expected > 0);
   assert.equal(roundingDepth(arch), expected);

@@ -121,7 +121,7 @@ test('inference mode: chain error is the input rebuilt from the final trunk outp
   // by hand: from the features, back one step at a time, comparing at each reversible unit's input
   let h = tf.clone(run.features);
   for (let i = steps.length - 1; i >= 0; i--) {
-    const step = steps[i] as (typeof steps)[number];
+    const step = steps[i];
     const next = invertStep(net, step.id, h);
     h.dispose();
     h = next;
@@ -135,7 +135,7 @@ test('inference mode: chain error is the input rebuilt from the final trunk outp
   }
   h.dispose();
   // the last unit is the end of the trunk: its chain starts from its own true output
-  const last = inference.get(report.blocks[report.blocks.length - 1]?.id as string);
+  const last = inference.get(report.blocks[report.blocks.length - 1]?.id);
   assert.ok(last);
   assert.equal(last.chainMaxAbs, last.maxAbs);
   tf.dispose([images, ...outputs.values()]);

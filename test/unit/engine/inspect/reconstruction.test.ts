@@ -40,7 +40,7 @@ interface Host4D {
   shape: [number, number, number, number];
 }
 
-const host = (t: tf.Tensor4D): Host4D => ({ data: Float64Array.from(t.dataSync()), shape: t.shape as Host4D['shape'] });
+const host = (t: tf.Tensor4D): Host4D => ({ data: Float64Array.from(t.dataSync()), shape: t.shape });
 const vector = (net: RevNet, name: string, buffers = false): Float32Array =>
   (buffers ? net.weights.buffers : net.weights.params).get(name)?.dataSync() as Float32Array;
 
@@ -51,8 +51,8 @@ function batchNormRelu64(net: RevNet, name: string, x: Host4D, batchStatistics: 
   const mean = new Float64Array(c);
   const variance = new Float64Array(c);
   if (batchStatistics) {
-    for (let i = 0; i < x.data.length; i++) mean[i % c] += (x.data[i] as number) / count;
-    for (let i = 0; i < x.data.length; i++) variance[i % c] += ((x.data[i] as number) - (mean[i % c] as number)) ** 2 / count;
+    for (let i = 0; i < x.data.length; i++) mean[i % c] += x.data[i] / count;
+    for (let i = 0; i < x.data.length; i++) variance[i % c] += (x.data[i] - mean[i % c]) ** 2 / count;
   } else {
     mean.set(vector(net, `${name}.mean`, true));
     variance.set(vector(net, `${name}.variance`, true));
@@ -62,7 +62,7 @@ function batchNormRelu64(net: RevNet, name: string, x: Host4D, batchStatistics: 
   const out = new Float64Array(x.data.length);
   for (let i = 0; i < out.length; i++) {
     const k = i % c;
-    const v = ((gamma[k] as number) * ((x.data[i] as number) - (mean[k] as number))) / Math.sqrt((variance[k] as number) + EPSILON) + (beta[k] as number);
+    const v = (gamma[k] * (x.data[i] - mean[k])) / Math.sqrt(variance[k] + EPSILON) + beta[k];
     out[i] = Math.max(0, v);
   }
   return { data: out, shape: x.shape };
@@ -87,7 +87,7 @@ function conv64(net: RevNet, name: string, x: Host4D): Host4D {
               const ii = i + di - top;
               const jj = j + dj - left;
               if (ii < 0 || ii >= h || jj < 0 || jj >= w) continue;
-              for (let c = 0; c < cin; c++) sum += (x.data[((b * h + ii) * w + jj) * cin + c] as number) * (k[((di * kw + dj) * cin + c) * cout + o] as number);
+              for (let c = 0; c < cin; c++) sum += (x.data[((b * h + ii) * w + jj) * cin + c]) * (k[((di * kw + dj) * cin + c) * cout + o]);
             }
           out[((b * h + i) * w + j) * cout + o] = sum;
         }
@@ -107,7 +107,7 @@ function residual64(net: RevNet, spec: ResidualSpec, x: Host4D, batchStatistics:
 /** max over elements of |a - b - r| */
 function couplingMismatch(a: Host4D, b: Host4D, r: Host4D): number {
   let max = 0;
-  for (let i = 0; i < a.data.length; i++) max = Math.max(max, Math.abs((a.data[i] as number) - (b.data[i] as number) - (r.data[i] as number)));
+  for (let i = 0; i < a.data.length; i++) max = Math.max(max, Math.abs(a.data[i] - b.data[i] - r.data[i]));
   return max;
 }
 

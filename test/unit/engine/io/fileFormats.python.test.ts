@@ -10,7 +10,7 @@ import { readIdx } from '../../../../engine/io/idx';
 import { readNpy, writeNpySync } from '../../../../engine/io/npy';
 import { convertPyTorchStateDict } from '../../../../engine/io/pytorchLayout';
 import { readSafetensors, writeSafetensorsSync } from '../../../../engine/io/safetensors';
-import { formulas, readWithPython, writePythonFixtures } from '../../../fixtures/pythonFixtures';
+import { formulas, readWithPython, writePythonFixtures, type NpyReading, type PythonManifest, type SafetensorsReading } from '../../../fixtures/pythonFixtures';
 
 const product = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 const npyFormula: Record<string, (i: number) => number | bigint> = {
@@ -19,7 +19,7 @@ const npyFormula: Record<string, (i: number) => number | bigint> = {
 const npyDtype: Record<string, string> = { '<f4': 'float32', '<f8': 'float64', '|u1': 'uint8', '<i4': 'int32', '<i8': 'int64' };
 
 let dir = '';
-let manifest: any;
+let manifest: PythonManifest;
 before(() => {
   ({ dir, manifest } = writePythonFixtures());
 });
@@ -44,7 +44,7 @@ describe('files from the Python stdlib writer', () => {
       'a.f32': formulas.f32, 'b.f64': formulas.f64, 'c.u8': formulas.u8, 'd.i32': formulas.i32,
       'e.i64': formulas.i64, 'f.f16': formulas.f16, 'g.scalar': (i) => formulas.f32(i + 7), 'h.empty': formulas.f32,
     };
-    assert.deepEqual([...file.tensors.keys()], manifest.safetensors[0].tensors.map((t: any) => t.name));
+    assert.deepEqual([...file.tensors.keys()], manifest.safetensors[0].tensors.map((t) => t.name));
     for (const spec of manifest.safetensors[0].tensors) {
       const tensor = file.tensors.get(spec.name)!;
       assert.equal(tensor.dtype, spec.dtype);
@@ -150,12 +150,12 @@ describe('files from our writers, read by the Python stdlib reader', () => {
       const paths = [...arrays.map((a) => join(out, a.name)), join(out, 'model.safetensors')];
       const seen = readWithPython(paths);
       arrays.forEach((a, k) => {
-        const read = seen[join(out, a.name)];
+        const read = seen[join(out, a.name)] as NpyReading;
         assert.deepEqual(read.shape, a.shape);
         assert.equal(read.version, [1, 2, 3, 1][k]);
         assert.deepEqual(read.values, Array.from(a.data));
       });
-      const model = seen[join(out, 'model.safetensors')];
+      const model = seen[join(out, 'model.safetensors')] as SafetensorsReading;
       assert.deepEqual(model.metadata, { epoch: '3', format: 'revnet' });
       assert.deepEqual(model.order, ['a.first', 'head.fc.bias', 'stage1.unit0.g.conv2.weight']);
       assert.equal((8 + model.headerLength) % 8, 0);

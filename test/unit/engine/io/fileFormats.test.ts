@@ -132,8 +132,10 @@ describe('atomic writes', () => {
     assert.deepEqual(readdirSync(folder), ['x.bin']);
     assert.throws(() => writeFileAtomicSync(join(dir, 'no-such-folder', 'x'), 'x'), /ENOENT/);
     // a write that fails part-way leaves the old file whole and no temporary file behind
-    assert.throws(() => writeFileAtomicSync(path, ['third', 42 as unknown as string]));
-    await assert.rejects(writeFileAtomic(path, ['third', 42 as unknown as string]));
+    // a number where a string belongs, so that the write fails part-way
+    const bad = ['third', 42] as unknown as string[];
+    assert.throws(() => writeFileAtomicSync(path, bad));
+    await assert.rejects(writeFileAtomic(path, bad));
     assert.equal(readFileSync(path, 'utf8'), 'second');
     assert.deepEqual(readdirSync(folder), ['x.bin']);
   });

@@ -28,7 +28,9 @@ describe('saved inputs that once broke a reader', () => {
     for (const file of files) assert.ok(READERS.some((r) => file.startsWith(`${r.name}-`)), file);
   });
   for (const file of files) {
-    const reader = READERS.filter((r) => file.startsWith(`${r.name}-`)).sort((a, b) => b.name.length - a.name.length)[0];
+    const reader = READERS.filter((r) => file.startsWith(`${r.name}-`))
+      .sort((a, b) => b.name.length - a.name.length)
+      .at(0);
     if (reader === undefined) continue;
     it(`${file} now ends in ${reader.name}'s own error or a loaded object`, () => {
       const { outcome } = judge(reader, readFileSync(join(REGRESSION_DIR, file)), 5000);
@@ -38,7 +40,8 @@ describe('saved inputs that once broke a reader', () => {
 });
 
 describe('found by fuzzing the model config reader', () => {
-  const config = READERS.find((r) => r.name === 'config')!;
+  const config = READERS.find((r) => r.name === 'config');
+  if (config === undefined) throw new Error('no config reader in READERS');
   const withStages = (count: number) => JSON.stringify({ name: 'x', input: { height: 8, width: 8, channels: 1 }, classes: 2, stem: { kind: 'squeeze' }, stages: new Array(count).fill(1), head: { pool: 'flatten' } });
   it('a config with 100,000 bad stages gets a short message (the first 50 problems), not one line per element', () => {
     assert.throws(() => config.read(Buffer.from(withStages(100_000)), 'big.revnet.json'), (error: Error) => {

@@ -48,7 +48,7 @@ function idxHeader(type: number, dims: number[]): Buffer {
 test('units: 1e308 and units: 100000 are refused by the validator, naming the field and its maximum', async () => {
   for (const units of [1e308, 100000]) {
     const config = structuredClone(TINY_CONFIG) as unknown as { stages: { units: number }[] };
-    (config.stages[0] as { units: number }).units = units;
+    (config.stages[0]).units = units;
     const path = writeConfig(`units-${units}`, config);
     await assert.rejects(loadConfig(path), (error: Error) => {
       assert.ok(error instanceof ConfigError);

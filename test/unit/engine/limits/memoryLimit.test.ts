@@ -59,7 +59,7 @@ test('train under a limit below its step: refused with the estimate and the limi
   const params = { model: { configPath: writeTinyConfig(tempFolder('memlimit-config')) }, data: { kind: 'random' as const, count: 48 }, epochs: 1, batchSize, outDir, optimizer: 'sgd' as const, momentum: 0.9, steps: 1 };
   let loaded = false;
   await assert.rejects(
-    trainModel({ ...params, memoryLimitBytes: limit }, () => {}, never, { loadData: () => ((loaded = true), tinyDataset()) }),
+    trainModel({ ...params, memoryLimitBytes: limit }, () => undefined, never, { loadData: () => ((loaded = true), tinyDataset()) }),
     (error: Error) => {
       assert.ok(error instanceof MemoryLimitError, error.message);
       assert.match(error.message, /training model "tiny-test" \(reversible backprop, batch 16, sgd\) would need about/);
@@ -74,12 +74,12 @@ test('train under a limit below its step: refused with the estimate and the limi
   // standard mode asks for more: its own estimate
   const standard = analysis.peak.standard.total + analysis.totals.params * 4;
   assert.ok(standard > expected);
-  await assert.rejects(trainModel({ ...params, mode: 'standard', memoryLimitBytes: standard - 1 }, () => {}, never, { loadData: () => tinyDataset() }), (error: Error) => {
+  await assert.rejects(trainModel({ ...params, mode: 'standard', memoryLimitBytes: standard - 1 }, () => undefined, never, { loadData: () => tinyDataset() }), (error: Error) => {
     assert.deepEqual(bytesIn(error.message), [standard, standard - 1]);
     return true;
   });
 
-  const result = await trainModel({ ...params, memoryLimitBytes: expected }, () => {}, never, { loadData: () => tinyDataset() });
+  const result = await trainModel({ ...params, memoryLimitBytes: expected }, () => undefined, never, { loadData: () => tinyDataset() });
   assert.equal(result.status, 'finished');
   assert.equal(tf.memory().numTensors, tensors);
   assert.ok(readdirSync(outDir).some((name) => name.endsWith('.safetensors')));

@@ -136,8 +136,8 @@ describe('activation memory', () => {
     assert.equal(unit(one, 'stage2.unit0').reversibleBytes, 32 * 32 * 32 * 4);
     assert.equal(unit(one, 'stage3.unit0').reversibleBytes, 16 * 16 * 64 * 4);
     one.units.forEach((u, index) => {
-      assert.equal(many.units[index]!.storedBytes, 64 * u.storedBytes);
-      assert.equal(many.units[index]!.reversibleBytes, 64 * u.reversibleBytes);
+      assert.equal(many.units[index].storedBytes, 64 * u.storedBytes);
+      assert.equal(many.units[index].reversibleBytes, 64 * u.reversibleBytes);
     });
   });
 
@@ -146,12 +146,12 @@ describe('activation memory', () => {
       const depths = [2, 3, 4, 8, 16];
       const peaks = depths.map((units) => analyzeModel(withUnitsPerStage(presetConfig(name), units), 32).peak);
       const reversible = peaks.map((peak) => peak.reversible.activationBytes);
-      assert.ok(reversible.every((bytes) => bytes === reversible[0]), `${name}: ${reversible}`);
+      assert.ok(reversible.every((bytes) => bytes === reversible[0]), `${name}: ${reversible.join(',')}`);
       const standard = peaks.map((peak) => peak.standard.activationBytes);
-      const step = standard[1]! - standard[0]!;
+      const step = standard[1] - standard[0];
       // linear up to the rounding of each figure to whole bytes
-      depths.forEach((units, index) => assert.ok(Math.abs(standard[index]! - (standard[0]! + (units - 2) * step)) <= units, `${name} at ${units} units`));
-      assert.ok(standard[4]! > 3 * standard[0]!, name);
+      depths.forEach((units, index) => assert.ok(Math.abs(standard[index] - (standard[0] + (units - 2) * step)) <= units, `${name} at ${units} units`));
+      assert.ok(standard[4] > 3 * standard[0], name);
       const series = analyticDepthSeries(presetConfig(name), 32, depths);
       assert.deepEqual(series.map((point) => point.standardPeakBytes), peaks.map((peak) => peak.standard.total));
       assert.ok(series.every((point) => point.source === 'analytic'));
@@ -233,7 +233,7 @@ describe('against the built network', () => {
     const batch = 8;
     for (const config of [presetConfig('mnist-tiny'), withUnitsPerStage(presetConfig('mnist-tiny'), 4), convStem]) {
       const network = buildNetwork(config, 5);
-      const images = tf.randomNormal([batch, config.input.height, config.input.width, config.input.channels]) as tf.Tensor4D;
+      const images = tf.randomNormal<tf.Rank.R4>([batch, config.input.height, config.input.width, config.input.channels]);
       const labels = tf.tensor1d(Array.from({ length: batch }, (_, i) => i % config.classes), 'int32');
       const estimate = analyzeModel(config, batch).peak;
       try {

@@ -22,7 +22,7 @@ function positionOf(text: string, fragment: string, offsetInFragment = 0): { lin
   const index = text.indexOf(fragment) + offsetInFragment;
   assert.ok(index >= offsetInFragment, `fragment ${JSON.stringify(fragment)} not in the fixture`);
   const lines = text.slice(0, index).split('\n');
-  return { line: lines.length, column: lines[lines.length - 1]!.length + 1 };
+  return { line: lines.length, column: lines[lines.length - 1].length + 1 };
 }
 
 async function problemsOf(file: string): Promise<ConfigError> {
@@ -171,7 +171,7 @@ describe('good model files', () => {
       const loaded = parseConfig(JSON.stringify(preset), `${name}.revnet.json`);
       assert.deepEqual(loaded.batchNorm, DEFAULT_BATCH_NORM);
       loaded.stages.forEach((stage, index) => {
-        const written = preset.stages[index]!;
+        const written = preset.stages[index];
         const expected = written.width ?? (written.residual === 'bottleneck' ? written.channels / 8 : written.channels / 2);
         assert.equal(stage.width, expected);
       });
@@ -227,11 +227,11 @@ describe('the JSON Schema', () => {
 describe('the validator and the network agree', () => {
   it('on 2,000 seeded mutations of the presets: accepted configs build, rejected shapes are caught', () => {
     const random = new SeededRandom(2017);
-    const pick = <T>(items: readonly T[]): T => items[random.int(items.length)] as T;
+    const pick = <T>(items: readonly T[]): T => items[random.int(items.length)];
     let accepted = 0;
     let rejected = 0;
     for (let trial = 0; trial < 2000; trial++) {
-      const config = structuredClone(presetConfig(pick(PRESET_NAMES))) as RevNetConfig;
+      const config = structuredClone<RevNetConfig>(presetConfig(pick(PRESET_NAMES)));
       for (let edits = 1 + random.int(3); edits > 0; edits--) {
         const stage = pick(config.stages);
         switch (random.int(8)) {

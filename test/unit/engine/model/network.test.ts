@@ -155,14 +155,14 @@ test('running statistics move by momentum 0.9 towards the recorded batch statist
   const channels = x2.shape[3];
   const batchMean = new Float64Array(channels);
   const batchVar = new Float64Array(channels);
-  for (let i = 0; i < x.length; i++) batchMean[i % channels] += (x[i] as number) / (x.length / channels);
-  for (let i = 0; i < x.length; i++) batchVar[i % channels] += ((x[i] as number) - (batchMean[i % channels] as number)) ** 2 / (x.length / channels);
+  for (let i = 0; i < x.length; i++) batchMean[i % channels] += x[i] / (x.length / channels);
+  for (let i = 0; i < x.length; i++) batchVar[i % channels] += (x[i] - batchMean[i % channels]) ** 2 / (x.length / channels);
   stats.applyTo(net.weights, 0.9);
   const mean = net.weights.buffers.get('stage1.unit1.f.bn1.mean')?.dataSync() as Float32Array;
   const variance = net.weights.buffers.get('stage1.unit1.f.bn1.variance')?.dataSync() as Float32Array;
   for (let k = 0; k < channels; k++) {
-    assert.ok(Math.abs((mean[k] as number) - 0.1 * (batchMean[k] as number)) < 1e-6, `mean[${k}]`);
-    assert.ok(Math.abs((variance[k] as number) - (0.9 + 0.1 * (batchVar[k] as number))) < 1e-5, `variance[${k}]`);
+    assert.ok(Math.abs(mean[k] - 0.1 * batchMean[k]) < 1e-6, `mean[${k}]`);
+    assert.ok(Math.abs(variance[k] - (0.9 + 0.1 * batchVar[k])) < 1e-5, `variance[${k}]`);
   }
   tf.dispose([images, run.features, x2, unit0.features, ...(unit0.blockOutputs?.values() ?? [])]);
   net.dispose();
@@ -187,7 +187,7 @@ test('training-mode BatchNorm: value and closed-form gradient equal autodiff thr
   const actual = tf.valueAndGrads(fused)([x, gamma, beta], dy);
   assert.ok(maxAbsDiff(actual.value, expected.value) < 1e-5);
   ['x', 'gamma', 'beta'].forEach((name, i) => {
-    const { relErr } = compareVectors(actual.grads[i] as tf.Tensor, expected.grads[i] as tf.Tensor);
+    const { relErr } = compareVectors(actual.grads[i], expected.grads[i]);
     assert.ok(relErr < 1e-5, `d${name}: relative error ${relErr}`);
   });
   assert.equal(recorded.length, 1, 'the statistics are handed over once per call');

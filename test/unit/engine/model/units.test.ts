@@ -66,8 +66,8 @@ function relMaxError(actual: Float32Array | Float64Array, expected: Float64Array
   let err = 0;
   let scale = 0;
   for (let i = 0; i < expected.length; i++) {
-    err = Math.max(err, Math.abs((actual[i] as number) - (expected[i] as number)));
-    scale = Math.max(scale, Math.abs(expected[i] as number));
+    err = Math.max(err, Math.abs(actual[i] - expected[i]));
+    scale = Math.max(scale, Math.abs(expected[i]));
   }
   return err / scale;
 }

@@ -20,7 +20,7 @@ const model = { preset: 'mnist-tiny', seed: 3 };
 function maxAbsDiff(a: number[], b: number[]): number {
   assert.equal(a.length, b.length);
   let max = 0;
-  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs((a[i] as number) - (b[i] as number)));
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
   return max;
 }
 
@@ -41,7 +41,7 @@ test('no edits: the inverted image is the input; the numbers match the returned 
   assert.equal(r.maxAbs, err);
   assert.equal(Math.max(...r.difference.data), err);
   const norm = Math.sqrt(r.input.data.reduce((s, v) => s + v * v, 0));
-  const diff = Math.sqrt(r.input.data.reduce((s, v, i) => s + (v - (r.inverted.data[i] as number)) ** 2, 0));
+  const diff = Math.sqrt(r.input.data.reduce((s, v, i) => s + (v - r.inverted.data[i]) ** 2, 0));
   assert.ok(Math.abs(r.relL2 - diff / norm) <= 1e-12);
   assert.ok(r.input.data.some((v) => v > 0.5), 'a digit has bright pixels');
 });
@@ -52,7 +52,7 @@ test('zeroing and scaling channels edit exactly those channels and change the in
   const channels = 4;
   r.edited.data.forEach((v, i) => {
     const c = i % channels;
-    const expected = c === 2 ? 0 : c === 3 ? 2 * (plainRun.output.data[i] as number) : (plainRun.output.data[i] as number);
+    const expected = c === 2 ? 0 : c === 3 ? 2 * plainRun.output.data[i] : plainRun.output.data[i];
     assert.equal(v, Math.fround(expected), `value ${i} (channel ${c})`);
   });
   assert.ok(r.maxAbs > 0.01, `the edit shows in the image: max |Δ| ${r.maxAbs}`);

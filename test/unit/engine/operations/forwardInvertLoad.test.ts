@@ -23,7 +23,7 @@ before(async () => {
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 async function writeImages(path: string, images: tf.Tensor4D): Promise<void> {
-  await writeNpy(path, { shape: images.shape, data: images.dataSync() as Float32Array });
+  await writeNpy(path, { shape: images.shape, data: images.dataSync() });
 }
 
 function fromNpy(path: string): tf.Tensor {

@@ -67,28 +67,28 @@ function jacobian(fn: (x: Array4) => Array4, x: Array4): Float64Array[] {
   for (let i = 0; i < x.data.length; i++) {
     const plus = Float64Array.from(x.data);
     const minus = Float64Array.from(x.data);
-    plus[i] = (plus[i] as number) + h;
-    minus[i] = (minus[i] as number) - h;
+    plus[i] = (plus[i]) + h;
+    minus[i] = (minus[i]) - h;
     const fp = fn({ shape: x.shape, data: plus }).data;
     const fm = fn({ shape: x.shape, data: minus }).data;
-    columns.push(fp.map((v, k) => (v - (fm[k] as number)) / (2 * h)));
+    columns.push(fp.map((v, k) => (v - (fm[k])) / (2 * h)));
   }
   return columns;
 }
 
 /** the largest singular value of the matrix with these columns: power iteration on JᵀJ in float64 */
 function largestSingular64(columns: Float64Array[]): number {
-  const m = (columns[0] as Float64Array).length;
+  const m = (columns[0]).length;
   const random = new SeededRandom(99);
   let v = Float64Array.from({ length: columns.length }, () => random.normal());
   let sigma = 0;
   for (let it = 0; it < 5000; it++) {
     const jv = new Float64Array(m);
     columns.forEach((col, c) => {
-      const vc = v[c] as number;
-      for (let r = 0; r < m; r++) jv[r] = (jv[r] as number) + (col[r] as number) * vc;
+      const vc = v[c];
+      for (let r = 0; r < m; r++) jv[r] = (jv[r]) + (col[r]) * vc;
     });
-    const w = columns.map((col) => col.reduce((s, value, r) => s + value * (jv[r] as number), 0));
+    const w = columns.map((col) => col.reduce((s, value, r) => s + value * (jv[r]), 0));
     const wNorm = Math.sqrt(w.reduce((s, value) => s + value * value, 0));
     const estimate = Math.sqrt(jv.reduce((s, value) => s + value * value, 0)) / Math.sqrt(v.reduce((s, value) => s + value * value, 0));
     v = Float64Array.from(w, (value) => value / wNorm);
@@ -152,9 +152,9 @@ test('the engine float64 unit matches the test float64 unit, and inverts it', ()
       const back = reversibleInverse64(step, weights, engine, training);
       const expectedBack = unitInverse(expected, f, g, training);
       for (let i = 0; i < expected.data.length; i++) {
-        assert.ok(Math.abs((engine.data[i] as number) - (expected.data[i] as number)) < 1e-12, `forward differs at ${i}`);
-        assert.ok(Math.abs((back.data[i] as number) - (expectedBack.data[i] as number)) < 1e-12, `inverse differs at ${i}`);
-        assert.ok(Math.abs((back.data[i] as number) - (x.data[i] as number)) < 1e-9, `the float64 round trip misses at ${i}`);
+        assert.ok(Math.abs((engine.data[i]) - (expected.data[i])) < 1e-12, `forward differs at ${i}`);
+        assert.ok(Math.abs((back.data[i]) - (expectedBack.data[i])) < 1e-12, `inverse differs at ${i}`);
+        assert.ok(Math.abs((back.data[i]) - (x.data[i])) < 1e-9, `the float64 round trip misses at ${i}`);
       }
     }
   }

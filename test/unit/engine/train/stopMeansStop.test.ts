@@ -106,11 +106,11 @@ test('Ctrl-C (a real SIGINT) at step k of a 1-epoch `revnet train` stops at step
       process.kill(process.pid, 'SIGINT');
     }
     return true;
-  }) as typeof process.stderr.write;
+  });
   process.stdout.write = ((chunk: string | Uint8Array) => {
     captured.push(String(chunk));
     return true;
-  }) as typeof process.stdout.write;
+  });
   let code: number;
   try {
     code = await command.run(['--preset', 'mnist-tiny', '--data', 'random:count=800', '--epochs', '1', '--batch', '8', '--backend', 'cpu', '--out', outDir, '--json', '--no-inspect']);

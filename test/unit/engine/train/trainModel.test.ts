@@ -77,7 +77,7 @@ test('a crash after a mid-epoch checkpoint, then --resume, gives bit-exact the u
   saved.network.dispose();
   const { result, events } = await train(params(out, { resume: true, epochs: 0 }));
   assert.equal(result.status, 'finished');
-  assert.equal(events.filter((e) => e.kind === 'step')[0]?.step, 9, 'the resumed run did not start at step 9');
+  assert.equal(events.find((e) => e.kind === 'step')?.step, 9, 'the resumed run did not start at step 9');
   assert.ok(readFileSync(result.weightsPath).equals(readFileSync(straightResult.weightsPath)), 'resumed weights differ from the uninterrupted run');
 });
 

@@ -39,7 +39,7 @@ describe('configLocator', () => {
 
   test('block ids follow stage{n}.unit{u}', () => {
     const spans = stageSpans(text);
-    assert.equal(firstBlockIdOfStage(spans[1]!), 'stage2.unit0');
+    assert.equal(firstBlockIdOfStage(spans[1]), 'stage2.unit0');
     assert.deepEqual(parseBlockId('stage2.unit11'), { stage: 2, unit: 11 });
     assert.equal(parseBlockId('stage2'), undefined);
   });

@@ -38,23 +38,23 @@ describe('stage hover', () => {
     const markdown = stageHoverMarkdown(report, 1, 1e-4, links);
     const rows = markdown.split('\n').filter((line) => line.startsWith('| [stage'));
     assert.equal(rows.length, 2);
-    assert.ok(rows[0]!.startsWith('| [stage1.unit0](command:open?stage1.unit0) |'));
-    assert.ok(rows[0]!.includes(`| ${noBreak('1.25e-7 / 3.50e-7')} |`), rows[0]);
+    assert.ok(rows[0].startsWith('| [stage1.unit0](command:open?stage1.unit0) |'));
+    assert.ok(rows[0].includes(`| ${noBreak('1.25e-7 / 3.50e-7')} |`), rows[0]);
     // the numbers as the panel writes them (shared/format.ts): 3 × 2^20 bytes
-    assert.ok(rows[0]!.includes(`| ${noBreak('3.00 MiB / 0 B')} |`), rows[0]);
+    assert.ok(rows[0].includes(`| ${noBreak('3.00 MiB / 0 B')} |`), rows[0]);
     // cos 0.99999994 is an angle of acos(0.99999994) = 0.019848°
-    assert.ok(rows[0]!.includes('| 0.0198° |'), rows[0]);
+    assert.ok(rows[0].includes('| 0.0198° |'), rows[0]);
     // nothing in a cell can wrap: no plain space inside a number cell, no breakable hyphen in an exponent
-    for (const cell of rows[0]!.split('|').slice(2, -1)) assert.doesNotMatch(cell.trim(), / |e-/, cell);
+    for (const cell of rows[0].split('|').slice(2, -1)) assert.doesNotMatch(cell.trim(), / |e-/, cell);
     assert.equal(noBreak('451.6 k'), '451.6\u00a0k');
     assert.ok(!markdown.includes('stage2.unit0'));
   });
 
   test('flags blocks over the threshold, by the larger of one-block and chain error', () => {
     const rows = stageHoverMarkdown(report, 1, 1e-4, links).split('\n').filter((line) => line.startsWith('| [stage'));
-    assert.ok(!rows[0]!.includes('⚠'));
-    assert.ok(rows[1]!.includes('⚠'), 'the chain error 4.75e-4 is over 1e-4');
-    assert.equal(blockError(report.blocks[1]!), 4.75e-4);
+    assert.ok(!rows[0].includes('⚠'));
+    assert.ok(rows[1].includes('⚠'), 'the chain error 4.75e-4 is over 1e-4');
+    assert.equal(blockError(report.blocks[1]), 4.75e-4);
     assert.ok(!stageHoverMarkdown(report, 1, 1e-3, links).split('\n').some((l) => l.startsWith('| [stage') && l.includes('⚠')));
   });
 

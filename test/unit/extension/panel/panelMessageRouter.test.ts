@@ -88,14 +88,14 @@ function setup(): { router: PanelMessageRouter; fakes: Fakes; done: () => void }
 async function expectRefused(router: PanelMessageRouter, fakes: Fakes, raw: unknown, problem: RegExp, answersId = true): Promise<void> {
   const before = { refused: router.refused, warnings: fakes.warnings.length, posted: fakes.posted.length, effects: fakes.engineAndDiskCalls() };
   await router.receive(raw);
-  const what = JSON.stringify(raw)?.slice(0, 80) ?? String(raw);
+  const what = (JSON.stringify(raw) as string | undefined)?.slice(0, 80) ?? String(raw);
   assert.equal(router.refused, before.refused + 1, `${what}: not counted as refused`);
   const warnings = fakes.warnings.slice(before.warnings);
   assert.equal(warnings.length, 1, `${what}: one logged reason`);
-  assert.match(warnings[0]!, problem, `${what}: the logged reason names the problem`);
+  assert.match(warnings[0], problem, `${what}: the logged reason names the problem`);
   const answers = fakes.posted.slice(before.posted);
   assert.equal(answers.length, 1, `${what}: exactly one answer`);
-  const answer = answers[0]!;
+  const answer = answers[0];
   assert.equal(answer.type, 'error', `${what}: the answer is an error`);
   assert.match((answer as { message: string }).message, problem, `${what}: the error names the problem`);
   const id = (raw as { id?: unknown } | null)?.id;
@@ -240,8 +240,8 @@ test('host message ids increase and errors without a usable id carry no replyTo'
     router.post({ type: 'busy', busy: true });
     const ids = fakes.posted.map((m) => m.id);
     assert.deepEqual(ids, ids.map((_, i) => i + 1));
-    assert.equal(fakes.posted[0]!.type, 'error');
-    assert.equal(fakes.posted[0]!.replyTo, undefined);
+    assert.equal(fakes.posted[0].type, 'error');
+    assert.equal(fakes.posted[0].replyTo, undefined);
   } finally {
     done();
   }

@@ -38,7 +38,7 @@ test('revnet forward then revnet invert --json bring digits back to themselves',
   assert.ok(result.roundTrip.relL2 < 1e-5, `round trip ${result.roundTrip.relL2}`);
   const back = readNpy(join(dir, 'xr.npy')).data as Float32Array;
   let worst = 0;
-  for (let i = 0; i < images.length; i++) worst = Math.max(worst, Math.abs((back[i] as number) - (images[i] as number)));
+  for (let i = 0; i < images.length; i++) worst = Math.max(worst, Math.abs((back[i]) - (images[i])));
   // the float32 bound of test/unit/engine/model/invert.test.ts: 64 roundings of the largest activation per inverted step (6 here);
   // the features bound the activations from below, so allow the digits' own scale as well
   const features = readNpy(join(dir, 'y.npy')).data as Float32Array;

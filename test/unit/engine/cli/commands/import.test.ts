@@ -85,7 +85,7 @@ describe('revnet import of a memcnn-style PyTorch RevNet', { skip: python === un
       let maxAbs = 0;
       let largest = 0;
       for (let i = 0; i < actual.length; i++) {
-        maxAbs = Math.max(maxAbs, Math.abs((actual[i] as number) - (expected.data[i] as number)));
+        maxAbs = Math.max(maxAbs, Math.abs((actual[i]) - (expected.data[i] as number)));
         largest = Math.max(largest, Math.abs(expected.data[i] as number));
       }
       assert.ok(largest > 1, `the logits are not trivially small (${largest})`);
@@ -209,7 +209,7 @@ describe('never silent (no torch needed)', () => {
     const a = readNpy(file('u8-out.npy')).data as Float32Array;
     const b = readNpy(file('f32-out.npy')).data as Float32Array;
     let worst = 0;
-    for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs((a[i] as number) - (b[i] as number)));
+    for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs((a[i]) - (b[i])));
     assert.ok(worst < 1e-4, `scaled uint8 vs float32 logits differ by ${worst}`);
   });
 });
