@@ -55,7 +55,12 @@ async function elkLayout(graph: FlatGraph): Promise<void> {
   const byId = new Map<string, ElkNode>();
   const root: ElkNode = { id: 'root', children: [] };
   for (const n of graph.nodes) byId.set(n.id, { id: n.id, ...(n.width ? { width: n.width, height: n.height } : {}), children: [] });
-  for (const n of graph.nodes) (n.parent ? byId.get(n.parent)! : root).children.push(byId.get(n.id)!);
+  const nodeOf = (id: string): ElkNode => {
+    const node = byId.get(id);
+    if (node === undefined) throw new Error(`graph node ${id} is not in the graph`);
+    return node;
+  };
+  for (const n of graph.nodes) (n.parent ? nodeOf(n.parent) : root).children.push(nodeOf(n.id));
   await elk.layout({
     ...root,
     layoutOptions: { 'elk.algorithm': 'layered', 'elk.direction': 'DOWN', 'elk.hierarchyHandling': 'INCLUDE_CHILDREN' },

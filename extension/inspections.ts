@@ -20,6 +20,12 @@ interface StoredInspection {
   report: InspectReport;
 }
 
+/** parsed JSON as a stored inspection when its report has a blocks array (the JSON null throws, as a damaged file) */
+function asStoredInspection(parsed: unknown): StoredInspection | undefined {
+  const blocks = (parsed as { report?: { blocks?: unknown } }).report?.blocks;
+  return Array.isArray(blocks) ? (parsed as StoredInspection) : undefined;
+}
+
 /**
  * The `inspect.json` that `revnet train` writes beside the model it trained (docs/inspect-json.md), when it
  * is about this config file: a CLI-trained model has numbers in the editor at once.
@@ -87,8 +93,8 @@ export class InspectionStore implements vscode.Disposable {
     const file = this.fileFor(key);
     if (file === undefined) return undefined;
     try {
-      const stored = decodeNonFinite(JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(file)))) as StoredInspection;
-      if (stored.configUri !== key || !Array.isArray(stored.report?.blocks)) return undefined;
+      const stored = asStoredInspection(decodeNonFinite(JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(file)))));
+      if (stored?.configUri !== key) return undefined;
       return { configUri: vscode.Uri.parse(stored.configUri), model: stored.model, report: stored.report };
     } catch {
       return undefined;
@@ -114,12 +120,14 @@ export class InspectionStore implements vscode.Disposable {
       return undefined;
     }
     for (const [name] of entries.filter(([n]) => n.endsWith('.json'))) {
+      let matched: string | undefined;
       try {
-        const stored = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(dir, name)))) as StoredInspection;
-        if (Array.isArray(stored.report?.blocks) && matches(stored)) return this.restore(stored.configUri);
+        const stored = asStoredInspection(JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(dir, name)))));
+        if (stored !== undefined && matches(stored)) matched = stored.configUri;
       } catch {
         // a damaged file is skipped: the panel then asks for a new inspection
       }
+      if (matched !== undefined) return this.restore(matched);
     }
     return undefined;
   }

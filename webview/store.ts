@@ -43,8 +43,10 @@ export class Store {
 
   addProgress(event: ProgressEvent): void {
     const last = this.progress.at(-1);
-    if (last !== undefined && last.runId !== event.runId) this.progress = [];
-    if (last === undefined || last.runId !== event.runId) this.runEnd = undefined;
+    if (last?.runId !== event.runId) {
+      if (last !== undefined) this.progress = [];
+      this.runEnd = undefined;
+    }
     this.progress.push(event);
   }
 }

@@ -14,7 +14,7 @@ export interface IdxArray {
   data: IdxData;
 }
 
-const TYPE_CODES: Record<number, { dtype: IdxDtype; bytes: number }> = {
+const TYPE_CODES: Partial<Record<number, { dtype: IdxDtype; bytes: number }>> = {
   0x08: { dtype: 'uint8', bytes: 1 },
   0x09: { dtype: 'int8', bytes: 1 },
   0x0b: { dtype: 'int16', bytes: 2 },
@@ -79,7 +79,7 @@ export function parseIdxFile(bytes: Uint8Array, file?: string, maxGunzipBytes = 
 /** magic, type and dimensions; the data is not looked at */
 export function parseIdxHeader(bytes: Uint8Array, file?: string): IdxHeader {
   const name = displayName(file);
-  const fail = (problem: string): never => {
+  const fail: (problem: string) => never = (problem) => {
     throw new FileFormatError(name, problem);
   };
   if (bytes.byteLength < 4) fail(`is too short for an IDX file (${bytes.byteLength} bytes)`);

@@ -20,7 +20,7 @@ export const MAX_NPY_HEADER_BYTES = 1024 * 1024;
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
 
-const DESCR_TO_DTYPE: Record<string, NpyDtype> = {
+const DESCR_TO_DTYPE: Partial<Record<string, NpyDtype>> = {
   '<f4': 'float32',
   '<f8': 'float64',
   '|u1': 'uint8',
@@ -68,7 +68,7 @@ export function parseNpy(bytes: Uint8Array, file?: string): NpyArray {
 /** magic, version and header dict (the bytes may end after the header) */
 function parseNpyHeader(bytes: Uint8Array, file: string): NpyDeclared {
   const name = displayName(file);
-  const fail = (problem: string): never => {
+  const fail: (problem: string) => never = (problem) => {
     throw new FileFormatError(name, problem);
   };
   if (bytes.byteLength < 10 || !MAGIC.every((b, i) => bytes[i] === b)) fail('is not a .npy file (wrong magic bytes; expected "\\x93NUMPY")');
@@ -89,7 +89,7 @@ function parseNpyHeader(bytes: Uint8Array, file: string): NpyDeclared {
   } catch {
     fail('header is not valid text');
   }
-  const header = parseHeaderDict(headerText!, fail);
+  const header = parseHeaderDict(headerText, fail);
   const descr = header.descr;
   if (descr.length > 0 && descr.startsWith('>')) fail(`holds big-endian data (descr '${descr}'); save it little-endian, e.g. array.astype('<${descr.slice(1)}')`);
   if (descr.includes('O')) fail(`holds an object array (descr '${descr}'); only numeric arrays can be read`);
@@ -119,7 +119,7 @@ interface NpyHeader {
 /** A strict parser for the dict literal numpy writes: string keys; values a string, True/False or a tuple of ints. */
 function parseHeaderDict(text: string, fail: (problem: string) => never): NpyHeader {
   let pos = 0;
-  const bad = (what: string): never => fail(`header ${JSON.stringify(text.slice(0, 200))} is not a valid .npy header (${what} at character ${pos})`);
+  const bad: (what: string) => never = (what) => fail(`header ${JSON.stringify(text.slice(0, 200))} is not a valid .npy header (${what} at character ${pos})`);
   const skipSpace = (): void => {
     while (pos < text.length && ' \t\n\r'.includes(text[pos])) pos++;
   };
@@ -152,10 +152,10 @@ function parseHeaderDict(text: string, fail: (problem: string) => never): NpyHea
         if (text[pos] === ')') { pos++; return dims; }
         const match = /^\d{1,16}L?/.exec(text.slice(pos, pos + 20));
         if (!match) bad('expected a dimension');
-        const dim = Number(match![0].replace('L', ''));
+        const dim = Number(match[0].replace('L', ''));
         if (!Number.isSafeInteger(dim)) bad('dimension too large');
         dims.push(dim);
-        pos += match![0].length;
+        pos += match[0].length;
         skipSpace();
         if (text[pos] === ',') pos++;
         else if (text[pos] !== ')') bad("expected ',' or ')'");

@@ -23,7 +23,8 @@ export interface Tensor {
 export interface SafetensorsFile {
   /** in the order of their data in the file */
   tensors: Map<string, Tensor>;
-  metadata: Record<string, string>;
+  /** read from JSON: a key the file does not have is undefined */
+  metadata: Partial<Record<string, string>>;
 }
 
 interface HeaderEntry {
@@ -84,7 +85,8 @@ export function parseSafetensors(bytes: Uint8Array, file?: string): SafetensorsF
 function pytorchPickleKind(bytes: Uint8Array): string | undefined {
   if (bytes[8] === 0x7b) return undefined;
   if (bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04) return 'torch.save file (a zip archive with a pickle inside, .pt/.pth)';
-  if (bytes[0] === 0x80 && bytes[1] !== undefined && bytes[1] >= 2 && bytes[1] <= 5) return `pickle (protocol ${bytes[1]}, a legacy torch.save .pt/.pth file)`;
+  const protocol = bytes.at(1);
+  if (bytes[0] === 0x80 && protocol !== undefined && protocol >= 2 && protocol <= 5) return `pickle (protocol ${protocol}, a legacy torch.save .pt/.pth file)`;
   return undefined;
 }
 

@@ -251,8 +251,8 @@ function invertiblePartsOf(steps: TrunkStep[]): string[] {
   const parts: string[] = [];
   let run: UnitStep[] = [];
   const flush = (): void => {
-    const first = run[0];
-    const last = run[run.length - 1];
+    const first = run.at(0);
+    const last = run.at(-1);
     if (first && last) {
       const wholeStage = first.unit === 0 && !steps.some((step) => isUnit(step) && step.stage === first.stage && step.unit > last.unit);
       parts.push(wholeStage ? `stage${first.stage}` : first === last ? first.id : `${first.id}-unit${last.unit}`);

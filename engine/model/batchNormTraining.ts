@@ -17,9 +17,9 @@ export function batchNormTraining(
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [input, scale, shift, save] = args as [tf.Tensor4D, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
     const count = input.size / (input.shape[3]);
-    const mean = tf.div(channelSum(input), count) as tf.Tensor1D;
+    const mean = tf.div<tf.Tensor1D>(channelSum(input), count);
     const centered = channelAffine(input, tf.onesLike(mean), tf.neg(mean));
-    const variance = tf.div(channelSum(tf.square(centered)), count) as tf.Tensor1D;
+    const variance = tf.div<tf.Tensor1D>(channelSum(tf.square(centered)), count);
     onStats?.(mean, variance, count);
     const invStd = tf.rsqrt(tf.add(variance, epsilon));
     const normalized = channelAffine(centered, invStd);

@@ -13,7 +13,7 @@ export function channelSum(x: tf.Tensor): tf.Tensor1D {
 }
 
 function depthwiseAffine(x: tf.Tensor4D, scale: tf.Tensor, shift?: tf.Tensor): tf.Tensor4D {
-  const filter = tf.reshape(scale, [1, 1, x.shape[3], 1]) as tf.Tensor4D;
+  const filter = tf.reshape<tf.Rank.R4>(scale, [1, 1, x.shape[3], 1]);
   return tf.fused.depthwiseConv2d(shift === undefined ? { x, filter, strides: 1, pad: 'valid' } : { x, filter, strides: 1, pad: 'valid', bias: shift });
 }
 

@@ -54,7 +54,7 @@ export interface PairCheck {
 }
 
 /** Checks that the weights were saved with this config; completes an interrupted save; else refuses. */
-export async function checkPair(configPath: string, configText: string, weightsPath: string, metadata: Record<string, string>): Promise<PairCheck> {
+export async function checkPair(configPath: string, configText: string, weightsPath: string, metadata: Partial<Record<string, string>>): Promise<PairCheck> {
   const recorded = metadata[CONFIG_HASH_KEY];
   if (recorded === undefined) {
     // files written before the pair check (or by other tools, e.g. PyTorch): loaded, with a word

@@ -27,8 +27,8 @@ export class ConfigError extends Error {
   }
 
   private static describe(fileName: string, problems: ConfigProblem[]): string {
-    const only = problems[0];
-    if (problems.length === 1 && only !== undefined && only.path === '') return `${fileName}: ${only.message}`;
+    const only = problems.at(0);
+    if (problems.length === 1 && only?.path === '') return `${fileName}: ${only.message}`;
     // a hostile file can hold millions of bad elements: list the first ones only (found by test/fuzz/fuzzReaders.ts)
     const listed = problems.slice(0, MAX_LISTED_PROBLEMS);
     const lines = listed.map((problem) => `  ${problem.path === '' ? '(top level)' : problem.path}: ${problem.message}`);
@@ -82,7 +82,10 @@ function describeValue(value: unknown): string {
   if (typeof value === 'object') return 'an object';
   if (typeof value === 'string') return `the string ${JSON.stringify(value)}`;
   if (typeof value === 'number' && !Number.isInteger(value)) return `the number ${value}`;
-  return `${typeof value === 'number' ? 'the number' : typeof value} ${String(value)}`;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'undefined' || typeof value === 'bigint' || typeof value === 'symbol') {
+    return `${typeof value === 'number' ? 'the number' : typeof value} ${String(value)}`;
+  }
+  return typeof value;
 }
 
 const article: Record<NonNullable<JsonSchema['type']>, string> = {
@@ -210,7 +213,8 @@ function walkDiscriminated(branches: JsonSchema[], value: unknown, path: string,
     problems.push({ path: join(path, 'kind'), message: `missing required field; expected ${expectedKinds}` });
     return;
   }
-  const branch = branches[kinds.indexOf(value['kind'] as string)];
+  const index = kinds.indexOf(value['kind'] as string);
+  const branch = index < 0 ? undefined : branches[index];
   if (!branch) {
     problems.push({
       path: join(path, 'kind'),
@@ -240,7 +244,8 @@ function suggestion(value: unknown, candidates: readonly (string | number)[]): s
     .filter((candidate): candidate is string => typeof candidate === 'string')
     .map((candidate) => ({ candidate, distance: editDistance(value.toLowerCase(), candidate.toLowerCase()) }))
     .filter(({ candidate, distance }) => distance <= Math.max(1, Math.floor(candidate.length / 3)))
-    .sort((a, b) => a.distance - b.distance)[0];
+    .sort((a, b) => a.distance - b.distance)
+    .at(0);
   return close ? ` (did you mean "${close.candidate}"?)` : '';
 }
 

@@ -24,7 +24,7 @@ export function invertibleSegments(steps: readonly TrunkStep[]): [number, number
   steps.forEach((step, i) => {
     if (isInvertible(step)) {
       if (start < 0) start = i;
-      const next = steps[i + 1];
+      const next = steps.at(i + 1);
       if (next === undefined || !isInvertible(next)) segments.push([start, i]);
     } else start = -1;
   });

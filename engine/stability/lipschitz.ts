@@ -62,7 +62,7 @@ export function jvp(fn: TensorMap, x: tf.Tensor, v: tf.Tensor, method: JvpMethod
 export function norm(t: tf.Tensor): number {
   const data = t.dataSync();
   let sum = 0;
-  for (let i = 0; i < data.length; i++) sum += (data[i]) ** 2;
+  for (const value of data) sum += value ** 2;
   return Math.sqrt(sum);
 }
 

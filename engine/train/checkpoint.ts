@@ -48,7 +48,8 @@ export interface TrainingState {
   data: unknown;
   /** the resolved training options, as TrainOptions in trainModel.ts */
   options: Record<string, unknown>;
-  optimizerScalars: Record<string, number>;
+  /** absent in a state file that recorded none */
+  optimizerScalars?: Record<string, number>;
   /** per finished epoch: mean loss, accuracy and test accuracy */
   history: { epoch: number; loss: number; accuracy: number; testAccuracy?: number }[];
   /** every planned step is done */
@@ -69,7 +70,8 @@ export interface Checkpoint {
 interface PointerFile {
   format: string;
   generation: string;
-  files: Record<string, { bytes: number; sha256: string }>;
+  /** read from JSON: a file the pointer does not list is undefined */
+  files: Partial<Record<string, { bytes: number; sha256: string }>>;
 }
 
 export function checkpointFolder(outDir: string): string {
@@ -101,7 +103,7 @@ function readPointer(folder: string): PointerFile | undefined {
   } catch {
     throw new Error(`${join(folder, POINTER)}: not valid JSON (the checkpoint pointer is damaged)`);
   }
-  const p = pointer as Partial<PointerFile>;
+  const p = pointer as { [K in keyof PointerFile]?: unknown };
   if (p.format !== POINTER_FORMAT || typeof p.generation !== 'string' || generationNumber(p.generation) === undefined || typeof p.files !== 'object' || p.files === null) {
     throw new Error(`${join(folder, POINTER)}: not a checkpoint pointer of format ${POINTER_FORMAT}`);
   }

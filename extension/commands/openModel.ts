@@ -12,7 +12,7 @@ export function openModel(ctx: Ctx) {
     const given = uriArgument(arg);
     let configUri: vscode.Uri | undefined;
     let weightsPath: string | undefined;
-    if (given !== undefined && given.path.endsWith('.safetensors')) {
+    if (given?.path.endsWith('.safetensors')) {
       configUri = await ctx.modelPairs.configFor(given);
       weightsPath = given.fsPath;
       if (configUri === undefined) {

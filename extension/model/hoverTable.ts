@@ -64,10 +64,10 @@ export function stageHoverMarkdown(
   }
   const blocks = report.blocks.filter((b) => b.stage === stage);
   if (blocks.length === 0) {
-    return `**RevNet stage ${stage}**: the latest inspection (${escapeMarkdown(String(report.createdAt))}) has no blocks in this stage; the file may have changed since. [Inspect again](${links.inspect}).`;
+    return `**RevNet stage ${stage}**: the latest inspection (${escapeMarkdown(report.createdAt)}) has no blocks in this stage; the file may have changed since. [Inspect again](${links.inspect}).`;
   }
   const lines = [
-    `**RevNet stage ${stage}** · ${escapeMarkdown(String(report.model.name))} · inspected ${escapeMarkdown(String(report.createdAt))} on ${escapeMarkdown(String(report.backend))}, batch ${escapeMarkdown(String(report.batchSize))}`,
+    `**RevNet stage ${stage}** · ${escapeMarkdown(report.model.name)} · inspected ${escapeMarkdown(report.createdAt)} on ${escapeMarkdown(report.backend)}, batch ${escapeMarkdown(String(report.batchSize))}`,
     '',
     '| block | max \\|Δ\\| one-block / chain | activations stored / reversible | gradient angle |',
     '| --- | ---: | ---: | ---: |',

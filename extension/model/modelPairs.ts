@@ -49,8 +49,8 @@ export class ModelPairs {
    * folder's own config and weights, and its numbers belong there, not to the config it started from.
    */
   async modelFor(configUri: vscode.Uri): Promise<ModelRef> {
-    const trained = this.state.get<Record<string, TrainedModel>>(TRAINED_KEY, {})[configUri.toString()];
-    if (trained !== undefined && trained.configPath === configUri.fsPath && (await exists(vscode.Uri.file(trained.weightsPath)))) {
+    const trained = this.state.get<Partial<Record<string, TrainedModel>>>(TRAINED_KEY, {})[configUri.toString()];
+    if (trained?.configPath === configUri.fsPath && (await exists(vscode.Uri.file(trained.weightsPath)))) {
       return { configPath: trained.configPath, weightsPath: trained.weightsPath };
     }
     const weights = sibling(configUri, `${baseName(configUri)}.safetensors`);

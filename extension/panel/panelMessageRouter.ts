@@ -154,6 +154,7 @@ export class PanelMessageRouter {
       do {
         this.refreshAgain = false;
         await this.effects.refresh();
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a refresh request during the await above sets it; TypeScript's narrowing does not see that
       } while (this.refreshAgain);
     } finally {
       this.refreshing = false;

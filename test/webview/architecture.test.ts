@@ -24,8 +24,9 @@ before(async () => {
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.close();
+  // before() may have failed part-way
+  await (browser as Browser | undefined)?.close();
+  await (server as PanelServer | undefined)?.close();
 });
 
 async function architecture(report: InspectReport, options: { theme?: ThemeName; width?: number; threshold?: number } = {}): Promise<Page> {

@@ -17,8 +17,9 @@ before(async () => {
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.close();
+  // before() may have failed part-way
+  await (browser as Browser | undefined)?.close();
+  await (server as PanelServer | undefined)?.close();
 });
 
 describe('panel states', () => {
@@ -74,7 +75,7 @@ describe('panel states', () => {
     for (const event of live) await send(page, hostMessage({ type: 'progress', event }));
     const events = progressEvents('run-file');
     const stopped = events.filter((e) => e.kind !== 'done');
-    const last = stopped[stopped.length - 1];
+    const last = stopped.at(-1);
     await send(page, hostMessage({ type: 'history', events: stopped, end: { status: 'cancelled', text: 'stopped', step: last?.step }, file: '/runs/x/history.jsonl' }));
     const tiles = await tileValues(page, '#training-tiles');
     assert.equal(tiles['state'], `stopped at step ${last?.step} (checkpoint saved)`);

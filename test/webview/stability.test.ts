@@ -26,8 +26,9 @@ before(async () => {
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.close();
+  // before() may have failed part-way
+  await (browser as Browser | undefined)?.close();
+  await (server as PanelServer | undefined)?.close();
 });
 
 describe('stability view', () => {

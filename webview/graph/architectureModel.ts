@@ -37,7 +37,7 @@ export function buildArchitecture(report: InspectReport): ArchitectureModel {
   const parts = new Set(model.invertibleParts);
   const input = [model.input.height, model.input.width, model.input.channels];
   const pieces: Piece[] = [{ kind: 'input', id: 'input', shape: input }];
-  const first = blocks[0];
+  const first = blocks.at(0);
   if (parts.has('stem (squeeze)')) {
     pieces.push({ kind: 'squeeze', id: 'stem', inShape: input, outShape: squeezed(input), invertible: true, reached: false });
   } else {
@@ -46,7 +46,7 @@ export function buildArchitecture(report: InspectReport): ArchitectureModel {
   const units: UnitNode[] = [];
   let previousOut = (pieces[1] as { outShape: number[] }).outShape;
   for (const block of blocks) {
-    let stage = pieces[pieces.length - 1];
+    let stage = pieces.at(-1);
     if (stage?.kind !== 'stage' || stage.stage !== block.stage) {
       const squeezeId = `stage${block.stage}.squeeze`;
       if (parts.has(squeezeId)) {

@@ -3,7 +3,7 @@
 // network's spine) whose sizes come from the level below. A global compound layout of revnet-164 fully
 // expanded took 10-13 s with dagre and 3 s with elkjs (bench/graphLayout.ts); level by level it is fast, and
 // expanding one box only moves what comes after it along the chain.
-import dagre from '@dagrejs/dagre';
+import dagre, { type EdgeLabel, type GraphLabel, type NodeLabel } from '@dagrejs/dagre';
 import type { Coupling } from './architectureModel';
 
 export interface Point { x: number; y: number }
@@ -29,7 +29,7 @@ interface Sized { id: string; width: number; height: number }
 
 /** edges listed in `heavy` are kept short first (dagre's weight), e.g. split → x1 so x1 and x2 sit side by side */
 function runDagre(nodes: Sized[], edges: [string, string][], options: { nodesep: number; ranksep: number }, heavy: ReadonlySet<string> = new Set()): Laid {
-  const g = new dagre.graphlib.Graph();
+  const g = new dagre.graphlib.Graph<GraphLabel, NodeLabel, EdgeLabel>();
   g.setGraph({ rankdir: 'TB', nodesep: options.nodesep, ranksep: options.ranksep, marginx: 0, marginy: 0 });
   g.setDefaultEdgeLabel(() => ({}));
   for (const n of nodes) g.setNode(n.id, { width: n.width, height: n.height });
@@ -38,9 +38,10 @@ function runDagre(nodes: Sized[], edges: [string, string][], options: { nodesep:
   const boxes = new Map<string, Box>();
   for (const n of nodes) {
     const laid = g.node(n.id);
-    boxes.set(n.id, { x: laid.x - n.width / 2, y: laid.y - n.height / 2, width: n.width, height: n.height });
+    // dagre.layout gives every node its centre
+    boxes.set(n.id, { x: (laid.x ?? 0) - n.width / 2, y: (laid.y ?? 0) - n.height / 2, width: n.width, height: n.height });
   }
-  const laidEdges = edges.map(([from, to]) => ({ from, to, points: ((g.edge(from, to).points ?? []) as Point[]).map((p) => ({ x: p.x, y: p.y })) }));
+  const laidEdges = edges.map(([from, to]) => ({ from, to, points: (g.edge(from, to).points ?? []).map((p) => ({ x: p.x, y: p.y })) }));
   const graph = g.graph();
   return { width: graph.width ?? 0, height: graph.height ?? 0, boxes, edges: laidEdges };
 }

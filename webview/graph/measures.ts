@@ -17,7 +17,7 @@ export interface Measure {
 /** block fields that are identity or shape, not measures */
 const NOT_MEASURES = new Set(['stage', 'unit', 'index']);
 
-const KNOWN: Record<string, { label: string; unit: MeasureUnit }> = {
+const KNOWN: Partial<Record<string, { label: string; unit: MeasureUnit }>> = {
   'reconstruction.maxAbs': { label: 'One-block error, max |x − x̂|', unit: 'error' },
   'reconstruction.relL2': { label: 'One-block error, relative L2', unit: 'error' },
   'reconstruction.chainMaxAbs': { label: 'Chain error, max |x − x̂|', unit: 'error' },
@@ -48,7 +48,8 @@ function read(block: BlockStats, path: string[]): number | undefined {
 /** "stability.inverseLipschitz" → "Stability: inverse lipschitz" */
 function labelOf(path: string[]): string {
   const words = (text: string) => text.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/[_-]+/g, ' ').toLowerCase();
-  const [first, ...rest] = path;
+  const first = path.at(0);
+  const rest = path.slice(1);
   const head = words(first ?? '');
   const capital = head.charAt(0).toUpperCase() + head.slice(1);
   return rest.length === 0 ? capital : `${capital}: ${rest.map(words).join(' ')}`;

@@ -104,7 +104,7 @@ function unitItem(unit: UnitNode, expanded: boolean, width: number): Sized {
 
 function stageItem(piece: Extract<Piece, { kind: 'stage' }>, expansion: Expansion): Sized {
   const transitions = piece.units.filter((u) => !u.invertible).length;
-  const last = piece.units[piece.units.length - 1];
+  const last = piece.units.at(-1);
   const detail = `${piece.units.length} units${transitions ? `, ${transitions} transition` : ''} · out ${last ? shape(last.block.outputShape) : '?'}`;
   const reached = piece.units.some((u) => u.reached);
   const invertible = piece.units.every((u) => u.invertible);
@@ -171,7 +171,7 @@ export function buildScene(model: ArchitectureModel, expansion: Expansion): Scen
   const trunk = scene.nodes.filter((n) => trunkKinds.has(n.kind) || (n.kind === 'stage-frame'));
   const reached = trunk.filter((n) => n.reached && n.kind !== 'stage-frame');
   const lastTrunk = scene.nodes.filter((n) => n.kind === 'stage' || n.kind === 'stage-frame').pop();
-  const firstReached = reached[0];
+  const firstReached = reached.at(0);
   if (firstReached && lastTrunk) {
     const top = firstReached.box.y - 4;
     const bottom = lastTrunk.box.y + lastTrunk.box.height + 4;

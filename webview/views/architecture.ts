@@ -270,7 +270,7 @@ export function architectureView(context: ViewContext): View {
     }
     const diagnostics = window as unknown as Diagnostics;
     (diagnostics.__revnetRenderTimes ??= {})['architecture:draw'] ??= [];
-    diagnostics.__revnetRenderTimes['architecture:draw']?.push(performance.now() - start);
+    diagnostics.__revnetRenderTimes['architecture:draw'].push(performance.now() - start);
   }
 
   function fit(acrossOnly = false): void {
@@ -297,7 +297,9 @@ export function architectureView(context: ViewContext): View {
       info.appendChild(el('span', { class: 'note' }, 'Hover a node for its numbers; click a block to select it everywhere.'));
       return;
     }
-    const [first, ...rest] = infoLines(node);
+    const lines = infoLines(node);
+    const first = lines.at(0);
+    const rest = lines.slice(1);
     info.appendChild(el('strong', {}, first ?? ''));
     for (const line of rest) info.appendChild(el('div', {}, line));
   }
@@ -332,7 +334,7 @@ export function architectureView(context: ViewContext): View {
     if (!model || model.units.length === 0) return;
     const index = model.units.findIndex((u) => u.id === context.store.selectedBlock);
     const next = index < 0 ? (by > 0 ? 0 : model.units.length - 1) : Math.min(model.units.length - 1, Math.max(0, index + by));
-    const unit = model.units[next];
+    const unit = model.units.at(next);
     if (!unit) return;
     context.selectBlock(unit.id);
     reveal(unit.id);

@@ -30,7 +30,7 @@ const NO_REPORT = 'No inspection yet. Run “RevNet: Inspect Model” to fill th
 let noReportText = NO_REPORT;
 
 export function setNoReportBusy(what: string | undefined): void {
-  noReportText = what === undefined ? NO_REPORT : `${what[0]?.toUpperCase() ?? ''}${what.slice(1)}… the numbers appear here when it finishes.`;
+  noReportText = what === undefined ? NO_REPORT : `${what.charAt(0).toUpperCase()}${what.slice(1)}… the numbers appear here when it finishes.`;
   for (const placeholder of document.querySelectorAll('.no-report')) placeholder.textContent = noReportText;
 }
 

@@ -74,7 +74,7 @@ export class StabilityHeatMap {
       id: 'training-stability-heatmap',
       role: 'img',
       'aria-label': `Heat map of chain reconstruction error: ${ids.length} blocks by ${records.length} tracked steps, from step ${records[0]?.step ?? 0} to ${records[records.length - 1]?.step ?? 0}. The table below lists the latest values.`,
-    }) as HTMLCanvasElement;
+    });
     this.box.appendChild(canvas);
     const width = Math.max(200, Math.min(this.box.clientWidth || 360, 800));
     const height = ids.length * rowHeight + 20;

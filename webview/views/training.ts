@@ -159,7 +159,7 @@ export function trainingView(context: ViewContext): View {
       );
       epochArea = el('section', { id: 'training-epoch-section' });
       element.appendChild(epochArea);
-      heatMap = new StabilityHeatMap(element, context.theme);
+      heatMap = new StabilityHeatMap(element, () => context.theme());
       heatMap.update(context.store.progress);
       extend();
       drawTiles();

@@ -49,7 +49,8 @@ export function scaleFrom(args: ParsedArgs, command: string): number | undefined
   const text = stringOption(args, 'scale');
   if (text === undefined) return undefined;
   const match = /^\s*([0-9.eE+-]+)\s*(?:\/\s*([0-9.eE+-]+))?\s*$/.exec(text);
-  const value = match === null ? NaN : Number(match[1]) / (match[2] === undefined ? 1 : Number(match[2]));
+  const denominator = match?.at(2);
+  const value = match === null ? NaN : Number(match[1]) / (denominator === undefined ? 1 : Number(denominator));
   if (!Number.isFinite(value) || value <= 0) throw new CliError(`${command}: --scale must be a positive number or fraction such as 1/255, got "${text}"`);
   process.stderr.write(`revnet: ${command} multiplies every input value by ${value} (--scale ${text})\n`);
   return value;

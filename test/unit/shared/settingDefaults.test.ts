@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { SETTING_DEFAULTS } from '../../../shared/settingDefaults';
 
 interface Manifest {
-  contributes: { configuration: { properties: Record<string, { default?: unknown; enum?: unknown[] }> } };
+  contributes: { configuration: { properties: Partial<Record<string, { default?: unknown; enum?: unknown[] }>> } };
 }
 
 const manifest = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as Manifest;

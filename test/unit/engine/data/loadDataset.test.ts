@@ -7,10 +7,10 @@ import { checkDataset, checkDatasetFitsModel, computeNormalization, DatasetError
 import { FileFormatError } from '../../../../engine/io/fileFormatError';
 import { encodeIdxUint8 } from '../../../../engine/io/idx';
 import { writeNpySync } from '../../../../engine/io/npy';
-import { formulas, writePythonFixtures } from '../../../fixtures/pythonFixtures';
+import { formulas, writePythonFixtures, type PythonManifest } from '../../../fixtures/pythonFixtures';
 
 let dir = '';
-let manifest: any;
+let manifest: PythonManifest;
 before(() => {
   ({ dir, manifest } = writePythonFixtures());
 });

@@ -42,7 +42,7 @@ test('mapping by order refuses a tensor whose name does not fit its place, namin
   const targets = torchTargets(squeezeOnlyConfig);
   const sources = targets.map((t, i) => ({
     name: `m.${i}.${i === 1 ? 'running_mean' : t.torchName.slice(t.torchName.lastIndexOf('.') + 1)}`,
-    tensor: { dtype: 'F32', shape: t.torchShape, data: new Float32Array(t.torchShape.reduce((a, b) => a * b, 1)) },
+    tensor: { dtype: 'F32', shape: t.torchShape, data: new Float32Array(t.torchShape.reduce((a, b) => a * b, 1)) } satisfies Tensor,
   }));
   assert.throws(() => mapByOrder(sources, targets, 'user.safetensors'), (error: Error) => {
     assert.match(error.message, /"m\.1\.running_mean" \[\d+(, \d+)*\] comes where the config has stage1\.unit0\.f\.bn2\.weight/);

@@ -40,7 +40,7 @@ test('every progress event is in the history, a stop ends it as "cancelled", a r
   assert.equal(history.skipped, 0);
   assert.deepEqual(history.progress.map((line) => strip(line as unknown as Record<string, unknown>)), first.map((e) => JSON.parse(JSON.stringify(e)) as unknown));
   assert.equal(history.end?.status, 'cancelled');
-  assert.equal(history.end?.steps, first.filter((e) => e.kind === 'step').at(-1)?.step);
+  assert.equal(history.end.steps, first.filter((e) => e.kind === 'step').at(-1)?.step);
   assert.equal(history.runs.length, 1);
   assert.equal(history.runs[0]?.resumed, false);
   assert.equal(history.progress[0]?.learningRate, 0.05);

@@ -37,21 +37,21 @@ test('a second run on a locked --out is refused, naming the other run; a dead ru
   const out = tempFolder('train-lock');
   const lock = join(out, LOCK_FILE);
   writeFileSync(lock, JSON.stringify({ pid: sleeper.pid, host: hostname(), startedAt: '2026-01-01T00:00:00.000Z', outDir: out }));
-  await assert.rejects(trainModel(params(out), () => {}, never, data), (error: Error) =>
+  await assert.rejects(trainModel(params(out), () => undefined, never, data), (error: Error) =>
     error.message.includes('in use by another training run') && error.message.includes(`pid ${sleeper.pid}`));
   assert.equal(existsSync(join(out, 'tiny-test.revnet.json')), false, 'nothing was written');
 
   const dead = spawn(process.execPath, ['-e', '0']);
   await new Promise((resolve) => dead.on('exit', resolve));
   writeFileSync(lock, JSON.stringify({ pid: dead.pid, host: hostname(), startedAt: '2026-01-01T00:00:00.000Z', outDir: out }));
-  const result = await trainModel(params(out), () => {}, never, data);
+  const result = await trainModel(params(out), () => undefined, never, data);
   assert.equal(result.status, 'finished');
   assert.equal(existsSync(lock), false, 'the lock is released at the end');
 });
 
 test('two runs started together on one --out: one trains, the other is refused by the lock', async () => {
   const out = tempFolder('train-lock-two');
-  const outcomes = await Promise.allSettled([trainModel(params(out), () => {}, never, data), trainModel(params(out), () => {}, never, data)]);
+  const outcomes = await Promise.allSettled([trainModel(params(out), () => undefined, never, data), trainModel(params(out), () => undefined, never, data)]);
   assert.equal(outcomes.filter((o) => o.status === 'fulfilled').length, 1);
   const refused = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
   assert.match((refused?.reason as Error).message, /in use by another training run \(pid \d+/);
@@ -59,12 +59,12 @@ test('two runs started together on one --out: one trains, the other is refused b
 
 test('a finished model in --out is replaced only with force', async () => {
   const out = tempFolder('train-force');
-  const first = await trainModel(params(out), () => {}, never, data);
+  const first = await trainModel(params(out), () => undefined, never, data);
   const weights = readFileSync(first.weightsPath);
-  await assert.rejects(trainModel(params(out, { seed: 6 }), () => {}, never, data), (error: Error) =>
+  await assert.rejects(trainModel(params(out, { seed: 6 }), () => undefined, never, data), (error: Error) =>
     error.message.includes('holds the checkpoint of a finished run') && error.message.includes('--force'));
   assert.deepEqual(readFileSync(first.weightsPath), weights, 'the trained weights are untouched');
-  const second = await trainModel(params(out, { seed: 6, force: true }), () => {}, never, data);
+  const second = await trainModel(params(out, { seed: 6, force: true }), () => undefined, never, data);
   assert.equal(second.status, 'finished');
   assert.notDeepEqual(readFileSync(second.weightsPath), weights);
 });
@@ -72,19 +72,19 @@ test('a finished model in --out is replaced only with force', async () => {
 test('model files without a checkpoint in --out are protected too', async () => {
   const out = tempFolder('train-force-files');
   writeFileSync(join(out, 'mine.safetensors'), 'not ours');
-  await assert.rejects(trainModel(params(out), () => {}, never, data), /holds a model \(mine\.safetensors\).*--force/);
+  await assert.rejects(trainModel(params(out), () => undefined, never, data), /holds a model \(mine\.safetensors\).*--force/);
   assert.equal(readFileSync(join(out, 'mine.safetensors'), 'utf8'), 'not ours');
 });
 
 test('--resume A --out B does not overwrite B\'s checkpoint without force', async () => {
   const a = tempFolder('train-resume-a');
   const b = tempFolder('train-resume-b');
-  await trainModel(params(a, { steps: 2 }), () => {}, never, data);
-  await trainModel(params(b, { steps: 3 }), () => {}, never, data);
+  await trainModel(params(a, { steps: 2 }), () => undefined, never, data);
+  await trainModel(params(b, { steps: 3 }), () => undefined, never, data);
   const pointer = readFileSync(join(checkpointFolder(b), 'latest.json'));
-  await assert.rejects(trainModel(params(b, { resumeFrom: a, epochs: 0, steps: 4 }), () => {}, never, data), /holds the checkpoint of/);
+  await assert.rejects(trainModel(params(b, { resumeFrom: a, epochs: 0, steps: 4 }), () => undefined, never, data), /holds the checkpoint of/);
   assert.deepEqual(readFileSync(join(checkpointFolder(b), 'latest.json')), pointer);
-  const forced = await trainModel(params(b, { resumeFrom: a, epochs: 0, steps: 4, force: true }), () => {}, never, data);
+  const forced = await trainModel(params(b, { resumeFrom: a, epochs: 0, steps: 4, force: true }), () => undefined, never, data);
   assert.equal(forced.steps, 4);
 });
 
@@ -110,9 +110,9 @@ test('a checkpoint\'s state.json is validated: bad options and fields are refuse
   ];
   for (const [label, edit, expected] of cases) {
     const out = tempFolder(`train-state-${label}`);
-    await trainModel(params(out, { steps: 2 }), () => {}, never, data);
+    await trainModel(params(out, { steps: 2 }), () => undefined, never, data);
     const path = editState(out, edit);
-    await assert.rejects(trainModel(params(out, { resume: true, epochs: 0, steps: 5 }), () => {}, never, data), (error: Error) => {
+    await assert.rejects(trainModel(params(out, { resume: true, epochs: 0, steps: 5 }), () => undefined, never, data), (error: Error) => {
       assert.ok(error.message.startsWith(`${path}: `), error.message);
       assert.match(error.message, expected);
       return true;

@@ -48,7 +48,7 @@ describe('configLocator', () => {
     for (const units of [1e7, 1e308]) {
       const huge = `{ "stages": [ { "units": ${units}, "channels": 4 } ] }`;
       const span = stageAtOffset(huge, huge.indexOf('"channels"'));
-      assert.ok(span !== undefined && span.units === units);
+      assert.ok(span?.units === units);
       // main built every id ("stage1.unit0" … ) on each cursor move: 1e7 strings, and a RangeError for 1e308
       assert.equal(firstBlockIdOfStage(span), 'stage1.unit0');
     }

@@ -67,9 +67,9 @@ describe('architecture graph model', () => {
   it('the color scale is log when the values span two decades, and runs from the palette’s first color to its last', () => {
     const log = makeScale([1e-7, 1e-6, 1e-4]);
     assert.equal(log?.kind, 'log');
-    assert.equal(log?.position(1e-7), 0);
-    assert.equal(log?.position(1e-4), 1);
-    assert.ok(Math.abs((log?.position(1e-6) ?? NaN) - 1 / 3) < 1e-12);
+    assert.equal(log.position(1e-7), 0);
+    assert.equal(log.position(1e-4), 1);
+    assert.ok(Math.abs((log.position(1e-6) ?? NaN) - 1 / 3) < 1e-12);
     assert.equal(makeScale([1, 5, 50])?.kind, 'linear');
     assert.deepEqual(colorAt(0), [...PALETTE[0]]);
     assert.deepEqual(colorAt(1), [...PALETTE[PALETTE.length - 1]]);

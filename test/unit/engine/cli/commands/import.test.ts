@@ -91,7 +91,7 @@ describe('revnet import of a memcnn-style PyTorch RevNet', { skip: python === un
       assert.ok(largest > 1, `the logits are not trivially small (${largest})`);
       // float32 on both sides: relative agreement far below what any wrong convention gives (see the next test)
       assert.ok(maxAbs <= 1e-5 * Math.max(1, largest), `max |ours - PyTorch| = ${maxAbs} (largest logit ${largest})`);
-      assert.ok(maxAbs <= (model.config.imported?.tolerance ?? 0));
+      assert.ok(maxAbs <= (model.config.imported.tolerance ?? 0));
       console.log(`memcnn import: max |ours - PyTorch| = ${maxAbs.toExponential(2)}, largest logit ${largest.toFixed(2)}`);
     }
   });
