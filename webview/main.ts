@@ -90,6 +90,15 @@ for (const view of views) {
   tabs.appendChild(panel);
 }
 (tabs as unknown as { selectedIndex: number }).selectedIndex = VIEW_NAMES.indexOf(currentView);
+// At 400 px the nine tab headers do not fit on one line, and vscode-tabs cuts the rest off: let them wrap.
+// The element has no part or property for it; a stylesheet adopted by its shadow root passes the CSP as Lit's own do.
+void customElements.whenDefined('vscode-tabs').then(() => {
+  const root = tabs.shadowRoot;
+  if (root === null) return;
+  const wrapping = new CSSStyleSheet();
+  wrapping.replaceSync('.tablist { flex-wrap: wrap; row-gap: 2px; }');
+  root.adoptedStyleSheets = [...root.adoptedStyleSheets, wrapping];
+});
 tabs.addEventListener('vsc-tabs-select', (event) => {
   const index = (event as CustomEvent<{ selectedIndex: number }>).detail.selectedIndex;
   const view = VIEW_NAMES[index] as ViewName | undefined;

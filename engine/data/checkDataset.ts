@@ -8,6 +8,18 @@ export class DatasetError extends Error {
   }
 }
 
+const dataLoadFailures = new WeakSet();
+
+/** Marks an error raised while loading data (a malformed file, a missing one), keeping its own type, so that
+ *  the server answers it with the data error code and the editor names the setting that picks the data. */
+export function markDataError(error: object): void {
+  dataLoadFailures.add(error);
+}
+
+export function isDataError(error: unknown): boolean {
+  return error instanceof DatasetError || (typeof error === 'object' && error !== null && dataLoadFailures.has(error));
+}
+
 function checkSplit(dataset: Dataset, which: 'train' | 'test', split: Split): void {
   const where = `${dataset.name}, ${which} split`;
   const pixels = dataset.height * dataset.width * dataset.channels;

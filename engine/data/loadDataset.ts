@@ -1,17 +1,18 @@
 // One entry point for every kind of data; the result is checked before anyone trains on it.
 import type { DataSpec } from '../../protocol/engineApi';
 import { loadBuiltinMnist } from './builtinMnist';
-import { checkDataset, DatasetError } from './checkDataset';
+import { checkDataset, DatasetError, markDataError } from './checkDataset';
 import { resolveDataSpec } from './defaultData';
 import { loadCifarDataset } from './cifarDataset';
 import { loadIdxDataset } from './idxDataset';
 import { loadNpyDataset } from './npyDataset';
 import { loadRandomDataset } from './randomData';
 import type { Dataset, LoadOptions } from './types';
-import { resolveMemoryLimit } from '../limits/memoryLimit';
+import { MemoryLimitError, resolveMemoryLimit } from '../limits/memoryLimit';
 import { DataBudget } from './dataBudget';
 
-/** Loads and checks a data set; every failure is a DatasetError (the server answers it with the data error code). */
+/** Loads and checks a data set. A failure keeps its type (FileFormatError names the file) and is marked as a
+ *  data error (the server answers it with the data error code); the memory limit is not a data problem. */
 export function loadDataset(spec: DataSpec, options: LoadOptions = {}): Dataset {
   try {
     const shape = options.shape ?? { height: 28, width: 28, channels: 1 };
@@ -19,8 +20,9 @@ export function loadDataset(spec: DataSpec, options: LoadOptions = {}): Dataset 
     checkDataset(dataset);
     return dataset;
   } catch (error) {
-    if (error instanceof DatasetError) throw error;
-    throw new DatasetError(error instanceof Error ? error.message : String(error));
+    if (!(error instanceof Error)) throw new DatasetError(String(error));
+    if (!(error instanceof MemoryLimitError)) markDataError(error);
+    throw error;
   }
 }
 

@@ -11,7 +11,7 @@ import { InspectionCancelled } from '../inspect/inspectModel';
 import { OperationCancelled } from '../operations/stopPoint';
 
 import { EngineErrorCodes } from '../../protocol/engineErrors';
-import { DatasetError } from '../data';
+import { isDataError } from '../data';
 
 
 export interface ServerDeps {
@@ -25,7 +25,7 @@ function toResponseError(error: unknown, method: string): ResponseError {
   if (error instanceof ResponseError) return new ResponseError(error.code, boundedMessage(error.message));
   const message = boundedMessage(error instanceof Error ? error.message : String(error));
   const code =
-    error instanceof DatasetError
+    isDataError(error)
       ? EngineErrorCodes.data
       : error instanceof InspectionCancelled || error instanceof OperationCancelled
         ? EngineErrorCodes.cancelled

@@ -6,8 +6,9 @@ import { degreesFromCosine, formatBytes, formatDegrees, formatError } from '../.
 
 /** Text from a report (a model name is whatever its config says) as literal Markdown: no links, images,
  *  HTML or table breaks, whatever it holds. */
-export function escapeMarkdown(text: string): string {
-  return text
+export function escapeMarkdown(value: unknown): string {
+  // a stored report is JSON from disk: whatever a field holds, it becomes text first
+  return String(value)
     .replace(/[\r\n]+/g, ' ')
     .replace(/[\\`*_{}[\]()#+!|<>~&:]/g, (c) => `\\${c}`);
 }

@@ -253,23 +253,26 @@ describe('RevNet Inspector in code-server', { timeout: 15 * 60_000 }, () => {
     await wb.editorTab('mnist-small.revnet.json').waitFor({ timeout: 30_000 });
     const started = Date.now();
     await wb.runCommand('RevNet: Inspect Model');
-    const frame = await wb.frameWith('#overview-blocks tbody tr[data-block]', 180_000);
-    await wb.waitOrFail(frame.locator('#model-title', { hasText: 'mnist-small' }), 300_000);
+    // each model has its own panel: the mnist-small one, beside mnist-tiny's
+    const frame = await wb.frameWith('#model-title:has-text("mnist-small")', 300_000);
+    await wb.waitOrFail(frame.locator('#overview-blocks tbody tr[data-block]').first(), 300_000);
     timings['inspectMnistSmallToNumbersMs'] = Date.now() - started;
     await wb.screenshot('09-inspect-mnist-small');
     const report = await eventually('the stored mnist-small inspection', 10_000, () => storedReport('mnist-small.revnet.json'));
     assert.equal(await frame.locator('#overview-blocks tbody tr[data-block]').count(), report.blocks.length);
   }, () => wb);
 
-  step('after a window reload the panel comes back with its numbers (serializer and stored inspection)', async () => {
+  step('after a window reload a panel comes back with the numbers of the model its tab names (serializer and stored inspection)', async () => {
     await wb.page.reload();
     await wb.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
     const frame = await wb.frameWith('#overview-blocks tbody tr[data-block]', 60_000);
-    await wb.waitOrFail(frame.locator('#model-title', { hasText: 'mnist-small' }), 30_000);
+    const name = (await frame.locator('#model-title').innerText()).replace(/^.*— /, '');
+    // the tab, the panel's title and its rows all belong to one model (with two panels open before the reload,
+    // only one comes back today: see the closing note of issue 11)
+    await wb.editorTab(`RevNet: ${name}`).waitFor({ timeout: 30_000 });
     await wb.screenshot('10-panel-after-reload');
-    const report = storedReport('mnist-small.revnet.json');
-    assert.equal(await frame.locator('#overview-blocks tbody tr[data-block]').count(), report?.blocks.length);
-
+    const report = await eventually(`the stored ${name} inspection`, 10_000, () => storedReport(`${name}.revnet.json`));
+    assert.equal(await frame.locator('#overview-blocks tbody tr[data-block]').count(), report.blocks.length);
   }, () => wb);
 
   step('the Architecture view draws one node per block, selects on click, in light and dark, at full width and 400 px', async () => {
@@ -288,6 +291,8 @@ describe('RevNet Inspector in code-server', { timeout: 15 * 60_000 }, () => {
     await frame.locator('vscode-tab-header[data-view="architecture"]').click();
     await frame.locator('#arch-graph g.arch-node').first().waitFor({ timeout: 30_000 });
     await frame.locator('#arch-expand').click();
+    // the whole graph in view, whatever height the editor leaves the panel
+    await frame.locator('#arch-fit').click();
     const blocks = await frame.locator('#arch-graph g.arch-node[data-block]').evaluateAll((nodes) => nodes.map((n) => (n as SVGGElement).dataset['block']));
     assert.deepEqual(blocks, report.blocks.map((b) => b.id));
     const target = report.blocks[1].id;

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
-import { checkDatasetFitsModel, DatasetError, defaultDataFor, loadDataset } from '../../../../engine/data';
+import { checkDatasetFitsModel, DatasetError, defaultDataFor, isDataError, loadDataset } from '../../../../engine/data';
 import { loadInspectionData } from '../../../../engine/inspect/inspectionData';
 import { presetConfig } from '../../../../engine/model/presets';
 import { withDefaults } from '../../../../engine/model/validateConfig';
@@ -42,7 +42,8 @@ test('the default data is the digits for 28x28x1 models and random images of the
 test('the digits given to a 32x32x3 model are refused with a DatasetError naming both shapes', () => {
   const config = withDefaults(presetConfig('revnet-38'));
   assert.throws(() => loadInspectionData(config, { kind: 'mnist' }), (error: unknown) => error instanceof DatasetError && /28x28x1.*32x32x3/.test(error.message));
-  assert.throws(() => loadDataset({ kind: 'idx', images: '/nonexistent/images.idx', labels: '/nonexistent/labels.idx' }), DatasetError);
+  // a file that cannot be read keeps its own type (it names the file) and is marked as a data error for the server
+  assert.throws(() => loadDataset({ kind: 'idx', images: '/nonexistent/images.idx', labels: '/nonexistent/labels.idx' }), (error: unknown) => isDataError(error) && String(error).includes('/nonexistent/images.idx'));
 });
 
 test('a training on {kind: "default"} resolves it once: the checkpoint and the model name the data really used', async () => {

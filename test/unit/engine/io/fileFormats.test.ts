@@ -130,7 +130,8 @@ describe('atomic writes', () => {
     await writeFileAtomic(path, [Buffer.from('sec'), 'ond']);
     assert.equal(readFileSync(path, 'utf8'), 'second');
     assert.deepEqual(readdirSync(folder), ['x.bin']);
-    assert.throws(() => writeFileAtomicSync(join(dir, 'no-such-folder', 'x'), 'x'), /ENOENT/);
+    // the message names the target, not the temporary file beside it
+    assert.throws(() => writeFileAtomicSync(join(dir, 'no-such-folder', 'x'), 'x'), /no-such-folder\/x: cannot write \(its folder does not exist\)/);
     // a write that fails part-way leaves the old file whole and no temporary file behind
     // a number where a string belongs, so that the write fails part-way
     const bad = ['third', 42] as unknown as string[];

@@ -58,10 +58,11 @@ test('every progress event is in the history, a stop ends it as "cancelled", a r
   assert.equal(epochEnds.length, 3);
   assert.ok(epochEnds.every((line) => typeof line.testAccuracy === 'number'));
 
-  // a damaged line (a crash mid-write) and a newer kind of line are skipped; a new run starts the history again
+  // a damaged line (a crash mid-write) and a newer kind of line are skipped; a new run (asked to replace the
+  // finished one) starts the history again
   appendFileSync(join(outDir, RUN_HISTORY_FILE), '{"type":"progress","kind":"st\n{"type":"stability","block":"stage1.unit1"}\n');
   assert.equal(parseRunHistory(readFileSync(join(outDir, RUN_HISTORY_FILE), 'utf8')).skipped, 1);
-  const third = await train({ ...params, outDir, epochs: 1 });
+  const third = await train({ ...params, outDir, epochs: 1, force: true });
   history = parseRunHistory(readFileSync(join(outDir, RUN_HISTORY_FILE), 'utf8'));
   assert.equal(history.runs.length, 1);
   assert.equal(history.progress.length, third.length);
