@@ -1,64 +1,34 @@
 // The power-iteration Lipschitz estimate (float32, TensorFlow.js VJPs) against an independent computation:
-// the full Jacobian of the test's own float64 plain-loop unit (test/unit/networkReference.ts) by central
+// the full Jacobian of the test's own float64 plain-loop unit (test/unit/engine/networkReference.ts) by central
 // finite differences, and its largest singular value by float64 power iteration to convergence.
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import type { ReversibleStep } from '../../../../engine/model/architecture';
-import { describeArchitecture } from '../../../../engine/model/architecture';
 import type { RevNetConfig } from '../../../../engine/model/config';
 import { forwardTrunk } from '../../../../engine/model/forward';
-import { inferenceContext, networkFromTensors, trainingContext, type RevNet } from '../../../../engine/model/network';
+import { inferenceContext, trainingContext, type RevNet } from '../../../../engine/model/network';
 import { reversibleForward, reversibleInverse } from '../../../../engine/model/units';
 import { Float64Weights, reversibleForward64, reversibleInverse64, toArray64 } from '../../../../engine/stability/float64Reference';
 import { largestSingularValue } from '../../../../engine/stability/lipschitz';
 import { SeededRandom } from '../../../../engine/util/random';
 import { randomImages, useTestBackend } from '../networkFixtures';
-import { unitForward, unitInverse, type Array4, type BasicResidual, type BatchNormParams } from '../networkReference';
+import { seededTinyNetwork, tinyReferenceConfig, type SeededTinyNetwork } from '../seededTinyNetwork';
+import { unitForward, unitInverse, type Array4, type BasicResidual } from '../networkReference';
 
-const config: RevNetConfig = {
-  name: 'tiny-lipschitz',
-  input: { height: 8, width: 8, channels: 1 },
-  classes: 2,
-  stem: { kind: 'squeeze' },
-  stages: [{ units: 2, channels: 4, residual: 'basic', width: 3, downsample: 'none' }],
-  head: { pool: 'global-average' },
-};
+const config: RevNetConfig = tinyReferenceConfig('tiny-lipschitz');
 
 let net: RevNet;
-let host: Map<string, { shape: number[]; data: Float32Array }>;
+let tiny: SeededTinyNetwork;
 
 before(async () => {
   await useTestBackend();
-  const arch = describeArchitecture(config);
-  const random = new SeededRandom(23);
-  host = new Map();
-  for (const [name, shape] of [...arch.params, ...arch.buffers]) {
-    const size = shape.reduce((a, b) => a * b, 1);
-    const data = Float32Array.from({ length: size }, () => {
-      if (name.endsWith('.variance')) return 0.5 + random.next();
-      if (name.endsWith('.gamma')) return 0.5 + random.next();
-      // large convolutions, so that the Jacobian is far from the identity
-      return random.normal() * (name.endsWith('.weight') ? 0.9 : 0.3);
-    });
-    host.set(name, { shape, data });
-  }
-  net = networkFromTensors(config, host);
+  // large convolutions, so that the Jacobian is far from the identity
+  tiny = seededTinyNetwork(config, 23, 0.9);
+  net = tiny.net;
 });
 
-function f64(name: string): Float64Array {
-  return Float64Array.from((host.get(name) as { data: Float32Array }).data);
-}
-
-function bnParams(prefix: string): BatchNormParams {
-  return { gamma: f64(`${prefix}.gamma`), beta: f64(`${prefix}.beta`), mean: f64(`${prefix}.mean`), variance: f64(`${prefix}.variance`) };
-}
-
-function residualParams(prefix: string, withBn1: boolean): BasicResidual {
-  const r: BasicResidual = { conv1: f64(`${prefix}.conv1.weight`), bn2: bnParams(`${prefix}.bn2`), conv2: f64(`${prefix}.conv2.weight`), width: 3, out: 2 };
-  if (withBn1) r.bn1 = bnParams(`${prefix}.bn1`);
-  return r;
-}
+const residualParams = (prefix: string, withBn1: boolean): BasicResidual => tiny.residualParams(prefix, withBn1);
 
 /** columns of the Jacobian of fn at x by central differences, float64 */
 function jacobian(fn: (x: Array4) => Array4, x: Array4): Float64Array[] {
