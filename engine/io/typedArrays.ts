@@ -70,3 +70,23 @@ export function boundedProduct(shape: readonly number[], limit: number): number 
   }
   return product;
 }
+
+/** The values as float32: the array itself when it already is one, else a converted copy. */
+export function toFloat32(data: NumericArray): Float32Array {
+  if (data instanceof Float32Array) return data;
+  return data instanceof BigInt64Array ? Float32Array.from(data, Number) : Float32Array.from(data);
+}
+
+/** How many values are NaN or ±Infinity, and the flat index of the first (-1 when none). */
+export function countNonFinite(data: ArrayLike<number | bigint>): { count: number; firstIndex: number } {
+  let count = 0;
+  let firstIndex = -1;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (typeof v === 'number' && !Number.isFinite(v)) {
+      if (count === 0) firstIndex = i;
+      count++;
+    }
+  }
+  return { count, firstIndex };
+}

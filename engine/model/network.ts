@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { SeededRandom } from '../util/random';
 import { describeArchitecture, type Architecture } from './architecture';
 import { DEFAULT_BATCH_NORM, type RevNetConfig } from './config';
+import { countNonFinite } from '../io/typedArrays';
 import { head } from './head';
 import type { Network, NetworkWeights } from './network.types';
 import type { RunContext } from './runContext';
@@ -120,14 +121,7 @@ export function networkFromTensors(config: RevNetConfig, tensors: Map<string, Ho
 function checkFiniteTensors(tensors: Map<string, HostTensor>, names: Iterable<string>, source: string): void {
   for (const name of names) {
     const data = (tensors.get(name) as HostTensor).data;
-    let count = 0;
-    let first = -1;
-    for (let i = 0; i < data.length; i++) {
-      if (!Number.isFinite(data[i])) {
-        count++;
-        if (first < 0) first = i;
-      }
-    }
+    const { count, firstIndex: first } = countNonFinite(data);
     if (count > 0) {
       throw new Error(
         `${source}: tensor "${name}" holds ${count} non-finite value${count === 1 ? '' : 's'} (the first, ${String(data[first])}, at flat index ${first}); ` +

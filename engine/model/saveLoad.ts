@@ -8,6 +8,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fsyncFolderSync, writeFileAtomic } from '../io/atomicWrite';
 import { readSafetensors, writeSafetensors, type SafetensorsFile, type Tensor } from '../io/safetensors';
+import { toFloat32 } from '../io/typedArrays';
 import type { RevNetConfig, TrainingMetadata } from './config';
 import { loadConfig, parseConfig } from './loadConfig';
 import { checkPair, configHash, CONFIG_HASH_KEY, pendingConfigPath } from './modelPair';
@@ -129,13 +130,7 @@ function weightsOf(config: RevNetConfig, file: SafetensorsFile, weightsPath: str
   for (const [name, tensor] of file.tensors) {
     const dtype = tensor.dtype === 'F32' ? 'float32' : tensor.dtype;
     // other dtypes are reported by networkFromTensors; their values are carried along only for the count
-    const data =
-      tensor.data instanceof Float32Array
-        ? tensor.data
-        : tensor.data instanceof BigInt64Array
-          ? Float32Array.from(tensor.data, Number)
-          : Float32Array.from(tensor.data);
-    tensors.set(name, { shape: tensor.shape, data, dtype });
+    tensors.set(name, { shape: tensor.shape, data: toFloat32(tensor.data), dtype });
   }
   return { tensors };
 }

@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { FileFormatError } from '../io/fileFormatError';
 import { readNpy, writeNpy } from '../io/npy';
+import { countNonFinite, toFloat32 } from '../io/typedArrays';
 
 /**
  * a [N,...expected] float32 tensor; a single example without the batch axis gets one.
@@ -40,35 +41,17 @@ export function readBatch(
   if (found.count > 0 && !nonFinite.allow) {
     throw new FileFormatError(
       path,
-      `holds ${found.count} non-finite value${found.count === 1 ? '' : 's'} (NaN or ±Infinity; the first, ${found.first}, at flat index ${found.index}); ` +
+      `holds ${found.count} non-finite value${found.count === 1 ? '' : 's'} (NaN or ±Infinity; the first, ${String(array.data[found.firstIndex])}, at flat index ${found.firstIndex}); ` +
         'refused: fix the input, or allow it explicitly (--allow-non-finite)',
     );
   }
-  const data =
-    array.data instanceof Float32Array
-      ? array.data
-      : array.data instanceof BigInt64Array
-        ? Float32Array.from(array.data, Number)
-        : Float32Array.from(array.data);
+  const data = toFloat32(array.data);
   if (scale !== undefined && scale !== 1) {
     const scaled = new Float32Array(data.length);
     for (let i = 0; i < data.length; i++) scaled[i] = (data[i]) * scale;
     return tf.tensor4d(scaled, shape as [number, number, number, number]);
   }
   return tf.tensor4d(data, shape as [number, number, number, number]);
-}
-
-function countNonFinite(data: ArrayLike<number | bigint>): { count: number; first: string; index: number } {
-  let count = 0;
-  let index = -1;
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i];
-    if (typeof v === 'number' && !Number.isFinite(v)) {
-      if (count === 0) index = i;
-      count++;
-    }
-  }
-  return { count, first: index < 0 ? '' : String(data[index]), index };
 }
 
 export async function writeTensor(path: string, tensor: tf.Tensor): Promise<number[]> {
