@@ -2,6 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Agreement } from './agreement';
+import type { JobResult } from './jobs';
 
 export interface DepthResult {
   depth: number;
@@ -19,9 +20,10 @@ export interface BenchResults {
   machine: { nproc: number; cpu: string; node: string; uptimeBefore: string; uptimeAfter: string };
   backend: string;
   ourThreads: string;
-  peer: { torch: string; threads: number; interopThreads: number; python: string } | { skipped: string };
+  peer: { torch: string; threads: number; interopThreads: number; python: string; allCoresThreads?: number } | { skipped: string };
   repeats: number;
   depths: DepthResult[];
+  jobs: JobResult[];
   backendRatio?: { depth: number; backend: string; backendMs: number; cpuMs: number; ratio: number; repeats: number };
   goals: { goal: string; value: string; met: boolean | null }[];
 }
@@ -31,7 +33,7 @@ const ms = (value: number | undefined): string => (value === undefined ? '–' :
 const ratio = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined ? '–' : (a / b).toFixed(2));
 
 export function markdown(r: BenchResults): string {
-  const peer = 'skipped' in r.peer ? `skipped: ${r.peer.skipped}` : `PyTorch ${r.peer.torch} (Python ${r.peer.python}), ${r.peer.threads} intra-op / ${r.peer.interopThreads} inter-op thread(s)`;
+  const peer = 'skipped' in r.peer ? `skipped: ${r.peer.skipped}` : `PyTorch ${r.peer.torch} (Python ${r.peer.python}), ${r.peer.threads} intra-op / ${r.peer.interopThreads} inter-op thread(s)${r.peer.allCoresThreads === undefined ? '' : `, and a second peer process on all cores (${r.peer.allCoresThreads} threads)`}`;
   const lines = [
     `# Bench: reversible stage vs PyTorch`,
     '',
@@ -41,18 +43,30 @@ export function markdown(r: BenchResults): string {
     `Ours: backend **${r.backend}**, ${r.ourThreads}. Peer: ${peer}.`,
     `Stack: squeeze stem (64x64x8 → 32x32x32), one stage of basic reversible units at 32 channels (F, G: 16 → 16), batch 32, BatchNorm-ReLU / global average / dense head, softmax cross-entropy. Medians of ${r.repeats} interleaved repetitions (one warm-up each).`,
     '',
-    '## Times (ms, median) and ratios',
+    '## Times (ms, median)',
     '',
-    'Before timing, each depth is checked against PyTorch in float64 (error = max |a - ref| / max |ref| per tensor): inference logits, training-mode trunk output, loss, logits and every parameter gradient of both our modes must be within 4x PyTorch float32\'s own error or 1e-4, gradients within 5e-2 (our BatchNorm backward sums in float32, PyTorch\'s in double; see bench/agreement.ts). "agree" shows our largest error and where; the JSON has every comparison, ours and PyTorch float32\'s.',
+    'Before timing, each depth is checked against PyTorch in float64 (error = max |a - ref| / max |ref| per tensor): inference logits, training-mode trunk output, loss, logits and every parameter gradient of both our modes must be within 4x PyTorch float32\'s own error or 1e-4, gradients within 5e-2 (see bench/agreement.ts). "agree" shows our largest error and where; the JSON has every comparison, ours and PyTorch float32\'s. PyTorch runs in two peer processes, with our thread count ("torch") and on all cores ("all cores"), in the same rounds.',
     '',
-    '| blocks | agree (worst rel. err) | ours forward | torch forward | forward / torch | ours standard step | ours reversible step | torch step | reversible / torch | standard / torch | reversible / our standard |',
-    '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| blocks | agree (worst rel. err) | ours forward | ours standard step | ours reversible step | torch forward | torch step | torch forward, all cores | torch step, all cores |',
+    '|---:|---|---:|---:|---:|---:|---:|---:|---:|',
   ];
+  const median = (d: DepthResult, key: string) => (d.ms[key] as DepthResult['ms'][string] | undefined)?.median;
   for (const d of r.depths) {
-    const m = (key: string) => (d.ms[key] as (typeof d.ms)[string] | undefined)?.median;
+    const m = (key: string) => median(d, key);
     const agree = d.agreement === undefined ? '–' : `${d.agreement.agrees ? 'yes' : 'NO'} (${d.agreement.worst.error.toExponential(1)}, ${d.agreement.worst.name})`;
+    lines.push(`| ${d.depth} | ${agree} | ${ms(m('oursForward'))} | ${ms(m('oursStandard'))} | ${ms(m('oursReversible'))} | ${ms(m('torchForward'))} | ${ms(m('torchStep'))} | ${ms(m('torchForwardAll'))} | ${ms(m('torchStepAll'))} |`);
+  }
+  lines.push(
+    '',
+    '## Ratios (ours / theirs, from the medians above)',
+    '',
+    '| blocks | reversible / torch step | reversible / torch step, all cores | forward / torch forward | forward / torch forward, all cores | standard / torch step, all cores | reversible / our standard |',
+    '|---:|---:|---:|---:|---:|---:|---:|',
+  );
+  for (const d of r.depths) {
+    const m = (key: string) => median(d, key);
     lines.push(
-      `| ${d.depth} | ${agree} | ${ms(m('oursForward'))} | ${ms(m('torchForward'))} | ${ratio(m('oursForward'), m('torchForward'))} | ${ms(m('oursStandard'))} | ${ms(m('oursReversible'))} | ${ms(m('torchStep'))} | ${ratio(m('oursReversible'), m('torchStep'))} | ${ratio(m('oursStandard'), m('torchStep'))} | ${ratio(m('oursReversible'), m('oursStandard'))} |`,
+      `| ${d.depth} | ${ratio(m('oursReversible'), m('torchStep'))} | ${ratio(m('oursReversible'), m('torchStepAll'))} | ${ratio(m('oursForward'), m('torchForward'))} | ${ratio(m('oursForward'), m('torchForwardAll'))} | ${ratio(m('oursStandard'), m('torchStepAll'))} | ${ratio(m('oursReversible'), m('oursStandard'))} |`,
     );
   }
   lines.push('', '## Peak memory of one step (MiB)', '', '| blocks | standard: peak | standard: step adds | reversible: peak | reversible: step adds | torch: saved for backward |', '|---:|---:|---:|---:|---:|---:|');
@@ -64,6 +78,12 @@ export function markdown(r: BenchResults): string {
   if (r.backendRatio !== undefined) {
     const b = r.backendRatio;
     lines.push('', `## Backends`, '', `Reversible step at ${b.depth} blocks: ${b.backend} ${ms(b.backendMs)} ms, cpu ${ms(b.cpuMs)} ms: cpu / ${b.backend} = ${b.ratio.toFixed(1)} (medians of ${b.repeats}).`);
+  }
+  if (r.jobs.length > 0) {
+    lines.push('', '## Jobs, as a user runs them (the built CLI, its defaults)', '', '| job | command | wall time (s) | reported by the command (s) | test accuracy |', '|---|---|---:|---:|---:|');
+    for (const j of r.jobs) {
+      lines.push(`| ${j.name} | \`${j.command}\` | ${j.wallSeconds.toFixed(1)} | ${j.reportedSeconds === undefined ? '–' : j.reportedSeconds.toFixed(1)} | ${j.testAccuracy === undefined ? '–' : `${(100 * j.testAccuracy).toFixed(2)}%`} |`);
+    }
   }
   lines.push('', '## Goals', '', '| goal | measured | met |', '|---|---|---|');
   for (const g of r.goals) lines.push(`| ${g.goal} | ${g.value} | ${g.met === null ? '–' : g.met ? 'yes' : 'no'} |`);
