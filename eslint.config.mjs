@@ -39,9 +39,9 @@ export default defineConfig(
       // operation, a webview callback): a throw in it becomes a rejection, which the caller handles. Rewriting
       // it as `() => Promise.resolve(...)` would turn such throws into synchronous ones.
       '@typescript-eslint/require-await': 'off',
-      // The only require() calls in TypeScript: the optional native backend, loaded at run time (esbuild keeps
+      // The only require() calls in TypeScript: the optional native backends (tfjs-node, tfjs-node-gpu), loaded at run time (esbuild keeps
       // it external), and the built-in digits, which esbuild bundles only from literal require() calls.
-      '@typescript-eslint/no-require-imports': ['error', { allow: ['^@tensorflow/tfjs-node$', '^mnist/src/digits/\\d\\.json$'] }],
+      '@typescript-eslint/no-require-imports': ['error', { allow: ['^@tensorflow/tfjs-node(-gpu)?$', '^mnist/src/digits/\\d\\.json$'] }],
       // `const { picked, ...rest } = value` picks a property out to keep the rest: the picked one is unused on purpose.
       '@typescript-eslint/no-unused-vars': ['error', { ignoreRestSiblings: true }],
       // Stylistic asks for `x!` instead of `x as T`, which strict's no-non-null-assertion forbids: the two

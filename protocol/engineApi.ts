@@ -21,7 +21,7 @@ export type DataSpec =
   | { kind: 'random'; count: number; seed?: number };
 
 /** The TensorFlow.js backend the user asks for (the `revnet.backend` setting, the CLI's --backend). */
-export const BACKEND_NAMES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BACKEND_NAMES = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 
 export function isBackendName(value: string): value is BackendName {

@@ -1,4 +1,4 @@
 // The engine's TensorFlow.js backend: selection and the wasm training kernels.
-export { effectivePreference, initBackend } from './selectBackend';
+export { backendLabel, effectivePreference, initBackend } from './selectBackend';
 export type { BackendChoice, SelectOptions } from './selectBackend';
 export { builtInKernel, registerTrainingKernels, trainingKernels } from './kernels/registerKernels';

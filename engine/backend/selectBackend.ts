@@ -1,12 +1,13 @@
-// Chooses the TensorFlow.js backend: `auto` tries tensorflow (tfjs-node), then wasm, then cpu,
-// and says in one plain note why it skipped any. An explicit choice that cannot be had is an error.
+// Chooses the TensorFlow.js backend: `auto` tries tensorflow-gpu (tfjs-node-gpu, only where the user
+// installed it), then tensorflow (tfjs-node), then wasm, then cpu, and says in one plain note why it
+// skipped any. An explicit choice that cannot be had is an error.
 import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths, version_wasm } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 // Training on any backend needs the gradient functions; tfjs-core alone does not register them.
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { registerTrainingKernels } from './kernels/registerKernels';
-import { loadTfjsNode, nativeUnavailableReason, type NativeLoader } from './nativeBackend';
+import { isNotInstalled, loadTfjsNode, loadTfjsNodeGpu, nativeUnavailableReason, TFJS_NODE, TFJS_NODE_GPU, type NativeLoader } from './nativeBackend';
 import { findWasmFolder } from './wasmFiles';
 import { BACKEND_NAMES, isBackendName, type BackendName } from '../../protocol/engineApi';
 import { setBackendHeapCeiling, WASM_HEAP_CEILING } from '../limits/memoryLimit';
@@ -17,11 +18,15 @@ export interface BackendChoice {
   name: string;
   /** why a preferred backend was skipped, for the user, once */
   note?: string;
+  /** for `tensorflow`: whether TensorFlow found a GPU it runs on (tfjs-node-gpu with CUDA) */
+  gpu?: boolean;
 }
 
 export interface SelectOptions {
   /** loads @tensorflow/tfjs-node; replaceable so tests can simulate a broken install */
   loadNative?: NativeLoader;
+  /** loads @tensorflow/tfjs-node-gpu; replaceable as loadNative */
+  loadNativeGpu?: NativeLoader;
   /** where REVNET_BACKEND is read when the preference is `auto` (default: process.env) */
   env?: NodeJS.ProcessEnv;
 }
@@ -37,7 +42,15 @@ export function effectivePreference(preference: BackendName, env: NodeJS.Process
   return fromEnv;
 }
 
-class BackendUnavailable extends Error {}
+class BackendUnavailable extends Error {
+  constructor(
+    message: string,
+    /** `auto` passes over a package that is simply not installed without a note */
+    readonly notInstalled = false,
+  ) {
+    super(message);
+  }
+}
 
 async function activate(name: string): Promise<void> {
   let ok: boolean;
@@ -50,17 +63,27 @@ async function activate(name: string): Promise<void> {
   await tf.ready();
 }
 
-async function useTensorflow(loadNative: NativeLoader): Promise<void> {
+async function useTensorflow(loadNative: NativeLoader, packageName = TFJS_NODE): Promise<void> {
   try {
     loadNative();
   } catch (error) {
-    throw new BackendUnavailable(nativeUnavailableReason(error));
+    throw new BackendUnavailable(nativeUnavailableReason(error, packageName), isNotInstalled(error, packageName));
   }
   // null when nothing registered it, whatever the declared type says
   if ((tf.findBackendFactory('tensorflow') as unknown) === null) {
-    throw new BackendUnavailable('@tensorflow/tfjs-node loaded but registered no "tensorflow" backend with this copy of @tensorflow/tfjs-core (a version mismatch?)');
+    throw new BackendUnavailable(`${packageName} loaded but registered no "tensorflow" backend with this copy of @tensorflow/tfjs-core (a version mismatch?)`);
   }
   await activate('tensorflow');
+}
+
+/** tfjs-node's backend says whether TensorFlow placed its ops on a GPU (false without CUDA/cuDNN) */
+function tensorflowOnGpu(): boolean {
+  return (tf.backend() as { isUsingGpuDevice?: unknown }).isUsingGpuDevice === true;
+}
+
+async function useTensorflowGpu(loadNativeGpu: NativeLoader): Promise<string | undefined> {
+  await useTensorflow(loadNativeGpu, TFJS_NODE_GPU);
+  return tensorflowOnGpu() ? undefined : `${TFJS_NODE_GPU} loaded but TensorFlow found no usable GPU (CUDA and cuDNN libraries missing or no device); it runs on the CPU`;
 }
 
 let wasmPathsSet = false;
@@ -123,32 +146,58 @@ function silenceCpuBanner(): void {
   if (cpu !== null && cpu.firstUse === true) cpu.firstUse = false;
 }
 
-async function choose(preference: BackendName, loadNative: NativeLoader): Promise<BackendChoice> {
+interface Loaders {
+  native: NativeLoader;
+  nativeGpu: NativeLoader;
+}
+
+/** activates one backend; a note when it works but not as well as asked (a GPU package without a GPU) */
+async function use(name: Exclude<BackendName, 'auto'>, loaders: Loaders): Promise<string | undefined> {
+  switch (name) {
+    case 'tensorflow-gpu': return useTensorflowGpu(loaders.nativeGpu);
+    case 'tensorflow': await useTensorflow(loaders.native); return undefined;
+    case 'wasm': await useWasm(); return undefined;
+    case 'cpu': await useCpu(); return undefined;
+  }
+}
+
+function choiceOf(name: Exclude<BackendName, 'auto'>, notes: string[]): BackendChoice {
+  const active = tf.getBackend();
+  const choice: BackendChoice = { name: active };
+  if (active === 'tensorflow') choice.gpu = name === 'tensorflow-gpu' && tensorflowOnGpu();
+  if (notes.length > 0) choice.note = notes.join('; ');
+  return choice;
+}
+
+async function choose(preference: BackendName, loaders: Loaders): Promise<BackendChoice> {
   if (preference !== 'auto') {
-    const use = { tensorflow: () => useTensorflow(loadNative), wasm: useWasm, cpu: useCpu }[preference];
     try {
-      await use();
+      const note = await use(preference, loaders);
+      return choiceOf(preference, note === undefined ? [] : [note]);
     } catch (error) {
       if (error instanceof BackendUnavailable) throw new Error(`backend "${preference}" was asked for, but ${error.message}`);
       throw error;
     }
-    return { name: tf.getBackend() };
   }
   const skipped: string[] = [];
-  for (const [name, use] of [
-    ['tensorflow', () => useTensorflow(loadNative)],
-    ['wasm', useWasm],
-  ] as const) {
+  for (const name of ['tensorflow-gpu', 'tensorflow', 'wasm'] as const) {
     try {
-      await use();
-      return skipped.length === 0 ? { name } : { name, note: `${skipped.join('; ')}; using ${name}` };
+      const note = await use(name, loaders);
+      const notes = note === undefined ? skipped : [...skipped, note];
+      return choiceOf(name, notes.length === 0 ? [] : [`${notes.join('; ')}; using ${name}`]);
     } catch (error) {
       if (!(error instanceof BackendUnavailable)) throw error;
-      skipped.push(error.message);
+      // the GPU package is something a user installs on purpose: its absence is not news
+      if (!(name === 'tensorflow-gpu' && error.notInstalled)) skipped.push(error.message);
     }
   }
   await useCpu();
   return { name: 'cpu', note: `${skipped.join('; ')}; using cpu` };
+}
+
+/** the backend as a user reads it: "tensorflow (GPU)" when TensorFlow runs on a GPU */
+export function backendLabel(choice: BackendChoice): string {
+  return choice.gpu === true ? `${choice.name} (GPU)` : choice.name;
 }
 
 const chosen = new Map<BackendName, Promise<BackendChoice>>();
@@ -159,10 +208,12 @@ const chosen = new Map<BackendName, Promise<BackendChoice>>();
  */
 export async function initBackend(preference: BackendName = 'auto', options: SelectOptions = {}): Promise<BackendChoice> {
   const effective = effectivePreference(preference, options.env ?? process.env);
-  if (options.loadNative !== undefined) return choose(effective, options.loadNative);
+  if (options.loadNative !== undefined || options.loadNativeGpu !== undefined) {
+    return choose(effective, { native: options.loadNative ?? loadTfjsNode, nativeGpu: options.loadNativeGpu ?? loadTfjsNodeGpu });
+  }
   let pending = chosen.get(effective);
   if (pending === undefined) {
-    pending = choose(effective, loadTfjsNode);
+    pending = choose(effective, { native: loadTfjsNode, nativeGpu: loadTfjsNodeGpu });
     chosen.set(effective, pending);
     pending.catch(() => chosen.delete(effective));
   }

@@ -2,7 +2,7 @@
 // It never writes to stdout; console output travels as log notifications.
 import { createMessageConnection, IPCMessageReader, IPCMessageWriter } from 'vscode-jsonrpc/node';
 import { BACKEND_NAMES, isBackendName, Notifications, type BackendName, type LogEvent } from '../../protocol/engineApi';
-import { initBackend, type BackendChoice } from '../backend';
+import { backendLabel, initBackend, type BackendChoice } from '../backend';
 import { redirectConsole } from './consoleToLog';
 import { serverOperations } from './serverOperations';
 import { registerHandlers } from './registerHandlers';
@@ -31,7 +31,7 @@ let backendReady: Promise<BackendChoice> | undefined;
 function backend(): Promise<BackendChoice> {
   backendReady ??= (async () => {
     const choice = await initBackend(requestedBackend(process.argv.slice(2)));
-    log({ level: 'info', message: `engine ${process.pid} on Node ${process.version}, backend ${choice.name}` });
+    log({ level: 'info', message: `engine ${process.pid} on Node ${process.version}, backend ${backendLabel(choice)}` });
     if (choice.note !== undefined) log({ level: 'warn', message: choice.note });
     return choice;
   })();

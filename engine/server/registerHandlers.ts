@@ -5,7 +5,7 @@ import { Notifications, Requests, type EngineInfo, type EngineStatus, type LogEv
 import { decodeNonFinite, encodeNonFinite } from '../../protocol/nonFinite';
 import { boundedMessage } from '../../protocol/boundedMessage';
 import { RequestCancelSignal } from './requestCancelSignal';
-import type { BackendChoice } from '../backend';
+import { backendLabel, type BackendChoice } from '../backend';
 import type { ServerOperations } from './serverOperations';
 import { InspectionCancelled } from '../inspect/inspectModel';
 import { OperationCancelled } from '../operations/stopPoint';
@@ -60,7 +60,7 @@ export function registerHandlers(connection: MessageConnection, deps: ServerDeps
     Requests.info,
     handle(Requests.info.method, async (): Promise<EngineInfo> => {
       const choice = await deps.backend();
-      const info: EngineInfo = { backend: choice.name, nodeVersion: process.version, pid: process.pid };
+      const info: EngineInfo = { backend: backendLabel(choice), nodeVersion: process.version, pid: process.pid };
       if (choice.note !== undefined) info.backendNote = choice.note;
       return info;
     }),

@@ -1,6 +1,6 @@
 // `revnet inspect`: per-block reconstruction error, gradient fidelity and memory of a model on one batch,
 // with the measured peak bytes and step times of both training modes (docs/inspect-json.md).
-import { isBackendName, type DataSpec, type ModelRef } from '../../../protocol/engineApi';
+import { BACKEND_NAMES, isBackendName, type DataSpec, type ModelRef } from '../../../protocol/engineApi';
 import type { StabilityParams } from '../../../protocol/stabilityReport';
 import { initBackend } from '../../backend';
 import { DEFAULT_INSPECT_BATCH, inspectResolved } from '../../inspect/inspectModel';
@@ -63,7 +63,7 @@ async function run(argv: string[]): Promise<number> {
   const seed = integerOption(numberOption(args, 'seed', 'inspect'), 'seed', 0);
   const batchSize = integerOption(numberOption(args, 'batch', 'inspect'), 'batch', 1);
   const backend = stringOption(args, 'backend') ?? 'auto';
-  if (!isBackendName(backend)) throw new CliError(`inspect: --backend must be auto, tensorflow, wasm or cpu, got "${backend}"`);
+  if (!isBackendName(backend)) throw new CliError(`inspect: --backend must be one of ${BACKEND_NAMES.join(', ')}, got "${backend}"`);
   const reconstructionMode = stringOption(args, 'reconstruction');
   if (reconstructionMode !== undefined && reconstructionMode !== 'training' && reconstructionMode !== 'inference') {
     throw new CliError(`inspect: --reconstruction must be training or inference, got "${reconstructionMode}"`);

@@ -1,5 +1,5 @@
 // The options that name a model, shared by `revnet forward` and `revnet invert`.
-import { isBackendName, type BackendName, type ModelRef } from '../../../protocol/engineApi';
+import { BACKEND_NAMES, isBackendName, type BackendName, type ModelRef } from '../../../protocol/engineApi';
 import { PRESET_NAMES } from '../../model/presets';
 import { existsSync } from 'node:fs';
 import { defaultWeightsPath } from '../../model/saveLoad';
@@ -58,7 +58,7 @@ export function scaleFrom(args: ParsedArgs, command: string): number | undefined
 
 export function backendFrom(args: ParsedArgs, command: string): BackendName {
   const backend = stringOption(args, 'backend') ?? 'auto';
-  if (!isBackendName(backend)) throw new CliError(`${command}: --backend must be auto, tensorflow, wasm or cpu, got "${backend}"`);
+  if (!isBackendName(backend)) throw new CliError(`${command}: --backend must be one of ${BACKEND_NAMES.join(', ')}, got "${backend}"`);
   return backend;
 }
 

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { BACKEND_NAMES, isBackendName, type ModelRef, type TrainParams, type TrainResult } from '../../../protocol/engineApi';
-import { initBackend } from '../../backend';
+import { backendLabel, initBackend } from '../../backend';
 import { PRESET_NAMES } from '../../model/presets';
 import { DATA_SPEC_HELP, parseDataSpec } from '../../train/parseDataSpec';
 import { parseDrops } from '../../train/schedule';
@@ -215,9 +215,9 @@ async function run(argv: string[]): Promise<number> {
   } else {
     const accuracy = result.testAccuracy === undefined ? '' : `, test accuracy ${formatPercent(result.testAccuracy)}`;
     if (result.status === 'cancelled') {
-      process.stdout.write(`${result.message ?? `stopped at step ${result.steps}`} after ${seconds.toFixed(1)} s on ${backend.name}\n`);
+      process.stdout.write(`${result.message ?? `stopped at step ${result.steps}`} after ${seconds.toFixed(1)} s on ${backendLabel(backend)}\n`);
     } else {
-      process.stdout.write(`${result.status} after ${result.steps} steps (${result.epochs} epochs) in ${seconds.toFixed(1)} s on ${backend.name}${accuracy}\n`);
+      process.stdout.write(`${result.status} after ${result.steps} steps (${result.epochs} epochs) in ${seconds.toFixed(1)} s on ${backendLabel(backend)}${accuracy}\n`);
       if (result.message !== undefined) process.stdout.write(`${result.message}\n`);
     }
     if (result.configPath !== '') process.stdout.write(`model: ${result.configPath}\n       ${result.weightsPath}\n`);

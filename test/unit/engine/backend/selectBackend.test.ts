@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import * as esbuild from 'esbuild';
 import * as tf from '@tensorflow/tfjs-core';
+import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { initBackend } from '../../../../engine/backend';
 import { findWasmFolder, wasmBinaryNames } from '../../../../engine/backend/wasmFiles';
 
@@ -65,9 +66,54 @@ test('explicit tensorflow when it is missing is a clear error', async () => {
   await assert.rejects(initBackend('tensorflow', noEnv), /^Error: backend "tensorflow" was asked for, but @tensorflow\/tfjs-node is not installed \(Cannot find module/);
 });
 
+test('explicit tensorflow-gpu when @tensorflow/tfjs-node-gpu is missing is a clear error naming that package', async () => {
+  await assert.rejects(initBackend('tensorflow-gpu', noEnv), /^Error: backend "tensorflow-gpu" was asked for, but @tensorflow\/tfjs-node-gpu is not installed \(Cannot find module '@tensorflow\/tfjs-node-gpu'/);
+  assert.equal((await initBackend('auto', noEnv)).name, 'wasm');
+});
+
+test('auto: a GPU package that is installed but fails to load is reported, and the next backend is used', async () => {
+  const choice = await initBackend('auto', {
+    env: {},
+    loadNativeGpu: () => {
+      throw new Error('libcudart.so.11.0: cannot open shared object file');
+    },
+  });
+  assert.equal(choice.name, 'wasm');
+  assert.match(choice.note ?? '', /^@tensorflow\/tfjs-node-gpu could not be loaded \(libcudart\.so\.11\.0: cannot open shared object file\); @tensorflow\/tfjs-node is not installed \(.*\); using wasm$/);
+});
+
+// A stand-in for what tfjs-node-gpu does when it loads: it registers a backend named "tensorflow" whose
+// instance says whether TensorFlow placed its ops on a GPU.
+function fakeGpuPackage(onGpu: boolean): () => void {
+  return () => {
+    tf.registerBackend('tensorflow', () => Object.assign(new MathBackendCPU(), { isGPUPackage: true, isUsingGpuDevice: onGpu }));
+  };
+}
+
+test('tensorflow-gpu on a machine with a usable GPU: the tensorflow backend, gpu true, no note', async (t) => {
+  t.after(async () => {
+    tf.removeBackend('tensorflow');
+    await initBackend('wasm', noEnv);
+  });
+  const choice = await initBackend('tensorflow-gpu', { env: {}, loadNativeGpu: fakeGpuPackage(true) });
+  assert.deepEqual(choice, { name: 'tensorflow', gpu: true });
+  assert.equal(tf.getBackend(), 'tensorflow');
+});
+
+test('auto with tfjs-node-gpu but no usable GPU: says that TensorFlow runs on the CPU', async (t) => {
+  t.after(async () => {
+    tf.removeBackend('tensorflow');
+    await initBackend('wasm', noEnv);
+  });
+  const choice = await initBackend('auto', { env: {}, loadNativeGpu: fakeGpuPackage(false) });
+  assert.equal(choice.name, 'tensorflow');
+  assert.equal(choice.gpu, false);
+  assert.equal(choice.note, '@tensorflow/tfjs-node-gpu loaded but TensorFlow found no usable GPU (CUDA and cuDNN libraries missing or no device); it runs on the CPU; using tensorflow-gpu');
+});
+
 test('REVNET_BACKEND overrides auto and is validated', async () => {
   assert.equal((await initBackend('auto', { env: { REVNET_BACKEND: 'cpu' } })).name, 'cpu');
-  await assert.rejects(initBackend('auto', { env: { REVNET_BACKEND: 'gpu' } }), /REVNET_BACKEND="gpu" is not a backend; expected one of auto, tensorflow, wasm, cpu/);
+  await assert.rejects(initBackend('auto', { env: { REVNET_BACKEND: 'gpu' } }), /REVNET_BACKEND="gpu" is not a backend; expected one of auto, tensorflow-gpu, tensorflow, wasm, cpu/);
   assert.equal((await initBackend('wasm', { env: { REVNET_BACKEND: 'cpu' } })).name, 'wasm');
 });
 
@@ -100,7 +146,7 @@ initBackend('wasm', { env: {} }).then(async (choice) => {
     target: 'node20',
     outfile: join(bundleDir, 'engine.js'),
     nodePaths: [join(process.cwd(), 'node_modules')],
-    external: ['@tensorflow/tfjs-node'],
+    external: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'],
     logLevel: 'error',
   });
   const source = findWasmFolder();
