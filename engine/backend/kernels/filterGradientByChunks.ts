@@ -7,8 +7,8 @@
 // the sums short; the chunk results are added pairwise.
 // How the left operand is built without an im2col gather: with x transposed to planes [N, Ci, Hp, Wp]
 // (padded), the Wp-wide padded rows r..r+R of plane i shifted by tap (a,b) are one contiguous run,
-// starting at (r + a)·Wp + b. Taking all Wp columns (not just OW) is harmless when dy is padded to
-// Wp columns with zeros: the few values a run picks up from the next row meet those zeros.
+// starting at (r + a)·Wp + b. Taking all Wp columns (not just OW) is harmless when dy's rows are
+// copied Wp wide with zeros after them: the few values a run picks up from the next row meet those zeros.
 import type * as tf from '@tensorflow/tfjs-core';
 import type { ConvGeometry } from './convGeometry';
 import type { KernelComposer } from './kernelComposer';
@@ -44,7 +44,6 @@ export function chunkedFilterGradient(k: KernelComposer, backend: tf.KernelBacke
     paddings: [[0, 0], [0, 0], [padTop, paddedHeight - inHeight - padTop + 1], [padLeft, paddedWidth - inWidth - padLeft]],
     constantValue: 0,
   });
-  const dyWide = paddedWidth === outWidth ? dy : k.run('PadV2', { x: dy }, { paddings: [[0, 0], [0, 0], [0, paddedWidth - outWidth], [0, 0]], constantValue: 0 });
   const planeSize = (paddedHeight + 1) * paddedWidth;
   const rows = filterHeight * filterWidth * inChannels;
   const rowsPerChunk = Math.max(1, Math.min(outHeight, Math.floor(CHUNK_POSITIONS / paddedWidth)));
@@ -65,8 +64,16 @@ export function chunkedFilterGradient(k: KernelComposer, backend: tf.KernelBacke
           }
         }
       }
-      const dyStart = (n * outHeight + r0) * paddedWidth * outChannels;
-      backend.typedArrayFromHeap(right).set(backend.typedArrayFromHeap(dyWide).subarray(dyStart, dyStart + length * outChannels));
+      // dy's rows, each followed by zeros up to the padded width
+      const rightValues = backend.typedArrayFromHeap(right);
+      const dyValues = backend.typedArrayFromHeap(dy);
+      const rowLength = outWidth * outChannels;
+      const paddedRowLength = paddedWidth * outChannels;
+      if (paddedWidth > outWidth) rightValues.fill(0);
+      for (let r = 0; r < length / paddedWidth; r++) {
+        const dyStart = ((n * outHeight + r0 + r) * outWidth) * outChannels;
+        rightValues.set(dyValues.subarray(dyStart, dyStart + rowLength), r * paddedRowLength);
+      }
       partials.push(k.run('BatchMatMul', { a: left, b: right }, { transposeA: false, transposeB: false }));
       k.release(left);
       k.release(right);
