@@ -37,6 +37,11 @@ const cases: Case[] = [
   // stride 1 on wasm: the filter gradient in chunks of rows; rows 1,102 wide make one row a chunk
   { x: [1, 3, 1100, 1], filter: [3, 3, 1, 2], strides: [1, 1], pad: 'same' },
   { x: [2, 7, 9, 3], filter: [2, 5, 3, 2], strides: [1, 1], pad: [[0, 0], [1, 0], [2, 1], [0, 0]] },
+  // equal strides on wasm: the input gradient by phases; stride 3 over a 2x2 filter leaves a phase without taps,
+  // and padding below that makes dy taller than the phases cuts rows
+  { x: [2, 10, 11, 3], filter: [2, 2, 3, 4], strides: [3, 3], pad: 'same' },
+  { x: [2, 13, 12, 2], filter: [5, 5, 2, 3], strides: [2, 2], pad: 'same' },
+  { x: [2, 8, 8, 3], filter: [3, 3, 3, 2], strides: [2, 2], pad: [[0, 0], [0, 4], [1, 3], [0, 0]] },
 ];
 
 const describe = (c: Case): string => `x ${c.x.join('x')}, filter ${c.filter.join('x')}, strides ${c.strides.join(',')}, pad ${JSON.stringify(c.pad)}`;
