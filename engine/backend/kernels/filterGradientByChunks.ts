@@ -47,7 +47,16 @@ export function chunkedFilterGradient(k: KernelComposer, backend: tf.KernelBacke
   const planeSize = (paddedHeight + 1) * paddedWidth;
   const rows = filterHeight * filterWidth * inChannels;
   const rowsPerChunk = Math.max(1, Math.min(outHeight, Math.floor(CHUNK_POSITIONS / paddedWidth)));
-  const partials: tf.TensorInfo[] = [];
+  // Pairwise summation as the chunks come, like a binary counter: sums[j] covers 2^j chunks, and two
+  // sums of one size merge at once, so at most log2(chunks) + 1 partial results are alive (each is
+  // as large as the filter) and the rounding error grows with log2(chunks), not with their number.
+  const sums: { value: tf.TensorInfo; chunks: number }[] = [];
+  const add = (a: tf.TensorInfo, b: tf.TensorInfo): tf.TensorInfo => {
+    const total = k.run('Add', { a, b });
+    k.release(a);
+    k.release(b);
+    return total;
+  };
   for (let n = 0; n < batch; n++) {
     for (let r0 = 0; r0 < outHeight; r0 += rowsPerChunk) {
       const length = Math.min(rowsPerChunk, outHeight - r0) * paddedWidth;
@@ -74,22 +83,19 @@ export function chunkedFilterGradient(k: KernelComposer, backend: tf.KernelBacke
         const dyStart = ((n * outHeight + r0 + r) * outWidth) * outChannels;
         rightValues.set(dyValues.subarray(dyStart, dyStart + rowLength), r * paddedRowLength);
       }
-      partials.push(k.run('BatchMatMul', { a: left, b: right }, { transposeA: false, transposeB: false }));
+      let sum = { value: k.run('BatchMatMul', { a: left, b: right }, { transposeA: false, transposeB: false }), chunks: 1 };
       k.release(left);
       k.release(right);
+      for (let top = sums.at(-1); top?.chunks === sum.chunks; top = sums.at(-1)) {
+        sums.pop();
+        sum = { value: add(top.value, sum.value), chunks: 2 * sum.chunks };
+      }
+      sums.push(sum);
     }
   }
-  // pairwise: the rounding error grows with log2(chunks), not with their number
-  let level = partials;
-  while (level.length > 1) {
-    const next: tf.TensorInfo[] = [];
-    for (let j = 0; j + 1 < level.length; j += 2) {
-      next.push(k.run('Add', { a: level[j], b: level[j + 1] }));
-      k.release(level[j]);
-      k.release(level[j + 1]);
-    }
-    if (level.length % 2 === 1) next.push(level[level.length - 1]);
-    level = next;
-  }
-  return k.reshape(level[0], [filterHeight, filterWidth, inChannels, outChannels]);
+  const shape = [filterHeight, filterWidth, inChannels, outChannels];
+  let total: tf.TensorInfo | undefined;
+  for (let next = sums.pop(); next !== undefined; next = sums.pop()) total = total === undefined ? next.value : add(next.value, total);
+  // an empty batch (or output) sums nothing
+  return total === undefined ? k.run('Fill', {}, { shape, value: 0, dtype: 'float32' }) : k.reshape(total, shape);
 }
