@@ -37,6 +37,9 @@ export function chunkedFilterGradient(k: KernelComposer, backend: tf.KernelBacke
   const { batch, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth, padTop, padLeft } = g;
   // Stride 1: the padded input is exactly (out + filter - 1) wide and tall; one more row below lets the
   // last tap's run overrun its plane by filterWidth - 1 values without leaving the buffer.
+  const shape = [filterHeight, filterWidth, inChannels, outChannels];
+  // an empty batch or output sums nothing (and the wasm Transpose cannot take an empty tensor)
+  if (batch * outHeight * outWidth === 0) return k.run('Fill', {}, { shape, value: 0, dtype: 'float32' });
   const paddedWidth = outWidth + filterWidth - 1;
   const paddedHeight = outHeight + filterHeight - 1;
   const planes = k.transpose(x, [0, 3, 1, 2]);
@@ -93,9 +96,8 @@ export function chunkedFilterGradient(k: KernelComposer, backend: tf.KernelBacke
       sums.push(sum);
     }
   }
-  const shape = [filterHeight, filterWidth, inChannels, outChannels];
   let total: tf.TensorInfo | undefined;
   for (let next = sums.pop(); next !== undefined; next = sums.pop()) total = total === undefined ? next.value : add(next.value, total);
-  // an empty batch (or output) sums nothing
-  return total === undefined ? k.run('Fill', {}, { shape, value: 0, dtype: 'float32' }) : k.reshape(total, shape);
+  if (total === undefined) throw new Error('the chunked filter gradient summed no chunk');
+  return k.reshape(total, shape);
 }

@@ -184,6 +184,20 @@ test('Conv2DBackpropFilter on wasm sums in short runs: over 32,768 positive term
   assert.ok(oneSum > bound, `the bound should reject one 32,768-term sum (the convolution composition): ${oneSum.toExponential(2)} <= ${bound.toExponential(2)}`);
 });
 
+test('Conv2DBackpropFilter on wasm over an empty batch equals the float64 loop (zeros) and leaks nothing', async () => {
+  await tf.setBackend('wasm');
+  const x = tf.zeros([0, 5, 5, 2]);
+  const dy = tf.zeros([0, 5, 5, 3]);
+  const buffersBefore = tf.engine().backend.numDataIds();
+  const out = tf.engine().runKernel<tf.Tensor>('Conv2DBackpropFilter', { x, dy }, { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 2, 3] });
+  const expected = filterGradientFloat64([], [], { x: [0, 5, 5, 2], filter: [3, 3, 2, 3], out: [5, 5], strides: [1, 1], padTop: 1, padLeft: 1 });
+  assert.deepEqual(out.shape, [3, 3, 2, 3]);
+  assert.deepEqual(Array.from(await out.data()), Array.from(expected));
+  out.dispose();
+  assert.equal(tf.engine().backend.numDataIds(), buffersBefore);
+  tf.dispose([x, dy]);
+});
+
 /**
  * A small net touching every op a RevNet's training uses: conv 3x3 (stride 1 and 2), batch norm
  * from ops, relu, channel split and concat, the squeeze reshape/transpose, avg pool, zero channel
