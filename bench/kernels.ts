@@ -1,5 +1,7 @@
 // Times the convolution kernels training needs on CIFAR-sized shapes: wasm conv2d forward, our
-// Conv2DBackpropInput and Conv2DBackpropFilter (engine/backend/kernels), the BackpropInput that
+// Conv2DBackpropInput and Conv2DBackpropFilter (engine/backend/kernels; the filter gradient also as the
+// single convolution it was before the chunked products, and the input gradient as the convolution of
+// the dilated dy it was before the phases), the BackpropInput that
 // tfjs-backend-wasm ships, and on the cpu backend its conv2d, its BackpropInput and our
 // BackpropFilter. Prints a Markdown table of medians, each as a ratio to the wasm conv2d forward
 // measured in the same run. The cpu backend's own BackpropFilter (a plain loop, about a minute
@@ -8,6 +10,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { builtInKernel, initBackend } from '../engine/backend';
+import { conv2dBackpropFilterByConv } from '../engine/backend/kernels/conv2dBackpropFilter';
+import { conv2dBackpropInputByConv } from '../engine/backend/kernels/conv2dBackpropInput';
 import { SeededRandom } from '../engine/util/random';
 
 interface Shape {
@@ -67,6 +71,10 @@ interface Timings {
   backpropFilter: number;
   /** the backend's own kernel that ours replaced */
   builtIn?: number;
+  /** our BackpropFilter as one convolution (what wasm used before the chunked products) */
+  filterByConv?: number;
+  /** our BackpropInput as one convolution of the dilated dy (what wasm used before the phases) */
+  inputDilated?: number;
 }
 
 function measure(shape: Shape, times: number, builtIn: tf.KernelConfig | undefined): Timings {
@@ -85,6 +93,12 @@ function measure(shape: Shape, times: number, builtIn: tf.KernelConfig | undefin
     backpropInput: timeMs(() => tf.engine().runKernel<tf.Tensor>('Conv2DBackpropInput', { dy, filter }, inputAttrs), times),
     backpropFilter: timeMs(() => tf.engine().runKernel<tf.Tensor>('Conv2DBackpropFilter', { x, dy }, filterAttrs), times),
   };
+  if (tf.getBackend() === 'wasm') {
+    const byConv = conv2dBackpropFilterByConv('wasm', 'conv');
+    timings.filterByConv = timeMs(() => byConv({ inputs: { x, dy }, attrs: filterAttrs, backend: tf.engine().backend }), times);
+    const dilated = conv2dBackpropInputByConv('wasm', 'dilated');
+    timings.inputDilated = timeMs(() => dilated({ inputs: { dy, filter }, attrs: inputAttrs, backend: tf.engine().backend }), times);
+  }
   if (builtIn !== undefined && builtInFunc !== undefined) {
     const backend = tf.engine().backend;
     // Unregistered before the backend started, so its setup (binding the wasm function) never ran.
@@ -112,7 +126,9 @@ async function main(): Promise<void> {
       shape.label,
       wasm.forward.toFixed(1),
       format(wasm.backpropInput, wasm.forward),
+      wasm.inputDilated === undefined ? 'n/a' : format(wasm.inputDilated, wasm.forward),
       format(wasm.backpropFilter, wasm.forward),
+      wasm.filterByConv === undefined ? 'n/a' : format(wasm.filterByConv, wasm.forward),
       wasm.builtIn === undefined ? 'n/a' : format(wasm.builtIn, wasm.forward),
     ];
     if (withCpu) {
@@ -129,7 +145,7 @@ async function main(): Promise<void> {
     rows.push(`| ${cells.join(' | ')} |`);
     process.stderr.write(`done: ${shape.label}\n`);
   }
-  const header = ['shape (batch 32, same padding)', 'wasm conv2d fwd ms', 'our BackpropInput ms (ratio)', 'our BackpropFilter ms (ratio)', 'built-in wasm BackpropInput ms (ratio)'];
+  const header = ['shape (batch 32, same padding)', 'wasm conv2d fwd ms', 'our BackpropInput ms (ratio)', 'BackpropInput of the dilated dy ms (ratio)', 'our BackpropFilter ms (ratio)', 'BackpropFilter as one conv ms (ratio)', 'built-in wasm BackpropInput ms (ratio)'];
   if (withCpu) header.push('cpu conv2d fwd', 'cpu BackpropInput (built-in)', 'cpu BackpropFilter (ours)');
   console.log(`wasm backend, ${threads} XNNPACK thread(s), Node ${process.version}; medians of ${repeats} runs (wasm) and ${cpuRepeats} (cpu) after one warm-up; ratios to the wasm conv2d forward of the same row`);
   console.log('');

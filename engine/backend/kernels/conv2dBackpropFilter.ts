@@ -4,6 +4,7 @@
 // dilated by the stride, giving [Ci,KH,KW,Co]. Unpadded 1x1 filters are one matrix product.
 import * as tf from '@tensorflow/tfjs-core';
 import { convGeometry, type ConvGeometry, type ConvPad } from './convGeometry';
+import { chunkedFilterGradient, suitsChunkedFilterGradient } from './filterGradientByChunks';
 import { compose, type KernelComposer } from './kernelComposer';
 
 interface Attrs {
@@ -43,7 +44,7 @@ function pointwiseFilterGradient(k: KernelComposer, x: tf.TensorInfo, dy: tf.Ten
   return k.reshape(product, [1, 1, g.inChannels, g.outChannels]);
 }
 
-function filterGradientByConv(k: KernelComposer, x: tf.TensorInfo, dy: tf.TensorInfo, g: ConvGeometry): tf.TensorInfo {
+export function filterGradientByConv(k: KernelComposer, x: tf.TensorInfo, dy: tf.TensorInfo, g: ConvGeometry): tf.TensorInfo {
   // Rows of x beyond the last one any output reads are cut, so that no padding is negative.
   const spanHeight = (g.outHeight - 1) * g.strideHeight + g.filterHeight;
   const spanWidth = (g.outWidth - 1) * g.strideWidth + g.filterWidth;
@@ -67,13 +68,18 @@ function filterGradientByConv(k: KernelComposer, x: tf.TensorInfo, dy: tf.Tensor
   return k.transpose(conv, [1, 2, 0, 3]);
 }
 
-export function conv2dBackpropFilterByConv(backendName: string) {
+/** How a filter gradient is composed: chunked products (wasm, stride 1), one product (1x1), or a convolution. */
+export type FilterGradientMethod = 'chunks' | 'conv';
+
+export function conv2dBackpropFilterByConv(backendName: string, method: FilterGradientMethod = 'chunks') {
   return ({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap }): tf.TensorInfo => {
     const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
     const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as Attrs;
     const g = convGeometry(x.shape as [number, number, number, number], filterShape, strides, pad, dimRoundingMode, dataFormat);
     return compose(backend, backendName, (k) => {
-      return isPointwise(g) ? pointwiseFilterGradient(k, x, dy, g) : filterGradientByConv(k, x, dy, g);
+      if (isPointwise(g)) return pointwiseFilterGradient(k, x, dy, g);
+      if (method === 'chunks' && backendName === 'wasm' && suitsChunkedFilterGradient(g, backend)) return chunkedFilterGradient(k, backend, x, dy, g);
+      return filterGradientByConv(k, x, dy, g);
     });
   };
 }

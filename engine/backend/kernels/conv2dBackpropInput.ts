@@ -4,6 +4,7 @@
 // filter (the bottleneck shortcut) is multiplied at the output resolution and then spread out.
 import * as tf from '@tensorflow/tfjs-core';
 import { convGeometry, type ConvGeometry, type ConvPad } from './convGeometry';
+import { inputGradientByPhases, suitsPhases } from './inputGradientByPhases';
 import { compose, type KernelComposer } from './kernelComposer';
 
 interface Attrs {
@@ -48,13 +49,17 @@ function stridedPointwiseInputGradient(k: KernelComposer, dy: tf.TensorInfo, fil
   return k.run('Slice', { x: spread }, { begin: [0, 0, 0, 0], size: [g.batch, g.inHeight, g.inWidth, g.inChannels] });
 }
 
-export function conv2dBackpropInputByConv(backendName: string) {
+/** How a strided input gradient is composed: one conv per phase of dx, or one conv of the dilated dy. */
+export type InputGradientMethod = 'phases' | 'dilated';
+
+export function conv2dBackpropInputByConv(backendName: string, method: InputGradientMethod = 'phases') {
   return ({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap }): tf.TensorInfo => {
     const { dy, filter } = inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
     const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as Attrs;
     const g = convGeometry(inputShape, filter.shape as [number, number, number, number], strides, pad, dimRoundingMode, dataFormat);
     return compose(backend, backendName, (k) => {
       if (isStridedPointwise(g)) return stridedPointwiseInputGradient(k, dy, filter, g);
+      if (method === 'phases' && suitsPhases(g)) return inputGradientByPhases(k, dy, filter, g);
       const flipped = k.run('Reverse', { x: filter }, { dims: [0, 1] });
       const swapped = k.transpose(flipped, [0, 1, 3, 2]);
       const spread = dilate(k, dy, g.strideHeight, g.strideWidth);

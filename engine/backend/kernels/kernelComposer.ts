@@ -23,6 +23,20 @@ export class KernelComposer {
     return result;
   }
 
+  /** Takes a result made outside `run` (e.g. written directly into backend memory) into the composition. */
+  track(info: tf.TensorInfo): tf.TensorInfo {
+    this.intermediates.push(info);
+    return info;
+  }
+
+  /** Releases an intermediate before the composition ends, to keep the peak low in a loop. */
+  release(info: tf.TensorInfo): void {
+    const index = this.intermediates.indexOf(info);
+    if (index < 0) throw new Error('release: not an intermediate of this composition');
+    this.intermediates.splice(index, 1);
+    this.backend.disposeData(info.dataId);
+  }
+
   reshape(x: tf.TensorInfo, shape: number[]): tf.TensorInfo {
     return this.run('Reshape', { x }, { shape });
   }

@@ -4,7 +4,9 @@ import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { builtInKernel, initBackend, trainingKernels } from '../../../../engine/backend';
+import { conv2dBackpropFilterByConv, type FilterGradientMethod } from '../../../../engine/backend/kernels/conv2dBackpropFilter';
 import { SeededRandom } from '../../../../engine/util/random';
+import { filterGradientFloat64 } from './convGradientsFloat64';
 
 type Pad = 'valid' | 'same' | tf.backend_util.ExplicitPadding;
 interface Case {
@@ -32,6 +34,14 @@ const cases: Case[] = [
   { x: [1, 6, 5, 2], filter: [3, 3, 2, 3], strides: [1, 1], pad: [[0, 0], [3, 0], [0, 3], [0, 0]] },
   { x: [5, 16, 16, 16], filter: [3, 3, 16, 16], strides: [1, 1], pad: 'same' },
   { x: [4, 16, 16, 16], filter: [3, 3, 16, 32], strides: [2, 2], pad: 'same' },
+  // stride 1 on wasm: the filter gradient in chunks of rows; rows 1,102 wide make one row a chunk
+  { x: [1, 3, 1100, 1], filter: [3, 3, 1, 2], strides: [1, 1], pad: 'same' },
+  { x: [2, 7, 9, 3], filter: [2, 5, 3, 2], strides: [1, 1], pad: [[0, 0], [1, 0], [2, 1], [0, 0]] },
+  // equal strides on wasm: the input gradient by phases; stride 3 over a 2x2 filter leaves a phase without taps,
+  // and padding below that makes dy taller than the phases cuts rows
+  { x: [2, 10, 11, 3], filter: [2, 2, 3, 4], strides: [3, 3], pad: 'same' },
+  { x: [2, 13, 12, 2], filter: [5, 5, 2, 3], strides: [2, 2], pad: 'same' },
+  { x: [2, 8, 8, 3], filter: [3, 3, 3, 2], strides: [2, 2], pad: [[0, 0], [0, 4], [1, 3], [0, 0]] },
 ];
 
 const describe = (c: Case): string => `x ${c.x.join('x')}, filter ${c.filter.join('x')}, strides ${c.strides.join(',')}, pad ${JSON.stringify(c.pad)}`;
@@ -137,6 +147,55 @@ test('Conv2DBackpropFilter on wasm and on cpu equals the cpu built-in (shapes, s
     await assertMatchesCpu('wasm', 'Conv2DBackpropFilter', inputs, attrs, terms, describe(c));
     await assertMatchesCpu('cpu', 'Conv2DBackpropFilter', inputs, attrs, terms, describe(c));
   }
+});
+
+/** The largest error of one filter-gradient composition against the float64 loop, each relative to its entry. */
+async function filterGradientErrorOnPositiveInputs(method: FilterGradientMethod): Promise<number> {
+  await tf.setBackend('wasm');
+  const shape: [number, number, number, number] = [32, 32, 32, 4];
+  const rng = new SeededRandom(21);
+  const positive = () => Float32Array.from({ length: shape.reduce((a, b) => a * b) }, () => Math.abs(rng.normal()));
+  const [xValues, dyValues] = [positive(), positive()];
+  const exact = filterGradientFloat64(xValues, dyValues, { x: shape, filter: [3, 3, 4, 4], out: [32, 32], strides: [1, 1], padTop: 1, padLeft: 1 });
+  const x = tf.tensor4d(xValues, shape);
+  const dy = tf.tensor4d(dyValues, shape);
+  const backend = tf.engine().backend;
+  const buffersBefore = backend.numDataIds();
+  const attrs = { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 4, 4] } as unknown as tf.NamedAttrMap;
+  const out = conv2dBackpropFilterByConv('wasm', method)({ inputs: { x, dy }, backend, attrs });
+  const values = backend.readSync(out.dataId) as Float32Array;
+  backend.disposeData(out.dataId);
+  assert.equal(backend.numDataIds(), buffersBefore, `the ${method} filter gradient leaked backend buffers`);
+  tf.dispose([x, dy]);
+  let worst = 0;
+  for (let i = 0; i < exact.length; i++) worst = Math.max(worst, Math.abs(values[i] - exact[i]) / exact[i]);
+  return worst;
+}
+
+test('Conv2DBackpropFilter on wasm sums in short runs: over 32,768 positive terms it stays within the error of a 2,048-term sum', async () => {
+  // A float32 sum of m positive terms, added one by one, is off by about 0.25·eps·√m of the sum (rounding
+  // errors of ±ulp/2 in random directions); the largest of 144 such sums by about 2.5 times that. The
+  // kernel adds at most 2,048 positions in one accumulator (then chunk results pairwise), so eps·√2048
+  // bounds it with room; one running sum over all 32 x 32 x 32 positions lands above that bound.
+  const bound = float32Epsilon * Math.sqrt(2048);
+  const chunked = await filterGradientErrorOnPositiveInputs('chunks');
+  assert.ok(chunked <= bound, `chunked filter gradient: relative error ${chunked.toExponential(2)} above ${bound.toExponential(2)}`);
+  const oneSum = await filterGradientErrorOnPositiveInputs('conv');
+  assert.ok(oneSum > bound, `the bound should reject one 32,768-term sum (the convolution composition): ${oneSum.toExponential(2)} <= ${bound.toExponential(2)}`);
+});
+
+test('Conv2DBackpropFilter on wasm over an empty batch equals the float64 loop (zeros) and leaks nothing', async () => {
+  await tf.setBackend('wasm');
+  const x = tf.zeros([0, 5, 5, 2]);
+  const dy = tf.zeros([0, 5, 5, 3]);
+  const buffersBefore = tf.engine().backend.numDataIds();
+  const out = tf.engine().runKernel<tf.Tensor>('Conv2DBackpropFilter', { x, dy }, { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 2, 3] });
+  const expected = filterGradientFloat64([], [], { x: [0, 5, 5, 2], filter: [3, 3, 2, 3], out: [5, 5], strides: [1, 1], padTop: 1, padLeft: 1 });
+  assert.deepEqual(out.shape, [3, 3, 2, 3]);
+  assert.deepEqual(Array.from(await out.data()), Array.from(expected));
+  out.dispose();
+  assert.equal(tf.engine().backend.numDataIds(), buffersBefore);
+  tf.dispose([x, dy]);
 });
 
 /**
