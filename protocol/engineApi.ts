@@ -86,6 +86,8 @@ export interface TrainParams {
   stabilityThreshold?: number;
   /** refuse the request when its tensors would need more bytes than this (default: REVNET_MEMORY_LIMIT, else half the machine's memory) */
   memoryLimitBytes?: number;
+  /** training threads, each running the step on a slice of the batch (default 0: one per core; 1: none) */
+  threads?: number;
 }
 export interface TrainResult {
   outDir: string;

@@ -109,7 +109,7 @@ export class ParallelStep {
       };
       start += size;
       const reply = this.awaitReply(index);
-      (this.workers[index]).postMessage(request, [sliceImages.buffer]);
+      this.workers[index].postMessage(request, [sliceImages.buffer]);
       return reply;
     });
     const answers = await Promise.all(replies);
