@@ -1,13 +1,13 @@
 // Where BatchNorm's per-channel batch sums go before they are used. In one process there is nothing to
 // reduce (no reducer is set, BatchNorm takes its fast path). A data-parallel worker (engine/parallel) sets
-// one that sums each vector over every slice of the batch, so that the statistics, and BatchNorm's backward
+// one that hands every slice's vector to every slice, so that the statistics, and BatchNorm's backward
 // sums, are those of the whole batch (sync BatchNorm).
 export interface BatchStatsReducer {
   /**
-   * The element-wise sum of `values` over every slice of the batch. Called synchronously, in the same
-   * order and with the same lengths on every slice (the graph is the same); every slice gets the same result.
+   * Every slice's `values`, in slice order, the same on every slice. Called synchronously, in the same order
+   * and with the same lengths on every slice (the graph is the same).
    */
-  sum(values: Float32Array): Float32Array;
+  gather(values: Float32Array): Float32Array[];
 }
 
 let active: BatchStatsReducer | undefined;

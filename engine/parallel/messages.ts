@@ -1,13 +1,13 @@
 // What the coordinator (parallelStep.ts) and a step worker (stepWorker.ts) send each other.
 import type { RevNetConfig } from '../model/config';
 import type { TrainMode } from '../model/network.types';
-import type { SharedSumMemory } from './sharedSum';
+import type { SharedGatherMemory } from './sharedGather';
 
 /** workerData of a step worker */
 export interface WorkerSetup {
   config: RevNetConfig;
   backend: 'wasm' | 'cpu';
-  memory: SharedSumMemory;
+  memory: SharedGatherMemory;
   /** this worker's place in the batch (its slice comes index-th) and in the shared sums */
   index: number;
 }

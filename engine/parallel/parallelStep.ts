@@ -1,6 +1,6 @@
 // Data-parallel training steps over worker_threads: the batch is cut into one slice per worker, every worker
 // runs the step on its slice with its own single-threaded backend (stepWorker.ts), BatchNorm's sums are
-// reduced across the workers mid-pass (sharedSum.ts), and the weighted gradients and losses are summed
+// reduced across the workers mid-pass (sharedGather.ts), and the weighted gradients and losses are summed
 // here. The optimiser stays in this thread: it applies the summed gradients to the one true copy of the
 // weights, which go to the workers with every step. The result equals the single-process step up to float32
 // summation order.
@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { architectureOf } from '../model/network';
 import type { Network, StepGradients, TrainMode } from '../model/network.types';
 import type { StepRequest, WorkerReply, WorkerSetup } from './messages';
-import { abortSharedSum, allocateSharedSum, type SharedSumMemory } from './sharedSum';
+import { abortSharedGather, allocateSharedGather, type SharedGatherMemory } from './sharedGather';
 
 /** the worker script: dist/stepWorker.js next to the bundle, or the TypeScript source under tsx */
 export function stepWorkerScript(): string {
@@ -42,7 +42,7 @@ export class ParallelStep {
   private constructor(
     /** one per slice; exposed so that tests can kill one */
     readonly workers: readonly Worker[],
-    private readonly memory: SharedSumMemory,
+    private readonly memory: SharedGatherMemory,
   ) {
     workers.forEach((worker, index) => {
       worker.on('message', (reply: WorkerReply) => {
@@ -63,7 +63,7 @@ export class ParallelStep {
     if (backend !== 'wasm' && backend !== 'cpu') throw new Error(`data-parallel steps run on the wasm or cpu backend, not ${backend}`);
     const channels = [...architectureOf(net).batchNorms.values()];
     // the longest reduced vector: BatchNorm's backward sums, two per channel
-    const memory = allocateSharedSum(threads, 2 * Math.max(1, ...channels) + 1);
+    const memory = allocateSharedGather(threads, 2 * Math.max(1, ...channels) + 1);
     const workers = Array.from({ length: threads }, (_, index) => {
       const setup: WorkerSetup = { config: net.config, backend, memory, index };
       if (!script.endsWith('.ts')) return new Worker(script, { workerData: setup });
@@ -123,7 +123,7 @@ export class ParallelStep {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    abortSharedSum(this.memory);
+    abortSharedGather(this.memory);
     await Promise.all(this.workers.map((worker) => worker.terminate()));
     this.rejectAll(new Error('the training workers were stopped'));
   }
@@ -182,7 +182,7 @@ export class ParallelStep {
   private fail(error: Error): void {
     if (this.failure !== undefined || this.disposed) return;
     this.failure = error;
-    abortSharedSum(this.memory);
+    abortSharedGather(this.memory);
     this.rejectAll(error);
     for (const worker of this.workers) void worker.terminate();
   }

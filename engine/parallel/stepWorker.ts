@@ -1,6 +1,6 @@
 // A data-parallel step worker (a worker_threads thread): its own single-threaded TensorFlow.js backend and
 // copy of the network. For every request it takes the coordinator's weights, runs one training step on its
-// slice of the batch with BatchNorm's sums reduced over every worker (SharedSumReducer), and answers with its
+// slice of the batch with BatchNorm's sums reduced over every worker (SharedGatherReducer), and answers with its
 // weighted loss, logits and gradients, which the coordinator sums.
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
@@ -9,7 +9,7 @@ import { computeGradientsWithHooks } from '../backprop';
 import { setBatchStatsReducer } from '../model/batchStatsReducer';
 import { buildNetwork, type RevNet } from '../model/network';
 import type { StepRequest, WorkerReply, WorkerSetup } from './messages';
-import { SharedSumReducer } from './sharedSum';
+import { SharedGatherReducer } from './sharedGather';
 
 function assignAll(variables: Iterable<tf.Variable>, values: Float32Array[]): void {
   let i = 0;
@@ -49,7 +49,7 @@ async function main(port: NonNullable<typeof parentPort>): Promise<void> {
   let net: RevNet;
   try {
     await initBackend(setup.backend);
-    setBatchStatsReducer(new SharedSumReducer(setup.memory, setup.index));
+    setBatchStatsReducer(new SharedGatherReducer(setup.memory, setup.index));
     net = buildNetwork(setup.config, 0);
   } catch (error) {
     post({ kind: 'error', message: error instanceof Error ? error.message : String(error) });
