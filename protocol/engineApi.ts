@@ -113,6 +113,8 @@ export interface InspectParams {
   memoryLimitBytes?: number;
   /** also measure Lipschitz constants, out-of-distribution and float64 reconstruction (InspectReport.stability) */
   stability?: StabilityParams;
+  /** training threads of the timed steps (default 0: one per core; 1: none), as TrainParams.threads */
+  threads?: number;
 }
 
 export interface InvertParams {
