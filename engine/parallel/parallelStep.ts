@@ -62,7 +62,7 @@ export class ParallelStep {
     if (!Number.isSafeInteger(threads) || threads < 2) throw new Error(`data-parallel steps need 2 or more threads, got ${threads}`);
     if (backend !== 'wasm' && backend !== 'cpu') throw new Error(`data-parallel steps run on the wasm or cpu backend, not ${backend}`);
     const channels = [...architectureOf(net).batchNorms.values()];
-    // the longest reduced vector: BatchNorm's backward sums, two per channel
+    // the longest exchanged vector: a BatchNorm's forward statistics, count + mean and Σ(x-mean)² per channel
     const memory = allocateSharedGather(threads, 2 * Math.max(1, ...channels) + 1);
     const workers = Array.from({ length: threads }, (_, index) => {
       const setup: WorkerSetup = { config: net.config, backend, memory, index };
