@@ -11,7 +11,7 @@ import { buildNetwork, type RevNet } from '../../../../engine/model/network';
 import type { StepGradients, TrainMode } from '../../../../engine/model/network.types';
 import { ParallelStep, sliceSizes } from '../../../../engine/parallel/parallelStep';
 import { MAX_LOSS_ERR, MAX_REL_ERR, MAX_VALUE_ERR, MIN_COSINE } from '../gradientTolerance';
-import { compareVectors, maxAbs, maxAbsDiff, mnistLikeConfig, randomImages, randomLabels, stridedConfig, useTestBackend } from '../networkFixtures';
+import { compareVectors, maxAbs, maxAbsDiff, mnistLikeConfig, pytorchConventionsConfig, randomImages, randomLabels, stridedConfig, useTestBackend } from '../networkFixtures';
 
 before(useTestBackend);
 
@@ -52,6 +52,8 @@ const cases: { config: RevNetConfig; threads: number; batch: number; mode: Train
   { config: stridedConfig, threads: 3, batch: 8, mode: 'reversible' },
   { config: mnistLikeConfig, threads: 3, batch: 8, mode: 'reversible' },
   { config: mnistLikeConfig, threads: 2, batch: 6, mode: 'standard' },
+  // running variance "unbiased" (count/(count-1) of the whole batch) and momentum 0.8
+  { config: pytorchConventionsConfig, threads: 2, batch: 8, mode: 'reversible' },
 ];
 
 for (const { config, threads, batch, mode } of cases) {
