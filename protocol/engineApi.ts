@@ -100,6 +100,8 @@ export interface TrainResult {
   testAccuracy?: number;
   finalLoss?: number;
   message?: string;
+  /** training threads the steps ran on (engine/parallel; 1: the engine's own thread) */
+  threads?: number;
 }
 
 export interface InspectParams {

@@ -331,6 +331,7 @@ async function trainOn(
     status: outcome.status,
     epochs: outcome.state.epoch,
     steps: outcome.state.step,
+    threads,
   };
   if (outcome.testAccuracy !== undefined) result.testAccuracy = outcome.testAccuracy;
   if (outcome.finalLoss !== undefined) result.finalLoss = outcome.finalLoss;

@@ -218,10 +218,11 @@ async function run(argv: string[]): Promise<number> {
     process.stdout.write(`${JSON.stringify({ ...result, seconds, backend: backend.name }, null, 2)}\n`);
   } else {
     const accuracy = result.testAccuracy === undefined ? '' : `, test accuracy ${formatPercent(result.testAccuracy)}`;
+    const where = `${backend.name}${result.threads !== undefined && result.threads > 1 ? ` (${result.threads} threads)` : ''}`;
     if (result.status === 'cancelled') {
-      process.stdout.write(`${result.message ?? `stopped at step ${result.steps}`} after ${seconds.toFixed(1)} s on ${backend.name}\n`);
+      process.stdout.write(`${result.message ?? `stopped at step ${result.steps}`} after ${seconds.toFixed(1)} s on ${where}\n`);
     } else {
-      process.stdout.write(`${result.status} after ${result.steps} steps (${result.epochs} epochs) in ${seconds.toFixed(1)} s on ${backend.name}${accuracy}\n`);
+      process.stdout.write(`${result.status} after ${result.steps} steps (${result.epochs} epochs) in ${seconds.toFixed(1)} s on ${where}${accuracy}\n`);
       if (result.message !== undefined) process.stdout.write(`${result.message}\n`);
     }
     if (result.configPath !== '') process.stdout.write(`model: ${result.configPath}\n       ${result.weightsPath}\n`);
