@@ -40,7 +40,7 @@ const bundles = [
   },
   {
     ...nodeCommon,
-    entryPoints: { engine: 'engine/server/main.ts', cli: 'engine/cli/main.ts' },
+    entryPoints: { engine: 'engine/server/main.ts', cli: 'engine/cli/main.ts', stepWorker: 'engine/parallel/stepWorker.ts' },
     outdir,
     // Loaded at run time when the user has it installed; never bundled.
     external: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'],

@@ -19,6 +19,7 @@ export const config = {
   errorThreshold: (): number => get('errorThreshold'),
   trainBatchSize: (): number => get('train.batchSize'),
   trainMaxSteps: (): number => get('train.maxSteps'),
+  threads: (): number => get('threads'),
   /** revnet.memoryLimitMB as request params: {} for 0 (the engine's default, half the machine's memory) */
   memoryLimit: (): { memoryLimitBytes?: number } => {
     const megabytes = get('memoryLimitMB');

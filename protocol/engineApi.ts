@@ -86,6 +86,8 @@ export interface TrainParams {
   stabilityThreshold?: number;
   /** refuse the request when its tensors would need more bytes than this (default: REVNET_MEMORY_LIMIT, else half the machine's memory) */
   memoryLimitBytes?: number;
+  /** training threads, each running the step on a slice of the batch (default 0: one per core; 1: none) */
+  threads?: number;
 }
 export interface TrainResult {
   outDir: string;
@@ -98,6 +100,8 @@ export interface TrainResult {
   testAccuracy?: number;
   finalLoss?: number;
   message?: string;
+  /** training threads the steps ran on (engine/parallel; 1: the engine's own thread) */
+  threads?: number;
 }
 
 export interface InspectParams {
@@ -111,6 +115,8 @@ export interface InspectParams {
   memoryLimitBytes?: number;
   /** also measure Lipschitz constants, out-of-distribution and float64 reconstruction (InspectReport.stability) */
   stability?: StabilityParams;
+  /** training threads of the timed steps (default 0: one per core; 1: none), as TrainParams.threads */
+  threads?: number;
 }
 
 export interface InvertParams {

@@ -119,6 +119,8 @@ export interface InspectReport {
   timing: {
     standardStepMs: number;
     reversibleStepMs: number;
+    /** training threads the steps ran on (engine/parallel); absent in reports made before threads */
+    threads?: number;
   };
   /** live tensor bytes after every kernel of one training step */
   timeline: { standard: TimelinePoint[]; reversible: TimelinePoint[] };

@@ -19,6 +19,8 @@ export const SETTING_DEFAULTS = {
   'train.maxSteps': 0,
   /** 0: the engine's own limit (REVNET_MEMORY_LIMIT, else half the machine's memory) */
   memoryLimitMB: 0,
+  /** training threads (data-parallel workers, engine/parallel): 0 one per core, 1 the engine's own thread */
+  threads: 0,
 };
 
 export type SettingName = keyof typeof SETTING_DEFAULTS;

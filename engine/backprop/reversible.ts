@@ -14,7 +14,7 @@ import { unsqueeze } from '../model/squeeze';
 import { applyStep } from '../model/trunk';
 import { joinHalves, reversibleForwardHalves } from '../model/units';
 import { toHalves, toWhole, tensorsOf, type Activation } from './activation';
-import type { BackpropHooks } from './hooks';
+import { weightedLoss, type BackpropHooks } from './hooks';
 import { reversibleUnitBackward } from './reversibleUnit';
 import { headParamNames, stepParamNames } from './stepParams';
 
@@ -93,7 +93,7 @@ export function reversibleGradients(net: Network, images: tf.Tensor4D, labels: t
     let logits: tf.Tensor2D | undefined;
     const headPass = tf.valueAndGrads((features: tf.Tensor) => {
       logits = tf.keep(head(forwardCtx, arch.head, features as tf.Tensor4D));
-      return crossEntropyLoss(logits, labels);
+      return weightedLoss(crossEntropyLoss(logits, labels), hooks.lossWeight);
     })([stored.features, ...headNames.map((name) => param(forwardCtx, name))]);
     live.add(logits as tf.Tensor2D);
     headNames.forEach((name, i) => grads.set(name, headPass.grads[i + 1]));

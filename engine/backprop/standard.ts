@@ -6,7 +6,7 @@ import { crossEntropyLoss, head } from '../model/head';
 import type { Network, StepGradients } from '../model/network.types';
 import { architectureOf, batchNormSettings, trainingContext } from '../model/network';
 import { runTrunk } from '../model/trunk';
-import type { BackpropHooks } from './hooks';
+import { weightedLoss, type BackpropHooks } from './hooks';
 
 export function standardGradients(net: Network, images: tf.Tensor4D, labels: tf.Tensor1D, hooks: BackpropHooks = {}): StepGradients {
   const arch = architectureOf(net);
@@ -18,7 +18,7 @@ export function standardGradients(net: Network, images: tf.Tensor4D, labels: tf.
       const { features } = runTrunk(ctx, arch.steps, images, false, (id) => hooks.onUnit?.(id, 'forward'));
       hooks.onUnit?.('head', 'forward');
       logits = tf.keep(head(ctx, arch.head, features));
-      return crossEntropyLoss(logits, labels);
+      return weightedLoss(crossEntropyLoss(logits, labels), hooks.lossWeight);
     }, [...net.weights.params.values()]);
     const byName = new Map<string, tf.Tensor>();
     for (const [name, variable] of net.weights.params) {

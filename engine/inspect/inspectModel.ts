@@ -21,7 +21,9 @@ import { hostBatch, loadInspectionData } from './inspectionData';
 import { DEFAULT_RECONSTRUCTION_MODE, measureReconstruction } from './reconstruction';
 import { resolveModel, type ResolvedModel } from '../model/resolveModel';
 import { profileStep } from './stepProfile';
-import { timeSteps, type TimingOptions } from './stepTiming';
+import { timeSteps, type StepRunner, type TimingOptions } from './stepTiming';
+import { ParallelStep } from '../parallel/parallelStep';
+import { checkThreads, resolveThreads } from '../parallel/threadCount';
 import { snapshotWeights } from './weightSnapshot';
 import { yieldToEventLoop } from '../util/yieldToEventLoop';
 
@@ -50,6 +52,8 @@ export interface InspectOptions {
   onPhase?: (phase: string) => void;
   /** also measure the stability report (engine/stability) */
   stability?: StabilityParams;
+  /** training threads of the timed steps (default 1 here; inspectModel passes the request's, 0: one per core) */
+  threads?: number;
 }
 
 export async function inspectModel(params: InspectParams, cancel: CancelSignal): Promise<InspectReport> {
@@ -63,6 +67,7 @@ export async function inspectModel(params: InspectParams, cancel: CancelSignal):
     if (params.reconstructionMode !== undefined) options.reconstructionMode = params.reconstructionMode;
     if (params.memoryLimitBytes !== undefined) options.memoryLimitBytes = params.memoryLimitBytes;
     if (params.stability !== undefined) options.stability = params.stability;
+    options.threads = checkThreads(params.threads);
     return await inspectResolved(resolved, options, cancel);
   } finally {
     resolved.network.dispose();
@@ -119,11 +124,21 @@ export async function inspectResolved(resolved: ResolvedModel, options: InspectO
     const standardProfile = await profileStep(network, images, labels, 'standard');
     const reversibleProfile = await profileStep(network, images, labels, 'reversible');
     await phase('timing');
-    // the gradient and profile steps above were the warm-up
-    const timing = { warmUp: 0, ...options.timing };
-    const standardTime = timeSteps(network, images, labels, 'standard', timing);
-    await phase('timing');
-    const reversibleTime = timeSteps(network, images, labels, 'reversible', timing);
+    // training threads time the steps a training run would take (engine/parallel); the rest stays in this thread
+    const threads = resolveThreads(options.threads ?? 1, tf.getBackend(), batch.count);
+    const pool = threads > 1 ? await ParallelStep.start(network, threads, tf.getBackend()) : undefined;
+    let standardTime: { medianMs: number };
+    let reversibleTime: { medianMs: number };
+    try {
+      const runner: StepRunner | undefined = pool && ((net, x, y, mode) => pool.step(net, x, y, mode));
+      // the gradient and profile steps above were the warm-up in this thread; the workers warm up on their own
+      const timing = { warmUp: pool === undefined ? 0 : 1, ...options.timing };
+      standardTime = await timeSteps(network, images, labels, 'standard', timing, runner);
+      await phase('timing');
+      reversibleTime = await timeSteps(network, images, labels, 'reversible', timing, runner);
+    } finally {
+      await pool?.dispose();
+    }
     const own = { standardPeakBytes: standardProfile.peakBytes, reversiblePeakBytes: reversibleProfile.peakBytes };
     let depth: InspectReport['memory']['depth'] = [];
     if (options.depth !== false) {
@@ -194,7 +209,7 @@ export async function inspectResolved(resolved: ResolvedModel, options: InspectO
         reversibleBytesTotal: blocks.reduce((sum, block) => sum + block.memory.reversibleBytes, 0),
         depth,
       },
-      timing: { standardStepMs: standardTime.medianMs, reversibleStepMs: reversibleTime.medianMs },
+      timing: { standardStepMs: standardTime.medianMs, reversibleStepMs: reversibleTime.medianMs, threads },
       timeline: { standard: standardProfile.timeline, reversible: reversibleProfile.timeline },
       ...(stability !== undefined ? { stability } : {}),
       createdAt: new Date().toISOString(),

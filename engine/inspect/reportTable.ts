@@ -31,7 +31,7 @@ export function formatReport(report: InspectReport): string {
     '',
     `totals: stored ${formatBytes(memory.storedBytesTotal)}, reversible ${formatBytes(memory.reversibleBytesTotal)} (analytic, activations per block)`,
     `measured peak of one training step: standard ${formatBytes(memory.standardPeakBytes)}, reversible ${formatBytes(memory.reversiblePeakBytes)}`,
-    `median step time: standard ${timing.standardStepMs.toFixed(1)} ms, reversible ${timing.reversibleStepMs.toFixed(1)} ms (ratio ${ratio})`,
+    `median step time: standard ${timing.standardStepMs.toFixed(1)} ms, reversible ${timing.reversibleStepMs.toFixed(1)} ms (ratio ${ratio})${timing.threads !== undefined && timing.threads > 1 ? `, ${timing.threads} threads` : ''}`,
     ...(depth.length > 0 ? ['peak against depth:', ...depth] : []),
   ].join('\n');
 }

@@ -25,6 +25,9 @@ import { learningRateAt } from './schedule';
 import { initialState, runTraining, type RunOutcome } from './trainingRun';
 import { batchPlan, identityOrder, makeBatch } from './batches';
 import { defaultTrackingInterval, StabilityTracker, TRACKING_BATCH } from '../stability/tracking';
+import type { Network, TrainMode } from '../model/network.types';
+import { ParallelStep } from '../parallel/parallelStep';
+import { checkThreads, resolveThreads } from '../parallel/threadCount';
 
 /** What a run starts from: a network, an optimiser with its state, a position, and the data's normalisation. */
 interface RunStart {
@@ -37,6 +40,8 @@ interface RunStart {
   /** stability tracking interval in steps (0: off; undefined: a few times per epoch) and its threshold */
   stabilityEvery?: number;
   stabilityThreshold?: number;
+  /** training threads as asked (0: one per core) */
+  threads?: number;
 }
 
 export function describeData(spec: DataSpec): string {
@@ -222,6 +227,13 @@ async function trainLocked(
   }
   if (params.stabilityThreshold !== undefined) start.stabilityThreshold = params.stabilityThreshold;
   try {
+    start.threads = checkThreads(params.threads);
+  } catch (error) {
+    start.network.dispose();
+    start.optimizer.dispose();
+    throw error;
+  }
+  try {
     const loadOptions: LoadOptions = {};
     if (params.memoryLimitBytes !== undefined) loadOptions.memoryLimitBytes = params.memoryLimitBytes;
     if (start.data.kind === 'random') {
@@ -283,8 +295,12 @@ async function trainOn(
   });
   const schedule = { base: options.learningRate, drops: options.lrDrops, factor: options.lrFactor };
   const tracker = startTracking(start, dataset, normalization, outDir);
+  const threads = resolveThreads(start.threads, backend, batchPlan(dataset.train.count, options.batchSize).batchSize);
   let outcome: RunOutcome;
+  let pool: ParallelStep | undefined;
   try {
+    if (threads > 1) pool = await ParallelStep.start(network, threads, backend);
+    const parallel = pool;
     outcome = await runTraining({
     network,
     optimizer,
@@ -302,9 +318,11 @@ async function trainOn(
     },
     cancel,
     ...(tracker !== undefined ? { afterStep: (step: number, epoch: number) => tracker.afterStep(step, epoch) } : {}),
+    ...(parallel !== undefined ? { computeGradients: (net: Network, images: tf.Tensor4D, labels: tf.Tensor1D, mode: TrainMode) => parallel.step(net, images, labels, mode) } : {}),
   });
   } finally {
     tracker?.dispose();
+    await pool?.dispose();
   }
   const result: TrainResult = {
     outDir,
@@ -313,6 +331,7 @@ async function trainOn(
     status: outcome.status,
     epochs: outcome.state.epoch,
     steps: outcome.state.step,
+    threads,
   };
   if (outcome.testAccuracy !== undefined) result.testAccuracy = outcome.testAccuracy;
   if (outcome.finalLoss !== undefined) result.finalLoss = outcome.finalLoss;

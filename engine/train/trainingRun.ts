@@ -10,7 +10,7 @@ import { computeGradients as defaultComputeGradients } from '../backprop';
 import type { Normalization } from '../data/normalization';
 import type { Dataset } from '../data/types';
 import type { ModelMetadata } from '../model/saveLoad';
-import type { ComputeGradients, Network } from '../model/network.types';
+import type { ComputeGradients, Network, StepGradients } from '../model/network.types';
 import type { CancelSignal } from '../util/cancelSignal';
 import { SeededRandom } from '../util/random';
 import { yieldToEventLoop } from '../util/yieldToEventLoop';
@@ -37,8 +37,8 @@ export interface TrainingRun {
   metadata: (state: TrainingState) => ModelMetadata;
   onProgress: (event: ProgressEvent) => void;
   cancel: CancelSignal;
-  /** replaceable in tests */
-  computeGradients?: ComputeGradients;
+  /** replaceable in tests; data-parallel runs (engine/parallel) give one that answers asynchronously */
+  computeGradients?: ComputeGradients | ((...args: Parameters<ComputeGradients>) => Promise<StepGradients>);
   /** after every step, with the steps done and the epoch: stability tracking, whose record goes with the step's event */
   afterStep?: (step: number, epoch: number) => StabilityRecord | undefined;
 }
@@ -137,7 +137,7 @@ export async function runTraining(run: TrainingRun): Promise<RunOutcome> {
         return { status: 'cancelled', state, message: stoppedMessage(state.step, problem) };
       }
       const batch = makeBatch(dataset.train, shape, normalization, order, state.stepInEpoch * batchSize, batchSize);
-      const gradients = computeGradients(network, batch.images, batch.labels, options.mode);
+      const gradients = await computeGradients(network, batch.images, batch.labels, options.mode);
       const loss = (gradients.loss.dataSync() as Float32Array)[0];
       let failure: string | undefined;
       if (!Number.isFinite(loss)) {

@@ -20,7 +20,7 @@ export function inspectModel(ctx: Ctx) {
     const model = await ctx.modelPairs.modelFor(configUri);
     const data = await chooseData(ctx, model, 'inspect');
     if (data === undefined) return;
-    const params: InspectParams = { model, data, batchSize: config.inspectBatchSize(), ...config.memoryLimit() };
+    const params: InspectParams = { model, data, batchSize: config.inspectBatchSize(), ...config.memoryLimit(), threads: config.threads() };
     if (config.inspectStability()) params.stability = {};
     const panel = InspectionPanel.show(ctx, configUri, typeof blockId === 'string' ? blockId : undefined);
     panel.setBusy(true, 'inspecting');

@@ -51,6 +51,7 @@ export function trainModel(ctx: Ctx) {
       // stability tracking warns when a block first crosses the panel's threshold
       stabilityThreshold: config.errorThreshold(),
       ...config.memoryLimit(),
+      threads: config.threads(),
     };
     if (config.trainMaxSteps() > 0) params.steps = config.trainMaxSteps();
     // the engine never replaces a model or checkpoint unasked: ask here, then pass force

@@ -44,6 +44,8 @@ describe('the .vsix package', () => {
       'extension/package.json',
       'extension/dist/extension.js',
       'extension/dist/engine.js',
+      // the data-parallel training worker the engine starts (engine/parallel)
+      'extension/dist/stepWorker.js',
       'extension/dist/webview.js',
       'extension/dist/tfjs-backend-wasm.wasm',
       'extension/dist/tfjs-backend-wasm-simd.wasm',

@@ -14,6 +14,8 @@ import { DEFAULT_STABILITY_BATCH } from '../../stability/measureStability';
 import { formatStability } from '../../stability/stabilityTable';
 import { DATA_SPEC_HELP, parseDataSpec } from '../../train/parseDataSpec';
 import { memoryLimitFrom, memoryLimitOption } from '../memoryLimitOption';
+import { threadsFrom, threadsOption } from '../threadsOption';
+import { checkThreads } from '../../parallel/threadCount';
 import { CliError, helpText, numberOption, parseArgs, stringOption, type OptionSpec } from '../args';
 import { checkModelFits } from '../../limits/estimates';
 import { resolveMemoryLimit } from '../../limits/memoryLimit';
@@ -31,6 +33,7 @@ const options: Record<string, OptionSpec> = {
   reconstruction: { type: 'string', description: 'BatchNorm mode of the reconstruction errors: training (default; batch statistics, as the backward pass) or inference (running statistics)' },
   backend: { type: 'string', description: 'auto (default), tensorflow, wasm or cpu' },
   'memory-limit': memoryLimitOption,
+  threads: threadsOption,
   stability: { type: 'boolean', description: 'also measure forward and inverse Lipschitz constants, predicted against measured chain error, and out-of-distribution reconstruction (costly: see docs/stability.md)' },
   'stability-batch': { type: 'string', description: `with --stability: examples used, the first of the batch (default ${DEFAULT_STABILITY_BATCH})` },
   reference: { type: 'string', description: 'float64: also rebuild every unit\'s input in float64 plain loops (implies --stability; small batches)' },
@@ -78,6 +81,7 @@ async function run(argv: string[]): Promise<number> {
     }
   }
   const memoryLimitBytes = memoryLimitFrom(args, 'inspect');
+  const threads = checkThreads(threadsFrom(args, 'inspect'));
   const reference = stringOption(args, 'reference');
   if (reference !== undefined && reference !== 'float64') throw new CliError(`inspect: --reference must be float64, got "${reference}"`);
   const stabilityBatch = integerOption(numberOption(args, 'stability-batch', 'inspect'), 'stability-batch', 1);
@@ -128,6 +132,7 @@ async function run(argv: string[]): Promise<number> {
         ...(reconstructionMode !== undefined ? { reconstructionMode } : {}),
         ...(memoryLimitBytes !== undefined ? { memoryLimitBytes } : {}),
         ...(stability !== undefined ? { stability } : {}),
+        threads,
         ...(quiet ? {} : { onPhase: (phase: string) => process.stderr.write(`revnet inspect: ${phase} (${((performance.now() - started) / 1000).toFixed(1)} s)\n`) }),
       },
       { cancelled: false },

@@ -10,6 +10,7 @@ import { parseDrops } from '../../train/schedule';
 import { trainingDefaults } from '../../train/defaults';
 import { trainingDefaultsForModel } from '../../train/modelTrainingDefaults';
 import { memoryLimitFrom, memoryLimitOption } from '../memoryLimitOption';
+import { threadsFrom, threadsOption } from '../threadsOption';
 import { CliError, helpText, numberOption, parseArgs, stringOption, type OptionSpec } from '../args';
 import { ProgressBar } from '../progressBar';
 import { formatPercent } from '../../../shared/format';
@@ -40,6 +41,7 @@ const options: Record<string, OptionSpec> = {
   'stability-threshold': { type: 'string', description: 'max |Δ| above which the tracking prints a line, once per block (default 1e-4)' },
   backend: { type: 'string', description: `TensorFlow.js backend: ${BACKEND_NAMES.join(', ')} (default auto)` },
   'memory-limit': memoryLimitOption,
+  threads: threadsOption,
   force: { type: 'boolean', description: 'replace a model or checkpoint already in --out (otherwise the run is refused)' },
   'no-inspect': { type: 'boolean', description: 'do not write inspect.json beside the model' },
   json: { type: 'boolean', description: 'print the result as JSON on stdout (progress goes to stderr)' },
@@ -111,6 +113,8 @@ async function buildParams(args: ReturnType<typeof parseArgs>): Promise<TrainPar
   };
   const memoryLimitBytes = memoryLimitFrom(args, 'train');
   if (memoryLimitBytes !== undefined) params.memoryLimitBytes = memoryLimitBytes;
+  const threads = threadsFrom(args, 'train');
+  if (threads !== undefined) params.threads = threads;
   const lr = numberOption(args, 'lr', 'train');
   if (lr !== undefined) params.learningRate = lr;
   else if (optimizer === defaults.optimizer) params.learningRate = defaults.learningRate;
@@ -214,10 +218,11 @@ async function run(argv: string[]): Promise<number> {
     process.stdout.write(`${JSON.stringify({ ...result, seconds, backend: backend.name }, null, 2)}\n`);
   } else {
     const accuracy = result.testAccuracy === undefined ? '' : `, test accuracy ${formatPercent(result.testAccuracy)}`;
+    const where = `${backendLabel(backend)}${result.threads !== undefined && result.threads > 1 ? ` (${result.threads} threads)` : ''}`;
     if (result.status === 'cancelled') {
-      process.stdout.write(`${result.message ?? `stopped at step ${result.steps}`} after ${seconds.toFixed(1)} s on ${backendLabel(backend)}\n`);
+      process.stdout.write(`${result.message ?? `stopped at step ${result.steps}`} after ${seconds.toFixed(1)} s on ${where}\n`);
     } else {
-      process.stdout.write(`${result.status} after ${result.steps} steps (${result.epochs} epochs) in ${seconds.toFixed(1)} s on ${backendLabel(backend)}${accuracy}\n`);
+      process.stdout.write(`${result.status} after ${result.steps} steps (${result.epochs} epochs) in ${seconds.toFixed(1)} s on ${where}${accuracy}\n`);
       if (result.message !== undefined) process.stdout.write(`${result.message}\n`);
     }
     if (result.configPath !== '') process.stdout.write(`model: ${result.configPath}\n       ${result.weightsPath}\n`);

@@ -38,7 +38,7 @@ test('the manifest declares limited support in untrusted workspaces, with a desc
   const untrusted = manifest.capabilities?.untrustedWorkspaces;
   assert.equal(untrusted?.supported, 'limited');
   assert.ok(typeof untrusted.description === 'string' && untrusted.description.length > 20);
-  assert.deepEqual(untrusted.restrictedConfigurations, ['revnet.backend', 'revnet.memoryLimitMB']);
+  assert.deepEqual(untrusted.restrictedConfigurations, ['revnet.backend', 'revnet.memoryLimitMB', 'revnet.threads']);
 });
 
 test('every command that runs the engine needs trust, and only those', () => {

@@ -23,15 +23,9 @@ import {
   stridedConfig,
   useTestBackend,
 } from '../networkFixtures';
+import { MAX_REL_ERR, MIN_COSINE } from '../gradientTolerance';
 
 before(useTestBackend);
-
-// The paper's authors accept under 1 degree between the two gradients; cosine 0.9999 is 0.8 degrees.
-// The reversible pass differs from autodiff only by float32 rounding in the rebuilt activations
-// (measured ~1e-6 relative), amplified where a gradient is small, so 1e-3 relative is a generous but
-// meaningful bound: dropping a term (e.g. dy1 += ∂G/∂y1ᵀ dy2) gives errors of order 1.
-const MIN_COSINE = 0.9999;
-const MAX_REL_ERR = 1e-3;
 
 function disposeStep(step: StepGradients): void {
   tf.dispose([step.loss, step.logits, ...step.grads.values()]);

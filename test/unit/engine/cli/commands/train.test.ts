@@ -72,11 +72,13 @@ test('revnet train refuses bad options with one line naming the option, and docu
   assert.equal(help.status, 0);
   assert.match(help.stdout, /idx:images=F,labels=F/);
   assert.match(help.stdout, /--resume/);
+  assert.match(help.stdout, /--threads/);
   for (const [args, message] of [
     [['--preset', 'mnist-tiny', '--data', 'mnist'], /--out DIR is required/],
     [['--preset', 'mnist-tiny', '--data', 'bogus', '--out', 'x'], /unknown kind "bogus"/],
     [['--preset', 'mnist-tiny', '--data', 'mnist', '--out', 'x', '--optimizer', 'rmsprop'], /--optimizer must be sgd or adam/],
     [['--preset', 'mnist-tiny', '--data', 'mnist', '--out', 'x', '--epochs', 'two'], /--epochs must be a number/],
+    [['--preset', 'mnist-tiny', '--data', 'mnist', '--out', 'x', '--threads', '-2'], /--threads must be a whole number ≥ 0 \(0: one per core\)/],
     [['--resume', '/nonexistent/run'], /no checkpoint folder there/],
   ] as const) {
     const result = revnet(...args);

@@ -1,0 +1,69 @@
+// A data-parallel step worker (a worker_threads thread): its own single-threaded TensorFlow.js backend and
+// copy of the network. For every request it takes the coordinator's weights, runs one training step on its
+// slice of the batch with BatchNorm's sums reduced over every worker (SharedGatherReducer), and answers with its
+// weighted loss, logits and gradients, which the coordinator sums.
+import { parentPort, workerData } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../backend';
+import { computeGradientsWithHooks } from '../backprop';
+import { setBatchStatsReducer } from '../model/batchStatsReducer';
+import { buildNetwork, type RevNet } from '../model/network';
+import type { StepRequest, WorkerReply, WorkerSetup } from './messages';
+import { SharedGatherReducer } from './sharedGather';
+
+function assignAll(variables: Iterable<tf.Variable>, values: Float32Array[]): void {
+  let i = 0;
+  for (const v of variables) {
+    const value = tf.tensor(values[i++], v.shape, 'float32');
+    v.assign(value);
+    value.dispose();
+  }
+}
+
+function step(net: RevNet, request: StepRequest): Extract<WorkerReply, { kind: 'step' }> {
+  assignAll(net.weights.params.values(), request.params);
+  assignAll(net.weights.buffers.values(), request.buffers);
+  const images = tf.tensor4d(request.images, request.imageShape);
+  const labels = tf.tensor1d(request.labels, request.labels instanceof Int32Array ? 'int32' : 'float32');
+  try {
+    const result = computeGradientsWithHooks(net, images, labels, request.mode, { lossWeight: request.lossWeight });
+    const reply = {
+      kind: 'step' as const,
+      loss: (result.loss.dataSync() as Float32Array)[0],
+      logits: Float32Array.from(result.logits.dataSync() as Float32Array),
+      grads: [...result.grads.values()].map((g) => Float32Array.from(g.dataSync() as Float32Array)),
+      buffers: [...net.weights.buffers.values()].map((v) => Float32Array.from(v.dataSync() as Float32Array)),
+    };
+    tf.dispose([result.loss, result.logits, ...result.grads.values()]);
+    return reply;
+  } finally {
+    tf.dispose([images, labels]);
+  }
+}
+
+async function main(port: NonNullable<typeof parentPort>): Promise<void> {
+  const setup = workerData as WorkerSetup;
+  const post = (reply: WorkerReply, transfer: ArrayBuffer[] = []) => {
+    port.postMessage(reply, transfer);
+  };
+  let net: RevNet;
+  try {
+    await initBackend(setup.backend);
+    setBatchStatsReducer(new SharedGatherReducer(setup.memory, setup.index));
+    net = buildNetwork(setup.config, 0);
+  } catch (error) {
+    post({ kind: 'error', message: error instanceof Error ? error.message : String(error) });
+    return;
+  }
+  port.on('message', (request: StepRequest) => {
+    try {
+      const reply = step(net, request);
+      post(reply, [reply.logits.buffer as ArrayBuffer, ...reply.grads.map((g) => g.buffer as ArrayBuffer), ...reply.buffers.map((b) => b.buffer as ArrayBuffer)]);
+    } catch (error) {
+      post({ kind: 'error', message: error instanceof Error ? error.message : String(error) });
+    }
+  });
+  post({ kind: 'ready' });
+}
+
+if (parentPort !== null) void main(parentPort);
