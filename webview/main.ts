@@ -191,11 +191,17 @@ function select(id: string, fromPanel: boolean): void {
   changed('selection');
 }
 
+/** the model this panel belongs to: the host's key in the page (a config URI) first, else the last report's */
+function modelKey(): string | undefined {
+  return document.body.dataset['modelKey'] ?? (store.report ? (store.report.model.configPath ?? store.report.model.name) : saved.modelKey);
+}
+
 function saveState(): void {
+  const key = modelKey();
   host.saveState({
     view: currentView,
     ...(store.selectedBlock !== undefined ? { selectedBlock: store.selectedBlock } : {}),
-    ...(store.report ? { modelKey: store.report.model.configPath ?? store.report.model.name } : {}),
+    ...(key !== undefined ? { modelKey: key } : {}),
   });
 }
 
@@ -290,4 +296,6 @@ watchTheme(() => {
 });
 
 render(viewByName(currentView));
+// kept from the start: a panel hidden before its first report still comes back to its own model after a reload
+saveState();
 host.post({ type: 'ready' });
