@@ -18,6 +18,7 @@ import { clear, el } from './dom';
 import { Host } from './host';
 import { parseHostMessage } from './hostMessages';
 import { type Change, Store } from './store';
+import { keptResult, parseKeptResult, RESULT_KEY } from './invertState';
 import { readTheme, type ThemeColours, watchTheme } from './theme';
 import { architectureView } from './views/architecture';
 import { gradientsView } from './views/gradients';
@@ -43,6 +44,8 @@ diagnostics.__revnetIgnoredMessages = [];
 const host = new Host();
 const store = new Store();
 const saved = host.loadState();
+// the Invert view's last result, kept across hiding and reloads (the host re-sends it while it still holds it)
+store.exploreResult = parseKeptResult(host.loadViewState(RESULT_KEY));
 let currentView: ViewName = saved.view && VIEW_NAMES.includes(saved.view) ? saved.view : 'overview';
 /** the selection restored from state waits for a report that has the block */
 let pendingSelection = saved.selectedBlock;
@@ -256,6 +259,8 @@ function handle(message: HostToWebview): void {
       break;
     case 'exploreResult':
       store.exploreResult = message.result;
+      store.exploreLive = true;
+      host.saveViewState(RESULT_KEY, keptResult(message.result));
       changed('explore');
       break;
     case 'saved':
