@@ -9,7 +9,8 @@ import { Requests } from '../../protocol/engineApi';
 import type { PanelState } from '../../protocol/webviewMessages';
 import { panelHtml } from './panelHtml';
 import { config } from '../config';
-import { explainDataError, settledData, workspaceDefaultUri } from '../dataChoice';
+import { explainDataError, settledData } from '../dataChoice';
+import { NPY_TO_INVERT, pickFile } from '../commands/pickFiles';
 import { baseName } from '../model/modelPairs';
 import type { Ctx } from '../context';
 import { PanelMessageRouter, type Outgoing, type PanelEffects } from './panelMessageRouter';
@@ -271,8 +272,7 @@ export class InspectionPanel implements vscode.Disposable {
         await vscode.commands.executeCommand('revnet.inspectModel', this.requireModel());
       },
       pickNpyFile: async () => {
-        const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { NumPy: ['npy'] }, title: 'A .npy image to invert', ...workspaceDefaultUri() });
-        return picked?.[0]?.fsPath;
+        return (await pickFile(NPY_TO_INVERT.title, NPY_TO_INVERT.filters))?.fsPath;
       },
       explore: async (source, edits) => {
         if (!vscode.workspace.isTrusted) throw new Error('inverting runs the engine on this workspace\'s model; it is off in Restricted Mode (trust the workspace to use it)');

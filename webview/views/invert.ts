@@ -182,6 +182,7 @@ export function invertView(context: ViewContext): View {
     const rangeText = (r: Range): string => `${formatValue(r[0])} to ${formatValue(r[1])}`;
     const imageNote = (own: Range): string => `values ${rangeText(own)}; ${imageScale ? `colour scale ${rangeText(imageScale)}, shared with the other image` : 'scaled to its own range'}`;
     const gridNote = (own: Range): string => `values ${rangeText(own)}; ${gridScales ? 'each channel scaled as the same channel of the other output (shared)' : 'each channel scaled to its own range'}`;
+    if (typeof result.note === 'string') resultArea.appendChild(el('p', { class: 'note', id: 'invert-note' }, result.note));
     if (!context.store.exploreLive) {
       resultArea.appendChild(el('p', { class: 'note', id: 'invert-restored' }, 'Restored from before the panel was reloaded. Invert again to save these tensors as .npy.'));
     }
