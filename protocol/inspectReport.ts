@@ -119,6 +119,8 @@ export interface InspectReport {
   timing: {
     standardStepMs: number;
     reversibleStepMs: number;
+    /** reversible ÷ standard step time over paired repeats (absent in reports from before it was measured) */
+    recomputeRatio?: { median: number; min: number; max: number; repeats: number };
   };
   /** live tensor bytes after every kernel of one training step */
   timeline: { standard: TimelinePoint[]; reversible: TimelinePoint[] };

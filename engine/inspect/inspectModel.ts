@@ -21,7 +21,7 @@ import { hostBatch, loadInspectionData } from './inspectionData';
 import { DEFAULT_RECONSTRUCTION_MODE, measureReconstruction } from './reconstruction';
 import { resolveModel, type ResolvedModel } from '../model/resolveModel';
 import { profileStep } from './stepProfile';
-import { timeSteps, type TimingOptions } from './stepTiming';
+import { timePairedSteps, type TimingOptions } from './stepTiming';
 import { snapshotWeights } from './weightSnapshot';
 import { yieldToEventLoop } from '../util/yieldToEventLoop';
 
@@ -121,9 +121,9 @@ export async function inspectResolved(resolved: ResolvedModel, options: InspectO
     await phase('timing');
     // the gradient and profile steps above were the warm-up
     const timing = { warmUp: 0, ...options.timing };
-    const standardTime = timeSteps(network, images, labels, 'standard', timing);
-    await phase('timing');
-    const reversibleTime = timeSteps(network, images, labels, 'reversible', timing);
+    const paired = await timePairedSteps(network, images, labels, timing, () => phase('timing'));
+    const standardTime = paired.standard;
+    const reversibleTime = paired.reversible;
     const own = { standardPeakBytes: standardProfile.peakBytes, reversiblePeakBytes: reversibleProfile.peakBytes };
     let depth: InspectReport['memory']['depth'] = [];
     if (options.depth !== false) {
@@ -194,7 +194,11 @@ export async function inspectResolved(resolved: ResolvedModel, options: InspectO
         reversibleBytesTotal: blocks.reduce((sum, block) => sum + block.memory.reversibleBytes, 0),
         depth,
       },
-      timing: { standardStepMs: standardTime.medianMs, reversibleStepMs: reversibleTime.medianMs },
+      timing: {
+        standardStepMs: standardTime.medianMs,
+        reversibleStepMs: reversibleTime.medianMs,
+        recomputeRatio: { median: paired.ratio.median, min: paired.ratio.min, max: paired.ratio.max, repeats: paired.ratio.samples.length },
+      },
       timeline: { standard: standardProfile.timeline, reversible: reversibleProfile.timeline },
       ...(stability !== undefined ? { stability } : {}),
       createdAt: new Date().toISOString(),

@@ -43,3 +43,46 @@ export function timeSteps(network: Network, images: tf.Tensor4D, labels: tf.Tens
   }
   return { medianMs: median(samples), samples };
 }
+
+/** the recompute cost measured as pairs: each repeat times a standard and a reversible step back to back
+ *  (in alternating order), so a change in the machine's load hits both sides of a ratio alike */
+export interface PairedTiming {
+  standard: { medianMs: number; samples: number[] };
+  reversible: { medianMs: number; samples: number[] };
+  /** reversible ÷ standard step time, per repeat: the median and the spread */
+  ratio: { median: number; min: number; max: number; samples: number[] };
+}
+
+/** up to maxSteps pairs within the budget (at least one); `between` runs after each pair (yield, cancel) */
+export async function timePairedSteps(
+  network: Network,
+  images: tf.Tensor4D,
+  labels: tf.Tensor1D,
+  options: TimingOptions = {},
+  between: () => Promise<void> = async () => undefined,
+): Promise<PairedTiming> {
+  const maxSteps = options.maxSteps ?? 5;
+  const budgetMs = options.budgetMs ?? 6000;
+  for (let i = 0; i < (options.warmUp ?? 1); i++) {
+    oneStep(network, images, labels, 'standard');
+    oneStep(network, images, labels, 'reversible');
+  }
+  const standard: number[] = [];
+  const reversible: number[] = [];
+  let spent = 0;
+  while (standard.length < maxSteps && (standard.length === 0 || spent < budgetMs)) {
+    const reversibleFirst = standard.length % 2 === 1;
+    const first = oneStep(network, images, labels, reversibleFirst ? 'reversible' : 'standard');
+    const second = oneStep(network, images, labels, reversibleFirst ? 'standard' : 'reversible');
+    standard.push(reversibleFirst ? second : first);
+    reversible.push(reversibleFirst ? first : second);
+    spent += first + second;
+    await between();
+  }
+  const ratios = standard.map((ms, i) => (ms > 0 ? (reversible[i] ?? 0) / ms : Number.NaN));
+  return {
+    standard: { medianMs: median(standard), samples: standard },
+    reversible: { medianMs: median(reversible), samples: reversible },
+    ratio: { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios), samples: ratios },
+  };
+}
