@@ -92,6 +92,7 @@ export class InspectionPanel implements vscode.Disposable {
       fileUri: (path) => vscode.Uri.file(path).toString(),
     });
     const key = restored.kind === 'uri' && !InspectionPanel.byModel.has(restored.key) ? restored.key : undefined;
+    ctx.output.info(`panel: restoring "${panel.title}" to ${key ?? restored.kind} (its page kept ${typeof saved.modelKey === 'string' ? 'its model' : 'no model'}, view ${String(saved.view)})`);
     const revived = new InspectionPanel(ctx, panel, key);
     if (typeof saved.selectedBlock === 'string') revived.router.selectBlock(saved.selectedBlock);
     if (restored.kind === 'lookup') {
