@@ -328,7 +328,10 @@ describe('RevNet Inspector in code-server', { timeout: 15 * 60_000 }, () => {
     const names = ['mnist-tiny', 'mnist-small'];
     for (const name of names) await wb.editorTab(`RevNet: ${name}`).waitFor({ timeout: 5_000 });
     const started = Date.now();
-    await wb.page.reload();
+    // the workbench's own reload, which saves the editor layout and every webview's state first (a browser reload
+    // of code-server right after a panel opened can lose that panel's tab: seen here)
+    await wb.runCommand('Developer: Reload Window');
+    await wb.page.waitForTimeout(2_000);
     await wb.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
     for (const name of names) {
       // a panel behind another tab draws when shown: show each in turn
@@ -545,6 +548,10 @@ describe('RevNet Inspector in code-server', { timeout: 15 * 60_000 }, () => {
     assert.ok(row?.includes(noBreak(formatError(block.reconstruction.maxAbs))), `hover row ${row ?? '(none)'} lacks the CLI's number`);
     await wb.screenshot('19-cli-model-hover');
     await hover.locator('a', { hasText: 'stage1.unit0' }).first().click();
+    // its own panel, brought to the front (other panels share its group)
+    await wb.editorTab('RevNet: cli-tiny').waitFor({ timeout: 60_000 });
+    await wb.page.mouse.move(5, 400);
+    await wb.editorTab('RevNet: cli-tiny').click();
     const frame = await wb.frameWith('#model-title:text-is("RevNet Inspector — cli-tiny")', 60_000);
     await frame.locator('#overview-blocks tbody tr[data-block]').first().waitFor({ state: 'attached', timeout: 60_000 });
     timings['cliModelHoverToPanelMs'] = Date.now() - started;
@@ -573,6 +580,15 @@ describe('RevNet Inspector in code-server', { timeout: 15 * 60_000 }, () => {
     await frame.locator('#invert-result figure canvas').first().waitFor({ timeout: 120_000 });
     const tilesBefore = await frame.locator('#invert-result .tile dd').allInnerTexts();
     await wb.screenshot('21-invert-before-reload');
+    // hidden behind another tab of its group (its page is dropped), then shown again: all there, and savable
+    await openFile('runs/cli-tiny/history.jsonl', 'history.jsonl');
+    await eventually('the hidden panel\'s page dropped', 15_000, () => (frame.isDetached() ? true : undefined));
+    await wb.editorTab('RevNet: cli-tiny').click();
+    const shown = await wb.frameWith('#invert-result figure canvas', 60_000);
+    assert.equal(await shown.$eval('#invert-sample', (f) => (f as unknown as { value: string }).value), '3');
+    assert.equal(await shown.$eval('#invert-scaleChannels', (f) => (f as unknown as { value: string }).value), '1');
+    assert.deepEqual(await shown.locator('#invert-result .tile dd').allInnerTexts(), tilesBefore);
+    await shown.locator('#save-inverted').waitFor({ state: 'attached', timeout: 30_000 });
     const started = Date.now();
     // the workbench's own reload, which saves every webview's state first (a browser reload of code-server may
     // drop the state saved in the last seconds)
