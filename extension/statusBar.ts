@@ -34,10 +34,10 @@ export class EngineStatusItem implements vscode.Disposable {
     this.item.command = 'revnet.stopTraining';
   }
 
-  /** the run is over: no spinner, the outcome in words */
+  /** the run is over: no spinner, the outcome in words (a stop says whether its checkpoint was saved, as the notification does) */
   showRunEnd(end: RunEnd): void {
     const icon = end.status === 'finished' ? '$(check)' : end.status === 'cancelled' ? '$(debug-stop)' : '$(error)';
-    this.item.text = `${icon} RevNet: ${end.status === 'finished' ? 'trained' : end.status === 'cancelled' ? `stopped at step ${end.step ?? '?'}` : end.status} · ${this.backend}`;
+    this.item.text = `${icon} RevNet: ${end.status === 'finished' ? 'trained' : end.status === 'cancelled' ? stoppedText(end) : end.status} · ${this.backend}`;
     this.item.tooltip = `${end.text} Click to show the log.`;
     this.item.command = 'revnet.showLog';
   }
@@ -49,4 +49,10 @@ export class EngineStatusItem implements vscode.Disposable {
   dispose(): void {
     this.item.dispose();
   }
+}
+
+/** "stopped at step N (checkpoint saved)": the words of the run's own summary (extension/commands/runEnd.ts) */
+function stoppedText(end: RunEnd): string {
+  const said = /stopped at step \d+ \([^)]*\)/.exec(end.text);
+  return said !== null ? said[0] : `stopped at step ${end.step ?? '?'}`;
 }

@@ -139,6 +139,8 @@ export interface InvertResult {
   reachedInput: string;
   /** forward(inverted) against the given tensor: max |Δ| and relative L2 */
   roundTrip: { maxAbs: number; relL2: number };
+  /** what the file held: a batch of outputs, or one image taken forward to the start first (then round trip is against its output) */
+  given?: 'outputs' | 'image';
   /** how many input values were NaN or ±Infinity (only with allowNonFinite) */
   nonFiniteInputs?: number;
 }
@@ -188,6 +190,8 @@ export interface ExploreResult {
   maxAbs: number;
   relL2: number;
   label?: number;
+  /** what the shown input is when it is not an image the user gave (e.g. the inversion of a given trunk output) */
+  note?: string;
 }
 
 export interface SaveTensorParams { tensor: PlainTensor; path: string }

@@ -121,6 +121,8 @@ export interface InspectReport {
     reversibleStepMs: number;
     /** training threads the steps ran on (engine/parallel); absent in reports made before threads */
     threads?: number;
+    /** reversible ÷ standard step time over paired repeats (absent in reports from before it was measured) */
+    recomputeRatio?: { median: number; min: number; max: number; repeats: number };
   };
   /** live tensor bytes after every kernel of one training step */
   timeline: { standard: TimelinePoint[]; reversible: TimelinePoint[] };

@@ -73,6 +73,12 @@ export function formatRatio(value: number): string {
   return Number.isFinite(value) ? `${value.toFixed(2)}×` : String(value);
 }
 
+/** a ratio measured over repeats: its median and spread, e.g. "1.32× (1.11×–1.61× over 5 repeats)" */
+export function formatRatioSpread(spread: { median: number; min: number; max: number; repeats: number }): string {
+  if (spread.repeats <= 1) return `${formatRatio(spread.median)} (one repeat)`;
+  return `${formatRatio(spread.median)} (${formatRatio(spread.min)}–${formatRatio(spread.max)} over ${spread.repeats} repeats)`;
+}
+
 /** a tensor shape, e.g. "28×28×1" */
 export function formatShape(shape: readonly number[]): string {
   return shape.join('×');

@@ -17,6 +17,8 @@ export type OutgoingMessage = WithoutId<WebviewToHost>;
 export class Host {
   private readonly api: VsCodeApi;
   private nextId = 1;
+  /** everything kept with setState: the panel's fields (PanelState) and each view's own entries */
+  private kept: Record<string, unknown> | undefined;
 
   constructor() {
     this.api =
@@ -37,10 +39,16 @@ export class Host {
     return id;
   }
 
+  private keptState(): Record<string, unknown> {
+    if (this.kept === undefined) {
+      const state = this.api.getState();
+      this.kept = typeof state === 'object' && state !== null && !Array.isArray(state) ? { ...(state as Record<string, unknown>) } : {};
+    }
+    return this.kept;
+  }
+
   loadState(): Partial<PanelState> {
-    const state = this.api.getState();
-    if (typeof state !== 'object' || state === null) return {};
-    const record = state as Record<string, unknown>;
+    const record = this.keptState();
     const result: Partial<PanelState> = {};
     if (typeof record['view'] === 'string') result.view = record['view'] as PanelState['view'];
     if (typeof record['selectedBlock'] === 'string') result.selectedBlock = record['selectedBlock'];
@@ -48,7 +56,21 @@ export class Host {
     return result;
   }
 
+  /** the panel's own fields; a view's entries (saveViewState) are kept */
   saveState(state: PanelState): void {
-    this.api.setState(state);
+    const { view: _view, selectedBlock: _block, modelKey: _model, ...views } = this.keptState();
+    this.kept = { ...views, ...state };
+    this.api.setState(this.kept);
+  }
+
+  /** what a view kept under its name (undefined when nothing was kept): untrusted shape, the view checks it */
+  loadViewState(name: string): unknown {
+    return this.keptState()[`view:${name}`];
+  }
+
+  /** keeps a view's entry with the panel's state (JSON: encode non-finite numbers first) */
+  saveViewState(name: string, value: unknown): void {
+    this.kept = { ...this.keptState(), [`view:${name}`]: value };
+    this.api.setState(this.kept);
   }
 }

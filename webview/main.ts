@@ -18,6 +18,7 @@ import { clear, el } from './dom';
 import { Host } from './host';
 import { parseHostMessage } from './hostMessages';
 import { type Change, Store } from './store';
+import { keptResult, parseKeptResult, RESULT_KEY } from './invertState';
 import { readTheme, type ThemeColours, watchTheme } from './theme';
 import { architectureView } from './views/architecture';
 import { gradientsView } from './views/gradients';
@@ -43,6 +44,8 @@ diagnostics.__revnetIgnoredMessages = [];
 const host = new Host();
 const store = new Store();
 const saved = host.loadState();
+// the Invert view's last result, kept across hiding and reloads (the host re-sends it while it still holds it)
+store.exploreResult = parseKeptResult(host.loadViewState(RESULT_KEY));
 let currentView: ViewName = saved.view && VIEW_NAMES.includes(saved.view) ? saved.view : 'overview';
 /** the selection restored from state waits for a report that has the block */
 let pendingSelection = saved.selectedBlock;
@@ -191,11 +194,17 @@ function select(id: string, fromPanel: boolean): void {
   changed('selection');
 }
 
+/** the model this panel belongs to: the host's key in the page (a config URI) first, else the last report's */
+function modelKey(): string | undefined {
+  return document.body.dataset['modelKey'] ?? (store.report ? (store.report.model.configPath ?? store.report.model.name) : saved.modelKey);
+}
+
 function saveState(): void {
+  const key = modelKey();
   host.saveState({
     view: currentView,
     ...(store.selectedBlock !== undefined ? { selectedBlock: store.selectedBlock } : {}),
-    ...(store.report ? { modelKey: store.report.model.configPath ?? store.report.model.name } : {}),
+    ...(key !== undefined ? { modelKey: key } : {}),
   });
 }
 
@@ -250,6 +259,8 @@ function handle(message: HostToWebview): void {
       break;
     case 'exploreResult':
       store.exploreResult = message.result;
+      store.exploreLive = true;
+      host.saveViewState(RESULT_KEY, keptResult(message.result));
       changed('explore');
       break;
     case 'saved':
@@ -290,4 +301,6 @@ watchTheme(() => {
 });
 
 render(viewByName(currentView));
+// kept from the start: a panel hidden before its first report still comes back to its own model after a reload
+saveState();
 host.post({ type: 'ready' });

@@ -16,6 +16,8 @@ export class Store {
   /** how the last run ended, once it has (undefined while it runs) */
   runEnd: RunEnd | undefined;
   exploreResult: ExploreResult | undefined;
+  /** the host holds the result's tensors (it answered in this page's life): they can be saved */
+  exploreLive = false;
   busy: { busy: boolean; what?: string } = { busy: false };
   block(id: string | undefined): BlockStats | undefined {
     return id === undefined ? undefined : this.report?.blocks.find((b) => b.id === id);

@@ -29,6 +29,24 @@ function range(values: ArrayLike<number>, start: number, stride: number, count: 
   return Number.isFinite(min) ? [min, max] : [0, 0];
 }
 
+export type Range = [min: number, max: number];
+
+/** the finite values' smallest and largest ([0, 0] when there are none) */
+export function valueRange(tensor: PlainTensor): Range {
+  return range(tensor.data, 0, 1, tensor.data.length);
+}
+
+/** each channel's range (HWC, channels last) */
+export function channelRanges(tensor: PlainTensor): Range[] {
+  const t = asHwc(tensor);
+  return Array.from({ length: t.channels }, (_, c) => range(t.data, c, t.channels, t.height * t.width));
+}
+
+/** the range covering both */
+export function unionRange(a: Range, b: Range): Range {
+  return [Math.min(a[0], b[0]), Math.max(a[1], b[1])];
+}
+
 function canvasOf(width: number, height: number, displayWidth: number, label: string): HTMLCanvasElement {
   const canvas = el('canvas', { role: 'img', 'aria-label': label, class: 'tensor' });
   canvas.width = width;
@@ -37,14 +55,15 @@ function canvasOf(width: number, height: number, displayWidth: number, label: st
   return canvas;
 }
 
-/** an image: grey for one channel, RGB for three (else the first channel), scaled min..max to 0..255 */
-export function imageCanvas(tensor: PlainTensor, displayWidth: number, label: string): HTMLCanvasElement {
+/** an image: grey for one channel, RGB for three (else the first channel), scaled min..max to 0..255
+ *  (its own range, or `shared` when several images share one; values outside it clamp) */
+export function imageCanvas(tensor: PlainTensor, displayWidth: number, label: string, shared?: Range): HTMLCanvasElement {
   const t = asHwc(tensor);
   const canvas = canvasOf(t.width, t.height, displayWidth, label);
   const context = canvas.getContext('2d');
   if (!context) return canvas;
   const pixels = context.createImageData(t.width, t.height);
-  const [min, max] = range(t.data, 0, 1, t.height * t.width * t.channels);
+  const [min, max] = shared ?? range(t.data, 0, 1, t.height * t.width * t.channels);
   const scale = max > min ? 255 / (max - min) : 0;
   const rgb = t.channels === 3;
   for (let p = 0; p < t.height * t.width; p++) {
@@ -65,8 +84,9 @@ export interface ChannelGrid {
   channelAt(offsetX: number, offsetY: number): number | undefined;
 }
 
-/** every channel as a grey tile, each scaled to its own min..max, in a near-square grid with 1-pixel gaps */
-export function channelGrid(tensor: PlainTensor, displayWidth: number, label: string): ChannelGrid {
+/** every channel as a grey tile, each scaled to its own min..max (or to `scales[c]` when shared with another
+ *  tensor's channels), in a near-square grid with 1-pixel gaps */
+export function channelGrid(tensor: PlainTensor, displayWidth: number, label: string, scales?: readonly Range[]): ChannelGrid {
   const t = asHwc(tensor);
   const columns = Math.ceil(Math.sqrt(t.channels));
   const rows = Math.ceil(t.channels / columns);
@@ -77,7 +97,7 @@ export function channelGrid(tensor: PlainTensor, displayWidth: number, label: st
   if (context) {
     const pixels = context.createImageData(width, height);
     for (let c = 0; c < t.channels; c++) {
-      const [min, max] = range(t.data, c, t.channels, t.height * t.width);
+      const [min, max] = scales?.[c] ?? range(t.data, c, t.channels, t.height * t.width);
       const scale = max > min ? 255 / (max - min) : 0;
       const x0 = (c % columns) * (t.width + 1);
       const y0 = Math.floor(c / columns) * (t.height + 1);

@@ -21,7 +21,7 @@ import { hostBatch, loadInspectionData } from './inspectionData';
 import { DEFAULT_RECONSTRUCTION_MODE, measureReconstruction } from './reconstruction';
 import { resolveModel, type ResolvedModel } from '../model/resolveModel';
 import { profileStep } from './stepProfile';
-import { timeSteps, type StepRunner, type TimingOptions } from './stepTiming';
+import { timePairedSteps, type PairedTiming, type StepRunner, type TimingOptions } from './stepTiming';
 import { ParallelStep } from '../parallel/parallelStep';
 import { checkThreads, resolveThreads } from '../parallel/threadCount';
 import { snapshotWeights } from './weightSnapshot';
@@ -127,18 +127,17 @@ export async function inspectResolved(resolved: ResolvedModel, options: InspectO
     // training threads time the steps a training run would take (engine/parallel); the rest stays in this thread
     const threads = resolveThreads(options.threads ?? 1, tf.getBackend(), batch.count);
     const pool = threads > 1 ? await ParallelStep.start(network, threads, tf.getBackend()) : undefined;
-    let standardTime: { medianMs: number };
-    let reversibleTime: { medianMs: number };
+    let paired: PairedTiming;
     try {
       const runner: StepRunner | undefined = pool && ((net, x, y, mode) => pool.step(net, x, y, mode));
       // the gradient and profile steps above were the warm-up in this thread; the workers warm up on their own
       const timing = { warmUp: pool === undefined ? 0 : 1, ...options.timing };
-      standardTime = await timeSteps(network, images, labels, 'standard', timing, runner);
-      await phase('timing');
-      reversibleTime = await timeSteps(network, images, labels, 'reversible', timing, runner);
+      paired = await timePairedSteps(network, images, labels, timing, () => phase('timing'), runner);
     } finally {
       await pool?.dispose();
     }
+    const standardTime = paired.standard;
+    const reversibleTime = paired.reversible;
     const own = { standardPeakBytes: standardProfile.peakBytes, reversiblePeakBytes: reversibleProfile.peakBytes };
     let depth: InspectReport['memory']['depth'] = [];
     if (options.depth !== false) {
@@ -209,7 +208,12 @@ export async function inspectResolved(resolved: ResolvedModel, options: InspectO
         reversibleBytesTotal: blocks.reduce((sum, block) => sum + block.memory.reversibleBytes, 0),
         depth,
       },
-      timing: { standardStepMs: standardTime.medianMs, reversibleStepMs: reversibleTime.medianMs, threads },
+      timing: {
+        standardStepMs: standardTime.medianMs,
+        reversibleStepMs: reversibleTime.medianMs,
+        recomputeRatio: { median: paired.ratio.median, min: paired.ratio.min, max: paired.ratio.max, repeats: paired.ratio.samples.length },
+        threads,
+      },
       timeline: { standard: standardProfile.timeline, reversible: reversibleProfile.timeline },
       ...(stability !== undefined ? { stability } : {}),
       createdAt: new Date().toISOString(),

@@ -1,6 +1,6 @@
 // The readable form of an inspection report (what `revnet inspect` prints without --json).
 import type { InspectReport } from '../../protocol/inspectReport';
-import { degreesFromCosine, formatBytes, formatCount, formatDegrees, formatError, formatFlops, formatRatio } from '../../shared/format';
+import { degreesFromCosine, formatBytes, formatCount, formatDegrees, formatError, formatFlops, formatRatio, formatRatioSpread } from '../../shared/format';
 
 function table(header: string[], rows: string[][]): string {
   const widths = header.map((cell, i) => Math.max(cell.length, ...rows.map((row) => (row[i] ?? '').length)));
@@ -21,7 +21,12 @@ export function formatReport(report: InspectReport): string {
     formatBytes(block.memory.storedBytes),
     formatBytes(block.memory.reversibleBytes),
   ]);
-  const ratio = timing.standardStepMs > 0 ? formatRatio(timing.reversibleStepMs / timing.standardStepMs) : '-';
+  const ratio =
+    timing.recomputeRatio !== undefined
+      ? `median ratio ${formatRatioSpread(timing.recomputeRatio)}`
+      : timing.standardStepMs > 0
+        ? `ratio ${formatRatio(timing.reversibleStepMs / timing.standardStepMs)}`
+        : 'ratio -';
   const depth = memory.depth.map((p) => `  ${String(p.unitsPerStage).padStart(3)} units/stage  standard ${formatBytes(p.standardPeakBytes).padStart(10)}  reversible ${formatBytes(p.reversiblePeakBytes).padStart(10)}  (${p.source})`);
   return [
     `model ${model.name}${model.preset !== undefined ? ` (preset ${model.preset})` : ''}: ${formatCount(model.params)} params, ${formatFlops(model.flops)} per example, trunk ${model.trunkInvertible ? 'invertible to the image' : 'not invertible to the image'}`,
@@ -31,7 +36,7 @@ export function formatReport(report: InspectReport): string {
     '',
     `totals: stored ${formatBytes(memory.storedBytesTotal)}, reversible ${formatBytes(memory.reversibleBytesTotal)} (analytic, activations per block)`,
     `measured peak of one training step: standard ${formatBytes(memory.standardPeakBytes)}, reversible ${formatBytes(memory.reversiblePeakBytes)}`,
-    `median step time: standard ${timing.standardStepMs.toFixed(1)} ms, reversible ${timing.reversibleStepMs.toFixed(1)} ms (ratio ${ratio})${timing.threads !== undefined && timing.threads > 1 ? `, ${timing.threads} threads` : ''}`,
+    `median step time: standard ${timing.standardStepMs.toFixed(1)} ms, reversible ${timing.reversibleStepMs.toFixed(1)} ms (${ratio})${timing.threads !== undefined && timing.threads > 1 ? `, ${timing.threads} threads` : ''}`,
     ...(depth.length > 0 ? ['peak against depth:', ...depth] : []),
   ].join('\n');
 }

@@ -34,24 +34,46 @@ async function oneStep(network: Network, images: tf.Tensor4D, labels: tf.Tensor1
   return elapsed;
 }
 
-/** median milliseconds of one step and the times it was taken from; moves the running statistics (the caller restores them) */
-export async function timeSteps(
+/** the recompute cost measured as pairs: each repeat times a standard and a reversible step back to back
+ *  (in alternating order), so a change in the machine's load hits both sides of a ratio alike */
+export interface PairedTiming {
+  standard: { medianMs: number; samples: number[] };
+  reversible: { medianMs: number; samples: number[] };
+  /** reversible ÷ standard step time, per repeat: the median and the spread */
+  ratio: { median: number; min: number; max: number; samples: number[] };
+}
+
+/** up to maxSteps pairs within the budget (at least one); `between` runs after each pair (yield, cancel) */
+export async function timePairedSteps(
   network: Network,
   images: tf.Tensor4D,
   labels: tf.Tensor1D,
-  mode: TrainMode,
   options: TimingOptions = {},
+  between: () => Promise<void> = async () => undefined,
   runner: StepRunner = inThisThread,
-): Promise<{ medianMs: number; samples: number[] }> {
+): Promise<PairedTiming> {
   const maxSteps = options.maxSteps ?? 5;
   const budgetMs = options.budgetMs ?? 6000;
-  for (let i = 0; i < (options.warmUp ?? 1); i++) await oneStep(network, images, labels, mode, runner);
-  const samples: number[] = [];
-  let spent = 0;
-  while (samples.length < maxSteps && (samples.length === 0 || spent < budgetMs)) {
-    const ms = await oneStep(network, images, labels, mode, runner);
-    samples.push(ms);
-    spent += ms;
+  for (let i = 0; i < (options.warmUp ?? 1); i++) {
+    await oneStep(network, images, labels, 'standard', runner);
+    await oneStep(network, images, labels, 'reversible', runner);
   }
-  return { medianMs: median(samples), samples };
+  const standard: number[] = [];
+  const reversible: number[] = [];
+  let spent = 0;
+  while (standard.length < maxSteps && (standard.length === 0 || spent < budgetMs)) {
+    const reversibleFirst = standard.length % 2 === 1;
+    const first = await oneStep(network, images, labels, reversibleFirst ? 'reversible' : 'standard', runner);
+    const second = await oneStep(network, images, labels, reversibleFirst ? 'standard' : 'reversible', runner);
+    standard.push(reversibleFirst ? second : first);
+    reversible.push(reversibleFirst ? first : second);
+    spent += first + second;
+    await between();
+  }
+  const ratios = standard.map((ms, i) => (ms > 0 ? (reversible[i] ?? 0) / ms : Number.NaN));
+  return {
+    standard: { medianMs: median(standard), samples: standard },
+    reversible: { medianMs: median(reversible), samples: reversible },
+    ratio: { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios), samples: ratios },
+  };
 }

@@ -44,6 +44,11 @@ export interface NpyDeclared {
 /** sees the declared size before the file's data is read (e.g. to check the memory limit) */
 export type BeforeNpyData = (declared: NpyDeclared) => void;
 
+/** the header alone (dtype, shape), without reading the data */
+export function readNpyHeader(path: string): NpyDeclared {
+  return parseNpyHeader(readInputFilePrefix(path, 12 + MAX_NPY_HEADER_BYTES), path);
+}
+
 export function readNpy(path: string, beforeData?: BeforeNpyData): NpyArray {
   if (beforeData !== undefined) beforeData(parseNpyHeader(readInputFilePrefix(path, 12 + MAX_NPY_HEADER_BYTES), path));
   return parseNpy(readInputFile(path), path);

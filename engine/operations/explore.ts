@@ -6,14 +6,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ExploreParams, ExploreResult, OutputEdit } from '../../protocol/engineApi';
 import type { PlainTensor } from '../../protocol/tensor';
-import { readNpy } from '../io/npy';
+import { readTensorToInvert } from './tensorToInvert';
 import { activationError } from '../inspect/errorStats';
 import { loadInspectionData, type InspectionData } from '../inspect/inspectionData';
 import { resolveModel } from '../model/resolveModel';
 import { inferenceEstimate } from '../limits/estimates';
 import { checkMemoryLimit, resolveMemoryLimit } from '../limits/memoryLimit';
 import { isInvertible } from '../model/architecture';
-import type { RevNetConfig } from '../model/config';
 import { forwardTrunk } from '../model/forward';
 import { describeStop, invertTrunk } from '../model/invert';
 import { architectureOf } from '../model/network';
@@ -53,21 +52,6 @@ function sampleImage(data: InspectionData, index: number): { pixels: Float32Arra
   }
   const pixels = dataset.height * dataset.width * dataset.channels;
   return { pixels: split.images.slice(index * pixels, (index + 1) * pixels), label: split.labels[index] };
-}
-
-/** one image from a .npy file holding HWC or 1HWC values in pixel space */
-function npyImage(path: string, config: RevNetConfig): Float32Array {
-  const array = readNpy(path);
-  const { height, width, channels } = config.input;
-  const shape = array.shape.length === 4 && array.shape[0] === 1 ? array.shape.slice(1) : array.shape;
-  if (shape.length !== 3 || shape[0] !== height || shape[1] !== width || shape[2] !== channels) {
-    throw new ExploreError(`${path}: has shape (${array.shape.join(', ')}); model "${config.name}" takes one image of shape (${height}, ${width}, ${channels}) or (1, ${height}, ${width}, ${channels}) (HWC)`);
-  }
-  const data = array.data instanceof BigInt64Array ? Float32Array.from(array.data, Number) : Float32Array.from(array.data);
-  for (let i = 0; i < data.length; i++) {
-    if (!Number.isFinite(data[i])) throw new ExploreError(`${path}: value ${i} is ${data[i]}`);
-  }
-  return data;
 }
 
 function normalize(pixels: Float32Array, n: Normalization | undefined, channels: number): Float32Array {
@@ -146,25 +130,46 @@ export async function explore(params: ExploreParams, cancel: CancelSignal = NOT_
     const data = needsData ? loadInspectionData(config, params.data, 0, undefined, limit) : undefined;
     const normalization = config.normalization ?? (data !== undefined && 'sample' in params.source ? data.normalization : undefined);
 
+    const outputOf = (image: Float32Array) => trunkOutput(network, normalize(image, normalization, channels), [height, width, channels]);
+    const imageOf = (features: Float32Array) =>
+      denormalize(
+        tf.tidy(() => Float32Array.from(invertTrunk(network, tf.tensor4d(features, [1, outH, outW, outC])).dataSync() as Float32Array)),
+        normalization,
+        channels,
+      );
     let pixels: Float32Array;
+    let output: Float32Array;
     let label: number | undefined;
+    let note: string | undefined;
     if ('sample' in params.source) {
       const sample = sampleImage(data as InspectionData, params.source.sample);
       pixels = sample.pixels;
       label = sample.label;
+      await stopPoint(cancel, 'explore');
+      output = outputOf(pixels);
     } else {
-      pixels = npyImage(params.source.npyPath, config);
+      // the palette's rule (tensorToInvert.ts): one image, or a batch of trunk outputs whose first is shown
+      const path = params.source.npyPath;
+      const read = readTensorToInvert(path, { modelName: config.name, image: [height, width, channels], output: [outH, outW, outC], outputName: 'the trunk' }, {
+        beforeAllocating: (batch) => checkMemoryLimit(inferenceEstimate(config, batch), limit, `reading ${batch} tensors of ${path} for model "${config.name}"`),
+      });
+      const itemSize = read.tensor.shape[1] * read.tensor.shape[2] * read.tensor.shape[3];
+      const first = Float32Array.from((read.tensor.dataSync() as Float32Array).subarray(0, itemSize));
+      const batch = read.tensor.shape[0];
+      read.tensor.dispose();
+      await stopPoint(cancel, 'explore');
+      if (read.kind === 'image') {
+        pixels = first;
+        output = outputOf(pixels);
+      } else {
+        output = first;
+        pixels = imageOf(output);
+        note = `${path} holds ${batch === 1 ? 'one trunk output' : `${batch} trunk outputs; the first is shown`}: "input" is its inversion, so the difference shows what the edits change`;
+      }
     }
-    const outputOf = (image: Float32Array) => trunkOutput(network, normalize(image, normalization, channels), [height, width, channels]);
-    await stopPoint(cancel, 'explore');
-    const output = outputOf(pixels);
     const edited = applyEdits(output, outC, params.edits, (sample) => outputOf(sampleImage(data as InspectionData, sample).pixels));
     await stopPoint(cancel, 'explore');
-    const inverted = tf.tidy(() => {
-      const features = tf.tensor4d(edited, [1, outH, outW, outC]);
-      return Float32Array.from(invertTrunk(network, features).dataSync() as Float32Array);
-    });
-    const invertedPixels = denormalize(inverted, normalization, channels);
+    const invertedPixels = imageOf(edited);
     const difference = invertedPixels.map((v, i) => Math.abs(pixels[i] - v));
     const error = activationError(pixels, invertedPixels, channels);
     const result: ExploreResult = {
@@ -177,6 +182,7 @@ export async function explore(params: ExploreParams, cancel: CancelSignal = NOT_
       relL2: error.relL2,
     };
     if (label !== undefined) result.label = label;
+    if (note !== undefined) result.note = note;
     return result;
   } finally {
     network.dispose();

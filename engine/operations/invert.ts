@@ -10,7 +10,8 @@ import { invertFrom, locateOutput } from '../model/invert';
 import { architectureOf, inferenceContext } from '../model/network';
 import { runSteps } from '../model/trunk';
 import { checkNotModelFile } from '../io/overwriteGuard';
-import { denormalize, readBatch, writeTensor } from './tensorFiles';
+import { denormalize, normalize, writeTensor } from './tensorFiles';
+import { readTensorToInvert } from './tensorToInvert';
 import type { CancelSignal } from '../util/cancelSignal';
 import { NOT_CANCELLED, stopPoint } from './stopPoint';
 
@@ -25,14 +26,21 @@ export async function invert(params: InvertParams, cancel: CancelSignal = NOT_CA
     const startStep = arch.steps[start];
     await stopPoint(cancel, 'invert');
     const nonFinite: { allow: boolean; found?: number } = { allow: params.allowNonFinite === true };
-    const given = readBatch(
+    // a batch of outputs, or one image that goes forward to the start first (tensorToInvert.ts: the panel's rule too)
+    const read = readTensorToInvert(
       params.inputPath,
-      startStep.outShape,
-      `the output of ${startStep.id} (--from ${from})`,
-      (batch) => checkMemoryLimit(inferenceEstimate(config, batch), limit, `inverting ${batch} tensors of ${params.inputPath} through model "${config.name}"`),
-      nonFinite,
-      params.scale,
+      { modelName: config.name, image: [config.input.height, config.input.width, config.input.channels], output: startStep.outShape, outputName: params.from === undefined || from === 'trunk' ? 'the trunk' : `${startStep.id} (--from ${from})` },
+      {
+        beforeAllocating: (batch) => checkMemoryLimit(inferenceEstimate(config, batch), limit, `inverting ${batch} tensors of ${params.inputPath} through model "${config.name}"`),
+        nonFinite,
+        ...(params.scale === undefined ? {} : { scale: params.scale }),
+      },
     );
+    const given =
+      read.kind === 'outputs'
+        ? read.tensor
+        : tf.tidy(() => runSteps(inferenceContext(network), arch.steps, 0, start, normalize(read.tensor, config.normalization)));
+    if (read.kind === 'image') read.tensor.dispose();
     await stopPoint(cancel, 'invert', () => given.dispose());
     const inversion = invertFrom(network, given, from);
     const output = inversion.complete ? denormalize(inversion.input, config.normalization) : tf.clone(inversion.input);
@@ -50,7 +58,7 @@ export async function invert(params: InvertParams, cancel: CancelSignal = NOT_CA
       await stopPoint(cancel, 'invert');
       const shape = await writeTensor(params.outputPath, output);
       const reachedInput = inversion.complete ? 'image' : inversion.reached;
-      const result: InvertResult = { outputPath: params.outputPath, shape, reachedInput, roundTrip: { maxAbs: maxAbs, relL2: relL2 } };
+      const result: InvertResult = { outputPath: params.outputPath, shape, reachedInput, roundTrip: { maxAbs: maxAbs, relL2: relL2 }, given: read.kind };
       if (nonFinite.found !== undefined && nonFinite.found > 0) result.nonFiniteInputs = nonFinite.found;
       return result;
     } finally {

@@ -5,12 +5,12 @@ import { Requests } from '../../protocol/engineApi';
 import { formatError, formatShape } from '../../shared/format';
 import { config } from '../config';
 import type { Ctx } from '../context';
-import { pickConfig, pickFile, uriArgument } from './pickFiles';
+import { NPY_TO_INVERT, pickConfig, pickFile, uriArgument } from './pickFiles';
 
 export function invertTensor(ctx: Ctx) {
   return async (arg?: unknown): Promise<void> => {
     const given = uriArgument(arg);
-    const input = given?.path.endsWith('.npy') ? given : await pickFile('A .npy tensor to invert', { NumPy: ['npy'] });
+    const input = given?.path.endsWith('.npy') ? given : await pickFile(NPY_TO_INVERT.title, NPY_TO_INVERT.filters);
     if (input === undefined) return;
     const configUri = ctx.lastModel ?? (await pickConfig(undefined, undefined, 'invert with'));
     if (configUri === undefined) return;
@@ -21,7 +21,8 @@ export function invertTensor(ctx: Ctx) {
       { location: vscode.ProgressLocation.Notification, title: `RevNet: inverting ${name}.npy` },
       () => ctx.engine.request(Requests.invert, { model, inputPath: input.fsPath, outputPath: output.fsPath, ...config.memoryLimit() }),
     );
-    const text = `Inverted ${name}.npy to ${result.reachedInput} [${formatShape(result.shape)}] → ${vscode.workspace.asRelativePath(result.outputPath)}; round trip max |Δ| ${formatError(result.roundTrip.maxAbs)}, relative L2 ${formatError(result.roundTrip.relL2)}.`;
+    const what = result.given === 'image' ? ' (one image: forward through the model, then back)' : '';
+    const text = `Inverted ${name}.npy${what} to ${result.reachedInput} [${formatShape(result.shape)}] → ${vscode.workspace.asRelativePath(result.outputPath)}; round trip max |Δ| ${formatError(result.roundTrip.maxAbs)}, relative L2 ${formatError(result.roundTrip.relL2)}.`;
     ctx.output.info(text);
     const choice = await vscode.window.showInformationMessage(`RevNet: ${text}`, 'Reveal in Explorer');
     if (choice === 'Reveal in Explorer') await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(result.outputPath));

@@ -39,6 +39,9 @@ export async function pickConfig(arg: unknown, lastModel: vscode.Uri | undefined
 }
 
 /** One file of the given extensions from a dialog. */
+/** the open dialog of both ways to invert a file (the palette's Invert Tensor… and the panel's button): one rule, one wording */
+export const NPY_TO_INVERT = { title: 'A .npy to invert: a batch of the model\'s outputs, or one image', filters: { NumPy: ['npy'] } };
+
 export async function pickFile(title: string, filters: Record<string, string[]>): Promise<vscode.Uri | undefined> {
   const chosen = await vscode.window.showOpenDialog({ canSelectMany: false, filters, title, openLabel: 'Choose', ...workspaceDefaultUri() });
   return chosen?.[0];

@@ -9,16 +9,18 @@ import { Requests } from '../../protocol/engineApi';
 import type { PanelState } from '../../protocol/webviewMessages';
 import { panelHtml } from './panelHtml';
 import { config } from '../config';
-import { explainDataError, settledData, workspaceDefaultUri } from '../dataChoice';
+import { explainDataError, settledData } from '../dataChoice';
+import { NPY_TO_INVERT, pickFile } from '../commands/pickFiles';
 import { baseName } from '../model/modelPairs';
 import type { Ctx } from '../context';
 import { PanelMessageRouter, type Outgoing, type PanelEffects } from './panelMessageRouter';
 import { revealBlock } from './revealBlock';
 import { historyEnd, readRunHistory } from './runHistoryFile';
+import { restoredModel, withoutPanel, withPanel } from './restoredModel';
 
 export const PANEL_VIEW_TYPE = 'revnet.inspection';
-/** workspace state: the config URI the panel shows, for restoring it after a reload */
-const PANEL_MODEL_KEY = 'revnet.panelModel';
+/** workspace state: the config URIs of the open panels, for restoring each to its own model after a reload */
+const PANEL_MODELS_KEY = 'revnet.panelModels';
 
 /** the tab's title: which model this panel shows */
 function panelTitle(configUri: vscode.Uri): string {
@@ -73,30 +75,46 @@ export class InspectionPanel implements vscode.Disposable {
       webviewOptions(ctx.extension.extensionUri),
     );
     const created = new InspectionPanel(ctx, panel, configUri.toString());
-    void ctx.extension.workspaceState.update(PANEL_MODEL_KEY, configUri.toString());
     if (blockId !== undefined) created.router.selectBlock(blockId);
     return created;
   }
 
-  /** Restores a panel after a window reload (WebviewPanelSerializer). */
+  /** Restores a panel after a window reload (WebviewPanelSerializer): each to the model it showed. */
   static revive(ctx: Ctx, panel: vscode.WebviewPanel, state: unknown): InspectionPanel {
     const saved = (typeof state === 'object' && state !== null ? state : {}) as Partial<PanelState>;
     panel.webview.options = webviewOptions(ctx.extension.extensionUri);
-    const revived = new InspectionPanel(ctx, panel, undefined);
+    const restored = restoredModel({
+      savedKey: typeof saved.modelKey === 'string' ? saved.modelKey : undefined,
+      title: panel.title,
+      recorded: InspectionPanel.recorded(ctx),
+      claimed: new Set(InspectionPanel.byModel.keys()),
+      titleOf: (key) => panelTitle(vscode.Uri.parse(key)),
+      fileUri: (path) => vscode.Uri.file(path).toString(),
+    });
+    const key = restored.kind === 'uri' && !InspectionPanel.byModel.has(restored.key) ? restored.key : undefined;
+    ctx.output.info(`panel: restoring "${panel.title}" to ${key ?? restored.kind} (its page kept ${typeof saved.modelKey === 'string' ? 'its model' : 'no model'}, view ${String(saved.view)})`);
+    const revived = new InspectionPanel(ctx, panel, key);
     if (typeof saved.selectedBlock === 'string') revived.router.selectBlock(saved.selectedBlock);
-    // The webview's own record of its model comes first (there may be several panels); the host's last is the fallback.
-    const hostKey = ctx.extension.workspaceState.get<string>(PANEL_MODEL_KEY);
-    const keys = [typeof saved.modelKey === 'string' ? saved.modelKey : undefined, hostKey].filter((k): k is string => k !== undefined);
-    void (async () => {
-      for (const key of keys) {
-        const inspection = await ctx.inspections.findForPanel(key);
-        if (inspection !== undefined) {
-          revived.setModel(inspection.configUri);
-          return;
-        }
-      }
-    })();
+    if (restored.kind === 'lookup') {
+      // an older page kept only the model's name or path: find the inspection it names
+      void ctx.inspections.findForPanel(restored.key).then((inspection) => {
+        if (inspection !== undefined) revived.setModel(inspection.configUri);
+      });
+    }
     return revived;
+  }
+
+  private static recorded(ctx: Ctx): string[] {
+    const value = ctx.extension.workspaceState.get<unknown>(PANEL_MODELS_KEY);
+    return Array.isArray(value) ? value.filter((k): k is string => typeof k === 'string') : [];
+  }
+
+  /** set while the extension deactivates (a window reload): panels closing then are restored, not forgotten */
+  private static deactivating = false;
+
+  private static record(ctx: Ctx, update: (recorded: string[]) => string[]): void {
+    if (InspectionPanel.deactivating) return;
+    void ctx.extension.workspaceState.update(PANEL_MODELS_KEY, update(InspectionPanel.recorded(ctx)));
   }
 
   static get active(): InspectionPanel | undefined {
@@ -104,6 +122,7 @@ export class InspectionPanel implements vscode.Disposable {
   }
 
   static disposeAll(): void {
+    InspectionPanel.deactivating = true;
     for (const panel of [...InspectionPanel.byModel.values()]) panel.dispose();
     InspectionPanel.last?.dispose();
   }
@@ -115,6 +134,7 @@ export class InspectionPanel implements vscode.Disposable {
   ) {
     if (modelKey !== undefined) {
       InspectionPanel.byModel.set(modelKey, this);
+      InspectionPanel.record(ctx, (recorded) => withPanel(recorded, modelKey));
       panel.title = panelTitle(vscode.Uri.parse(modelKey));
     }
     InspectionPanel.last = this;
@@ -164,6 +184,7 @@ export class InspectionPanel implements vscode.Disposable {
       scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview.js')).toString(),
       styleUris: styles.map((uri) => webview.asWebviewUri(uri).toString()),
       title: 'RevNet Inspector',
+      ...(this.modelKey === undefined ? {} : { modelKey: this.modelKey }),
     });
   }
 
@@ -173,11 +194,15 @@ export class InspectionPanel implements vscode.Disposable {
     if (key === this.modelKey) return;
     if (this.modelKey !== undefined) throw new Error(`this panel shows ${this.modelKey}, not ${key}`);
     const other = InspectionPanel.byModel.get(key);
-    if (other !== undefined && other !== this) other.dispose();
+    if (other !== undefined && other !== this) {
+      // that model already has its panel (one panel per model): this duplicate goes, the other stays
+      this.dispose();
+      return;
+    }
     this.modelKey = key;
     InspectionPanel.byModel.set(key, this);
+    InspectionPanel.record(this.ctx, (recorded) => withPanel(recorded, key));
     this.panel.title = panelTitle(configUri);
-    void this.ctx.extension.workspaceState.update(PANEL_MODEL_KEY, key);
     this.router.forgetExploreResult();
     this.sendReport();
   }
@@ -248,8 +273,7 @@ export class InspectionPanel implements vscode.Disposable {
         await vscode.commands.executeCommand('revnet.inspectModel', this.requireModel());
       },
       pickNpyFile: async () => {
-        const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { NumPy: ['npy'] }, title: 'A .npy image to invert', ...workspaceDefaultUri() });
-        return picked?.[0]?.fsPath;
+        return (await pickFile(NPY_TO_INVERT.title, NPY_TO_INVERT.filters))?.fsPath;
       },
       explore: async (source, edits) => {
         if (!vscode.workspace.isTrusted) throw new Error('inverting runs the engine on this workspace\'s model; it is off in Restricted Mode (trust the workspace to use it)');
@@ -281,7 +305,11 @@ export class InspectionPanel implements vscode.Disposable {
   }
 
   dispose(): void {
-    if (this.modelKey !== undefined && InspectionPanel.byModel.get(this.modelKey) === this) InspectionPanel.byModel.delete(this.modelKey);
+    const key = this.modelKey;
+    if (key !== undefined && InspectionPanel.byModel.get(key) === this) {
+      InspectionPanel.byModel.delete(key);
+      InspectionPanel.record(this.ctx, (recorded) => withoutPanel(recorded, key));
+    }
     if (InspectionPanel.last === this) InspectionPanel.last = undefined;
     for (const item of this.disposables.splice(0)) item.dispose();
     this.panel.dispose();

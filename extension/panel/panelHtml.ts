@@ -16,6 +16,9 @@ export interface PanelHtmlOptions {
   codiconUri?: string;
   /** the page title, e.g. the model's name */
   title?: string;
+  /** the config URI of the model this panel shows: the page keeps it in its saved state from the start, so a
+   *  reload restores each panel to its own model even if it never received a report */
+  modelKey?: string;
 }
 
 const NONCE_PATTERN = /^[A-Za-z0-9+/=_-]{16,}$/;
@@ -62,7 +65,7 @@ export function panelHtml(options: PanelHtmlOptions): string {
 ${styles.join('\n')}
     <title>${escapeText(options.title ?? 'RevNet Inspector')}</title>
   </head>
-  <body>
+  <body${options.modelKey === undefined ? '' : ` data-model-key="${escapeAttribute(options.modelKey)}"`}>
     <div id="app" aria-live="off"><p class="placeholder">Loading the RevNet panel…</p></div>
     <script nonce="${escapeAttribute(options.nonce)}" src="${escapeAttribute(options.scriptUri)}"></script>
   </body>

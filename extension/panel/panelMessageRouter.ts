@@ -112,6 +112,8 @@ export class PanelMessageRouter {
         this.ready = true;
         this.post({ type: 'settings', errorThreshold: this.effects.errorThreshold() });
         await this.effects.restoreAndSendReport();
+        // the page was hidden (or reloaded) and drew from its kept state: it gets the live result back, to save from
+        if (this.lastExplore !== undefined) this.post({ type: 'exploreResult', result: this.lastExplore });
         if (this.pendingBlock !== undefined) {
           this.post({ type: 'selectBlock', blockId: this.pendingBlock });
           this.pendingBlock = undefined;

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, normalize } from 'node:path';
 import { after, describe, test } from 'node:test';
 
 const root = join(__dirname, '..', '..');
@@ -57,6 +57,23 @@ describe('the .vsix package', () => {
     }
     const unwanted = names.filter((n) => /\.ts$|\.map$|node_modules\/|^extension\/(test|engine|extension|protocol|webview|bench)\//.test(n));
     assert.deepEqual(unwanted, []);
+    // the details page is the packaged README: it opens with how to use the extension, and its links (and those of
+    // the docs it links to) resolve inside the package
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    assert.equal(/^## (.*)$/m.exec(readme)?.[1], 'Using it in VS Code', 'the README\'s first section is not about using the extension');
+    // vsce stores the README as extension/readme.md
+    const markdown = names.filter((n) => /^extension\/(readme\.md|docs\/[^/]+\.md)$/i.test(n));
+    assert.ok(markdown.includes('extension/readme.md') && markdown.some((n) => n.startsWith('extension/docs/')), markdown.join(', '));
+    for (const file of markdown) {
+      const source = file === 'extension/readme.md' ? 'README.md' : file.replace(/^extension\//, '');
+      const text = readFileSync(join(root, source), 'utf8').replace(/```[\s\S]*?```/g, '');
+      const folder = file.slice(0, file.lastIndexOf('/'));
+      for (const [, target] of text.matchAll(/\]\(([^)\s#]+)(#[^)]*)?\)/g)) {
+        if (/^[a-z]+:/.test(target)) continue;
+        const resolved = normalize(join(folder, target));
+        assert.ok(names.includes(resolved), `${file} links to ${target}, which is not in the .vsix`);
+      }
+    }
     const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { main: string; contributes: { jsonValidation: { url: string }[] } };
     assert.equal(manifest.main, './dist/extension.js');
     for (const validation of manifest.contributes.jsonValidation) {

@@ -1,29 +1,16 @@
 // Invert: a sample (or a .npy file) through the trunk, its output edited, and the edit mapped back to an input.
 import type { OutputEdit } from '../../protocol/engineApi';
+import type { PlainTensor } from '../../protocol/tensor';
 import type { SaveTensorMessage } from '../../protocol/webviewMessages';
 import { formatChannelList, parseChannelList } from '../channelList';
 import { clear, el } from '../dom';
 import { formatError } from '../../shared/format';
-import { channelGrid, heatCanvas, heatLegend, imageCanvas } from '../tensorCanvas';
+import { channelGrid, channelRanges, heatCanvas, heatLegend, imageCanvas, type Range, unionRange, valueRange } from '../tensorCanvas';
+import { type InvertForm, parseInvertSettings, SETTINGS_KEY } from '../invertState';
 import { tiles } from './common';
 import type { View, ViewContext } from './view';
 
 type Which = SaveTensorMessage['which'];
-
-interface InvertForm {
-  sample: string;
-  zero: boolean;
-  zeroChannels: string;
-  scale: boolean;
-  scaleChannels: string;
-  scaleFactor: string;
-  noise: boolean;
-  noiseStd: string;
-  noiseSeed: string;
-  interpolate: boolean;
-  otherSample: string;
-  t: string;
-}
 
 export type EditsResult = { ok: true; edits: OutputEdit[] } | { ok: false; error: string };
 
@@ -69,24 +56,28 @@ export function editsFromForm(form: InvertForm, channelCount?: number): EditsRes
   return { ok: true, edits };
 }
 
+/** the per-channel ranges covering the same channel of both tensors (an output and its edit have one shape) */
+function sharedChannelRanges(a: PlainTensor, b: PlainTensor): Range[] | undefined {
+  const ra = channelRanges(a);
+  const rb = channelRanges(b);
+  return ra.length === rb.length ? ra.map((r, c) => unionRange(r, rb[c] ?? r)) : undefined;
+}
+
+/** a value of a tensor, short: 3 significant digits */
+function formatValue(value: number): string {
+  return value === 0 ? '0' : Math.abs(value) >= 1e4 || Math.abs(value) < 1e-3 ? value.toExponential(2) : String(Number(value.toPrecision(3)));
+}
+
 const IMAGE_WIDTH = 168;
 const GRID_WIDTH = 252;
 
 export function invertView(context: ViewContext): View {
-  const form: InvertForm = {
-    sample: '0',
-    zero: false,
-    zeroChannels: '',
-    scale: false,
-    scaleChannels: '',
-    scaleFactor: '2',
-    noise: false,
-    noiseStd: '0.1',
-    noiseSeed: '1',
-    interpolate: false,
-    otherSample: '1',
-    t: '0.5',
-  };
+  // kept with the panel's state: the form and the scale choice come back after hiding or a reload
+  const settings = parseInvertSettings(context.host.loadViewState(SETTINGS_KEY));
+  const form: InvertForm = settings.form;
+  function keep(): void {
+    context.host.saveViewState(SETTINGS_KEY, settings);
+  }
   let errorLine: HTMLElement | undefined;
   let resultArea: HTMLElement | undefined;
   let buttons: HTMLElement[] = [];
@@ -105,6 +96,7 @@ export function invertView(context: ViewContext): View {
     (field as unknown as { value: string }).value = String(form[key]);
     field.addEventListener('input', () => {
       (form as unknown as Record<string, string>)[key] = (field as unknown as { value: string }).value;
+      keep();
     });
     return el('label', { class: 'field' }, el('span', {}, label), field);
   }
@@ -113,6 +105,7 @@ export function invertView(context: ViewContext): View {
     const box = el('vscode-checkbox', { id: `invert-${key}`, checked: form[key], label });
     box.addEventListener('change', () => {
       form[key] = (box as unknown as { checked: boolean }).checked;
+      keep();
     });
     return box;
   }
@@ -138,9 +131,11 @@ export function invertView(context: ViewContext): View {
     return b;
   }
 
-  function figure(caption: string, content: Node, which?: Which): HTMLElement {
+  function figure(caption: string, content: Node, which?: Which, scaleNote?: string): HTMLElement {
     const f = el('figure', { 'data-tensor': which ?? caption }, content, el('figcaption', {}, caption));
-    if (which) {
+    if (scaleNote !== undefined) f.appendChild(el('span', { class: 'scale-note', 'data-scale': which ?? caption }, scaleNote));
+    // after a reload the host no longer holds the tensors: saving needs a fresh inversion
+    if (which && context.store.exploreLive) {
       const save = el('vscode-button', { id: `save-${which}`, secondary: true, 'aria-label': `Save ${caption} as .npy` }, 'Save .npy');
       save.addEventListener('click', () => context.host.post({ type: 'saveTensor', which }));
       f.appendChild(save);
@@ -161,6 +156,7 @@ export function invertView(context: ViewContext): View {
       const box = document.getElementById('invert-zero') as unknown as { checked: boolean } | null;
       if (box) box.checked = true;
     }
+    keep();
   }
 
   function drawResult(): void {
@@ -179,21 +175,32 @@ export function invertView(context: ViewContext): View {
         ['Output shape', result.output.shape.join('×'), 'outputShape'],
       ]),
     );
-    const output = channelGrid(result.output, GRID_WIDTH, `Trunk output, ${result.output.shape.join('×')}, one tile per channel; click a tile to add its channel to the edit`);
+    // shared: an edit shows as a change of brightness (a channel scaled x3 looks brighter than the original)
+    const shared = settings.sharedScale;
+    const imageScale: Range | undefined = shared ? unionRange(valueRange(result.input), valueRange(result.inverted)) : undefined;
+    const gridScales = shared ? sharedChannelRanges(result.output, result.edited) : undefined;
+    const rangeText = (r: Range): string => `${formatValue(r[0])} to ${formatValue(r[1])}`;
+    const imageNote = (own: Range): string => `values ${rangeText(own)}; ${imageScale ? `colour scale ${rangeText(imageScale)}, shared with the other image` : 'scaled to its own range'}`;
+    const gridNote = (own: Range): string => `values ${rangeText(own)}; ${gridScales ? 'each channel scaled as the same channel of the other output (shared)' : 'each channel scaled to its own range'}`;
+    if (typeof result.note === 'string') resultArea.appendChild(el('p', { class: 'note', id: 'invert-note' }, result.note));
+    if (!context.store.exploreLive) {
+      resultArea.appendChild(el('p', { class: 'note', id: 'invert-restored' }, 'Restored from before the panel was reloaded. Invert again to save these tensors as .npy.'));
+    }
+    const output = channelGrid(result.output, GRID_WIDTH, `Trunk output, ${result.output.shape.join('×')}, one tile per channel; click a tile to add its channel to the edit`, gridScales);
     output.canvas.addEventListener('click', (event) => {
       const channel = output.channelAt(event.offsetX, event.offsetY);
       if (channel !== undefined) addChannel(channel);
     });
-    const edited = channelGrid(result.edited, GRID_WIDTH, `Edited output, ${result.edited.shape.join('×')}, one tile per channel`);
+    const edited = channelGrid(result.edited, GRID_WIDTH, `Edited output, ${result.edited.shape.join('×')}, one tile per channel`, gridScales);
     const heat = heatCanvas(result.difference, IMAGE_WIDTH, `Heat map of |input − inverted|, largest ${formatError(result.maxAbs)}`);
     resultArea.appendChild(
       el(
         'div',
         { class: 'figures' },
-        figure('input', imageCanvas(result.input, IMAGE_WIDTH, 'Input image'), 'input'),
-        figure('output (channels)', output.canvas, 'output'),
-        figure('edited output', edited.canvas, 'edited'),
-        figure('inverted input', imageCanvas(result.inverted, IMAGE_WIDTH, 'Inverted input image'), 'inverted'),
+        figure('input', imageCanvas(result.input, IMAGE_WIDTH, 'Input image', imageScale), 'input', imageNote(valueRange(result.input))),
+        figure('output (channels)', output.canvas, 'output', gridNote(valueRange(result.output))),
+        figure('edited output', edited.canvas, 'edited', gridNote(valueRange(result.edited))),
+        figure('inverted input', imageCanvas(result.inverted, IMAGE_WIDTH, 'Inverted input image', imageScale), 'inverted', imageNote(valueRange(result.inverted))),
         figure(
           '|input − inverted|',
           el('div', {}, heat.canvas, el('div', { class: 'legend-row' }, el('span', {}, '0'), heatLegend(IMAGE_WIDTH - 60), el('span', {}, formatError(heat.max)))),
@@ -242,10 +249,17 @@ export function invertView(context: ViewContext): View {
         el('div', { class: 'edit-row' }, checkbox('noise', 'Add Gaussian noise'), textField('noiseStd', 'Std', 'number', { step: '0.01', min: '0' }), textField('noiseSeed', 'Seed', 'number', { min: '0' })),
         el('div', { class: 'edit-row' }, checkbox('interpolate', 'Interpolate with sample'), textField('otherSample', 'Other sample', 'number', { min: '0' }), textField('t', 't (0 = this, 1 = other)', 'number', { step: '0.1', min: '0', max: '1' })),
       );
+      const sharedBox = el('vscode-checkbox', { id: 'invert-shared-scale', checked: settings.sharedScale, label: 'Shared scale' });
+      sharedBox.addEventListener('change', () => {
+        settings.sharedScale = (sharedBox as unknown as { checked: boolean }).checked;
+        keep();
+        drawResult();
+      });
+      const display = el('div', { class: 'toolbar' }, sharedBox, el('span', { class: 'hint' }, 'one colour scale for the input and its inversion, and per channel for the output and its edit'));
       errorLine = el('p', { class: 'error', id: 'invert-error', role: 'alert' });
       errorLine.hidden = true;
       resultArea = el('section', { id: 'invert-result', 'aria-live': 'polite' });
-      element.append(source, edits, errorLine, resultArea);
+      element.append(source, edits, display, errorLine, resultArea);
       drawResult();
       drawBusy();
     },

@@ -10,7 +10,7 @@ const summary = 'run an output (.npy) backwards through the reversible units and
 
 const options: Record<string, OptionSpec> = {
   ...modelOptions,
-  input: { type: 'string', description: 'the output to invert, .npy float32, NHWC' },
+  input: { type: 'string', description: 'the output to invert, .npy float32, NHWC (a batch); or one image of the model\'s input shape, taken forward first' },
   output: { type: 'string', description: 'where to write what it inverts to, .npy float32 (the image, in image space, when the trunk inverts)' },
   from: { type: 'string', description: 'what the input is the output of: trunk (default), a stage (stage2) or a unit (stage1.unit3)' },
   'memory-limit': memoryLimitOption,

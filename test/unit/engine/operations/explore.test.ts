@@ -83,7 +83,7 @@ test('a one-image .npy is explored like a sample; bad sources and edits are clea
   assert.equal(fromFile.label, undefined);
   const wrong = join(dir, 'wrong.npy');
   writeNpySync(wrong, { shape: [28, 28], data: new Float32Array(784) });
-  await assert.rejects(explore({ model, source: { npyPath: wrong }, edits: [] }), /wrong\.npy: has shape \(28, 28\); model "mnist-tiny" takes one image of shape \(28, 28, 1\)/);
+  await assert.rejects(explore({ model, source: { npyPath: wrong }, edits: [] }), /wrong\.npy: has shape \(28, 28\); model "mnist-tiny" inverts either a batch of outputs of the trunk, shape \(N, 14, 14, 4\), or one image, shape \(28, 28, 1\) or \(1, 28, 28, 1\)/);
   await assert.rejects(explore({ model, source: { sample: 99999 }, edits: [] }), /sample 99999 does not exist/);
   await assert.rejects(explore({ model, source: { sample: 0 }, edits: [{ kind: 'zeroChannels', channels: [4] }] }), /edits\[0\]: channel 4 does not exist; the output has channels 0-3/);
 });

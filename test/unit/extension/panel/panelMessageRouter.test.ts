@@ -279,3 +279,28 @@ test('500 refresh messages while an inspection runs: one runs, one more follows,
     rmSync(folder, { recursive: true, force: true });
   }
 });
+
+test('a page rebuilt after hiding gets the last explore result again (its tensors can be saved), a fresh panel gets none', async () => {
+  const { router, fakes, done } = setup();
+  try {
+    await router.receive({ type: 'ready', id: 1 });
+    assert.equal(lastOfType(fakes, 'exploreResult'), undefined);
+    await router.receive({ type: 'explore', id: 2, source: { sample: 4 }, edits: [] });
+    const answered = lastOfType(fakes, 'exploreResult');
+    assert.deepEqual(answered?.result, exploreResult(4));
+    // the webview was destroyed behind another tab and loads again: it says ready once more
+    const before = fakes.posted.length;
+    await router.receive({ type: 'ready', id: 1 });
+    assert.equal(fakes.posted.slice(before).filter((m) => m.type === 'exploreResult').length, 1);
+    assert.deepEqual(lastOfType(fakes, 'exploreResult')?.result, exploreResult(4));
+    await router.receive({ type: 'saveTensor', id: 3, which: 'inverted' });
+    assert.deepEqual(JSON.parse(readFileSync(join(fakes.folder, 'chosen.npy'), 'utf8')), exploreResult(4).inverted);
+    // a panel that switched model forgets it
+    router.forgetExploreResult();
+    const count = fakes.posted.length;
+    await router.receive({ type: 'ready', id: 1 });
+    assert.equal(fakes.posted.slice(count).filter((m) => m.type === 'exploreResult').length, 0);
+  } finally {
+    done();
+  }
+});
