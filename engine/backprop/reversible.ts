@@ -2,6 +2,10 @@
 // inputs of non-invertible parts (conv stem, transitions); every unit's activations are disposed as soon as
 // the next unit has run. The backward pass walks the units from last to first, rebuilding each unit's input
 // from its output and computing its gradients locally, so only one unit's activations are alive at a time.
+// Both passes are generators that yield after every step of the trunk: run to the end at once (the synchronous
+// reversibleGradients) or with a pause at each yield (reversibleGradientsYielding), so that a caller awaiting a
+// macrotask there lets the event loop answer messages in the middle of a long training step. No tf.tidy scope is
+// open across a yield: every tensor alive between steps is held in `live` and disposed explicitly.
 import * as tf from '@tensorflow/tfjs-core';
 import './registerGradients';
 import type { TrunkStep } from '../model/architecture';
@@ -28,6 +32,47 @@ function mustStoreInput(step: TrunkStep): boolean {
   return step.kind === 'stem-conv' || step.kind === 'transition';
 }
 
+/**
+ * forward in training mode, recording batch statistics, keeping only what the backward pass needs; yields after
+ * each step. Tensors alive between steps (the current activation, stored inputs) are added to `live`, so that a
+ * caller that abandons the pass can dispose them.
+ */
+function* reversibleForwardSteps(
+  ctx: RunContext,
+  steps: readonly TrunkStep[],
+  images: tf.Tensor4D,
+  hooks: BackpropHooks,
+  live: Set<tf.Tensor>,
+): Generator<void, StoredForward> {
+  const storedInputs = new Map<number, tf.Tensor4D>();
+  let h: Activation = images;
+  for (const [index, step] of steps.entries()) {
+    hooks.onUnit?.(step.id, 'forward');
+    if (step.kind === 'reversible') {
+      const halves = toHalves(h, images);
+      tensorsOf(h).forEach((t) => live.delete(t));
+      h = reversibleForwardHalves(ctx, step, halves);
+      tf.dispose(halves);
+    } else {
+      const whole = toWhole(h);
+      tensorsOf(h).forEach((t) => live.delete(t));
+      if (mustStoreInput(step)) {
+        storedInputs.set(index, whole);
+        if (whole !== images) live.add(whole);
+      }
+      h = applyStep(ctx, step, whole);
+      if (whole !== images && !mustStoreInput(step)) whole.dispose();
+    }
+    tensorsOf(h).forEach((t) => live.add(t));
+    yield;
+  }
+  const features = toWhole(h);
+  tensorsOf(h).forEach((t) => live.delete(t));
+  const kept = features === images ? tf.clone(images) : features;
+  live.add(kept);
+  return { features: kept, storedInputs };
+}
+
 /** forward in training mode, recording batch statistics, keeping only what the backward pass needs */
 export function reversibleForwardPass(
   ctx: RunContext,
@@ -35,23 +80,14 @@ export function reversibleForwardPass(
   images: tf.Tensor4D,
   hooks: BackpropHooks = {},
 ): StoredForward {
-  const storedInputs = new Map<number, tf.Tensor4D>();
-  let h: Activation = images;
-  steps.forEach((step, index) => {
-    hooks.onUnit?.(step.id, 'forward');
-    if (step.kind === 'reversible') {
-      const halves = toHalves(h, images);
-      h = reversibleForwardHalves(ctx, step, halves);
-      tf.dispose(halves);
-      return;
-    }
-    const whole = toWhole(h);
-    if (mustStoreInput(step)) storedInputs.set(index, whole);
-    h = applyStep(ctx, step, whole);
-    if (whole !== images && !mustStoreInput(step)) whole.dispose();
-  });
-  const features = toWhole(h);
-  return { features: features === images ? tf.clone(images) : features, storedInputs };
+  return runToEnd(reversibleForwardSteps(ctx, steps, images, hooks, new Set()));
+}
+
+function runToEnd<T>(steps: Generator<void, T>): T {
+  for (;;) {
+    const next = steps.next();
+    if (next.done === true) return next.value;
+  }
 }
 
 /** vector-Jacobian product of a whole step from its stored input: the parameter gradients and, if asked, dx */
@@ -76,6 +112,26 @@ function stepBackwardFromInput(
 }
 
 export function reversibleGradients(net: Network, images: tf.Tensor4D, labels: tf.Tensor1D, hooks: BackpropHooks = {}): StepGradients {
+  return runToEnd(reversibleGradientSteps(net, images, labels, hooks));
+}
+
+/** reversibleGradients with `pause()` awaited after every step of the forward and the backward pass */
+export async function reversibleGradientsYielding(
+  net: Network,
+  images: tf.Tensor4D,
+  labels: tf.Tensor1D,
+  pause: () => Promise<void>,
+  hooks: BackpropHooks = {},
+): Promise<StepGradients> {
+  const steps = reversibleGradientSteps(net, images, labels, hooks);
+  for (;;) {
+    const next = steps.next();
+    if (next.done === true) return next.value;
+    await pause();
+  }
+}
+
+function* reversibleGradientSteps(net: Network, images: tf.Tensor4D, labels: tf.Tensor1D, hooks: BackpropHooks): Generator<void, StepGradients> {
   const arch = architectureOf(net);
   const steps = arch.steps;
   const stats = new BatchStatsRecorder();
@@ -84,9 +140,7 @@ export function reversibleGradients(net: Network, images: tf.Tensor4D, labels: t
   const grads = new Map<string, tf.Tensor>();
   const live = new Set<tf.Tensor>();
   try {
-    const stored = reversibleForwardPass(forwardCtx, steps, images, hooks);
-    live.add(stored.features);
-    for (const t of stored.storedInputs.values()) if (t !== images) live.add(t);
+    const stored = yield* reversibleForwardSteps(forwardCtx, steps, images, hooks, live);
 
     hooks.onUnit?.('head', 'forward');
     const headNames = headParamNames(arch);
@@ -150,6 +204,7 @@ export function reversibleGradients(net: Network, images: tf.Tensor4D, labels: t
       hold(dx);
       y = x;
       dy = dx;
+      yield;
     }
     for (const t of live) if (t !== logits) t.dispose();
     live.clear();

@@ -6,11 +6,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ProgressEvent } from '../../protocol/engineApi';
 import type { StabilityRecord } from '../../protocol/stabilityReport';
-import { computeGradients as defaultComputeGradients } from '../backprop';
+import { computeGradientsYielding } from '../backprop';
 import type { Normalization } from '../data/normalization';
 import type { Dataset } from '../data/types';
 import type { ModelMetadata } from '../model/saveLoad';
-import type { ComputeGradients, Network } from '../model/network.types';
+import type { ComputeGradients, Network, StepGradients } from '../model/network.types';
 import type { CancelSignal } from '../util/cancelSignal';
 import { SeededRandom } from '../util/random';
 import { yieldToEventLoop } from '../util/yieldToEventLoop';
@@ -81,7 +81,10 @@ export function totalSteps(options: TrainOptions, stepsPerEpoch: number): number
 
 export async function runTraining(run: TrainingRun): Promise<RunOutcome> {
   const { network, optimizer, dataset, normalization, options, outDir } = run;
-  const computeGradients = run.computeGradients ?? defaultComputeGradients;
+  // the default yields between the trunk's steps too, so that status and Stop are answered inside a long step
+  const custom = run.computeGradients;
+  const computeGradients: (network: Network, images: tf.Tensor4D, labels: tf.Tensor1D, mode: TrainOptions['mode']) => Promise<StepGradients> =
+    custom === undefined ? (...args) => computeGradientsYielding(...args, yieldToEventLoop) : async (...args) => Promise.resolve(custom(...args));
   const shape = { height: dataset.height, width: dataset.width, channels: dataset.channels };
   const { batchSize, stepsPerEpoch } = batchPlan(dataset.train.count, options.batchSize);
   const lastStep = totalSteps(options, stepsPerEpoch);
@@ -137,7 +140,7 @@ export async function runTraining(run: TrainingRun): Promise<RunOutcome> {
         return { status: 'cancelled', state, message: stoppedMessage(state.step, problem) };
       }
       const batch = makeBatch(dataset.train, shape, normalization, order, state.stepInEpoch * batchSize, batchSize);
-      const gradients = computeGradients(network, batch.images, batch.labels, options.mode);
+      const gradients = await computeGradients(network, batch.images, batch.labels, options.mode);
       const loss = (gradients.loss.dataSync() as Float32Array)[0];
       let failure: string | undefined;
       if (!Number.isFinite(loss)) {
