@@ -21,6 +21,7 @@ import { toHalves, toWhole, tensorsOf, type Activation } from './activation';
 import type { BackpropHooks } from './hooks';
 import { reversibleUnitBackward } from './reversibleUnit';
 import { headParamNames, stepParamNames } from './stepParams';
+import { runToEnd, runWithPauses } from '../util/stepwise';
 
 interface StoredForward {
   features: tf.Tensor4D;
@@ -83,12 +84,6 @@ export function reversibleForwardPass(
   return runToEnd(reversibleForwardSteps(ctx, steps, images, hooks, new Set()));
 }
 
-function runToEnd<T>(steps: Generator<void, T>): T {
-  for (;;) {
-    const next = steps.next();
-    if (next.done === true) return next.value;
-  }
-}
 
 /** vector-Jacobian product of a whole step from its stored input: the parameter gradients and, if asked, dx */
 function stepBackwardFromInput(
@@ -123,12 +118,7 @@ export async function reversibleGradientsYielding(
   pause: () => Promise<void>,
   hooks: BackpropHooks = {},
 ): Promise<StepGradients> {
-  const steps = reversibleGradientSteps(net, images, labels, hooks);
-  for (;;) {
-    const next = steps.next();
-    if (next.done === true) return next.value;
-    await pause();
-  }
+  return runWithPauses(reversibleGradientSteps(net, images, labels, hooks), pause);
 }
 
 function* reversibleGradientSteps(net: Network, images: tf.Tensor4D, labels: tf.Tensor1D, hooks: BackpropHooks): Generator<void, StepGradients> {

@@ -15,8 +15,9 @@ import { checkMemoryLimit, resolveMemoryLimit } from '../limits/memoryLimit';
 import { isInvertible } from '../model/architecture';
 import type { RevNetConfig } from '../model/config';
 import { forwardTrunk } from '../model/forward';
-import { describeStop, invertTrunk } from '../model/invert';
-import { architectureOf } from '../model/network';
+import { describeStop, invertFromYielding } from '../model/invert';
+import { architectureOf, inferenceContext } from '../model/network';
+import { runStepsYielding } from '../model/trunk';
 import type { Network } from '../model/network.types';
 import { SeededRandom } from '../util/random';
 import type { CancelSignal } from '../util/cancelSignal';
@@ -129,6 +130,23 @@ function trunkOutput(network: Network, normalized: Float32Array, shape: readonly
   });
 }
 
+/** trunkOutput block by block, with `pause()` awaited after each */
+async function trunkOutputYielding(network: Network, normalized: Float32Array, shape: readonly number[], pause: () => Promise<void>): Promise<Float32Array> {
+  const steps = architectureOf(network).steps;
+  const images = tf.tensor4d(normalized, [1, shape[0], shape[1], shape[2]]);
+  let features: tf.Tensor4D;
+  try {
+    features = await runStepsYielding(inferenceContext(network), steps, 0, steps.length - 1, images, pause);
+  } finally {
+    images.dispose();
+  }
+  try {
+    return Float32Array.from(features.dataSync() as Float32Array);
+  } finally {
+    features.dispose();
+  }
+}
+
 export async function explore(params: ExploreParams, cancel: CancelSignal = NOT_CANCELLED): Promise<ExploreResult> {
   // one image at a time through the trunk and back: checked before the network is built
   const limit = resolveMemoryLimit(params.memoryLimitBytes);
@@ -156,14 +174,20 @@ export async function explore(params: ExploreParams, cancel: CancelSignal = NOT_
       pixels = npyImage(params.source.npyPath, config);
     }
     const outputOf = (image: Float32Array) => trunkOutput(network, normalize(image, normalization, channels), [height, width, channels]);
-    await stopPoint(cancel, 'explore');
-    const output = outputOf(pixels);
+    const pause = () => stopPoint(cancel, 'explore');
+    await pause();
+    const output = await trunkOutputYielding(network, normalize(pixels, normalization, channels), [height, width, channels], pause);
     const edited = applyEdits(output, outC, params.edits, (sample) => outputOf(sampleImage(data as InspectionData, sample).pixels));
     await stopPoint(cancel, 'explore');
-    const inverted = tf.tidy(() => {
-      const features = tf.tensor4d(edited, [1, outH, outW, outC]);
-      return Float32Array.from(invertTrunk(network, features).dataSync() as Float32Array);
-    });
+    const features = tf.tensor4d(edited, [1, outH, outW, outC]);
+    let image: tf.Tensor4D;
+    try {
+      image = (await invertFromYielding(network, features, 'trunk', pause, { strict: true })).input;
+    } finally {
+      features.dispose();
+    }
+    const inverted = Float32Array.from(image.dataSync() as Float32Array);
+    image.dispose();
     const invertedPixels = denormalize(inverted, normalization, channels);
     const difference = invertedPixels.map((v, i) => Math.abs(pixels[i] - v));
     const error = activationError(pixels, invertedPixels, channels);
