@@ -8,13 +8,13 @@ import { checkMemoryLimit, resolveMemoryLimit } from '../limits/memoryLimit';
 import { head } from '../model/head';
 import { architectureOf, inferenceContext } from '../model/network';
 import { runStepsYielding } from '../model/trunk';
-import { checkNotModelFile } from '../io/overwriteGuard';
+import { checkReportTarget } from '../io/overwriteGuard';
 import { normalize, readBatch, writeTensor } from './tensorFiles';
 import type { CancelSignal } from '../util/cancelSignal';
 import { NOT_CANCELLED, stopPoint } from './stopPoint';
 
 export async function forward(params: ForwardParams, cancel: CancelSignal = NOT_CANCELLED): Promise<ForwardResult> {
-  checkNotModelFile(params.outputPath);
+  checkReportTarget(params.outputPath, params.overwrite === true);
   const limit = resolveMemoryLimit(params.memoryLimitBytes);
   const { network, config } = await resolveModel(params.model, { beforeBuild: checkModelFits(limit, 'running') });
   try {

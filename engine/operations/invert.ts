@@ -9,13 +9,13 @@ import { checkMemoryLimit, resolveMemoryLimit } from '../limits/memoryLimit';
 import { invertFromYielding, locateOutput, type Inversion } from '../model/invert';
 import { architectureOf, inferenceContext } from '../model/network';
 import { runStepsYielding } from '../model/trunk';
-import { checkNotModelFile } from '../io/overwriteGuard';
+import { checkReportTarget } from '../io/overwriteGuard';
 import { denormalize, readBatch, writeTensor } from './tensorFiles';
 import type { CancelSignal } from '../util/cancelSignal';
 import { NOT_CANCELLED, stopPoint } from './stopPoint';
 
 export async function invert(params: InvertParams, cancel: CancelSignal = NOT_CANCELLED): Promise<InvertResult> {
-  checkNotModelFile(params.outputPath);
+  checkReportTarget(params.outputPath, params.overwrite === true);
   const limit = resolveMemoryLimit(params.memoryLimitBytes);
   const { network, config } = await resolveModel(params.model, { beforeBuild: checkModelFits(limit, 'inverting through') });
   try {
