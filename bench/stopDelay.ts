@@ -1,5 +1,7 @@
 // How long Stop takes to become "stopped" (checkpoint written, run reported), for a preset, from the CLI
-// (SIGINT to `revnet train`) and from the engine (revnet/cancelTraining through the extension's engine client).
+// (SIGINT to `revnet train`) and from the engine (revnet/cancelTraining through the extension's engine client);
+// and how long revnet/status takes to be answered while the engine trains (one request in flight at a time,
+// from the first step's progress event over the next two steps: the answers wait for the next yield point).
 // Usage (after `node esbuild.mjs`): node --import tsx bench/stopDelay.ts PRESET DATA BATCH [BACKEND]
 //   e.g. node --import tsx bench/stopDelay.ts mnist-small mnist 64 wasm
 //        node --import tsx bench/stopDelay.ts revnet-38 random:count=2048 32 wasm
@@ -42,11 +44,13 @@ async function viaEngine(): Promise<void> {
   let first: ProgressEvent | undefined;
   let onFirst: () => void = () => undefined;
   const firstSeen = new Promise<void>((resolve) => (onFirst = resolve));
+  let stepEvents = 0;
   const client = new EngineClient({
     enginePath: join(root, 'dist', 'engine.js'),
     backend: () => backend as BackendName,
     onLog: () => undefined,
     onProgress: (event) => {
+      if (event.kind === 'step') stepEvents += 1;
       if (first === undefined && event.kind === 'step') {
         first = event;
         onFirst();
@@ -56,6 +60,20 @@ async function viaEngine(): Promise<void> {
   try {
     const running = client.request(Requests.train, { model: { preset }, data: parseDataSpec(data), epochs: 1, batchSize: Number(batch), outDir: out });
     await firstSeen;
+    const stepStarted = performance.now();
+    const latencies: number[] = [];
+    while (stepEvents < 3) {
+      const asked = performance.now();
+      await client.request(Requests.status);
+      latencies.push(performance.now() - asked);
+    }
+    const stepMs = (performance.now() - stepStarted) / 2;
+    latencies.sort((a, b) => a - b);
+    const median = latencies[Math.floor(latencies.length / 2)] ?? Number.NaN;
+    console.log(
+      `engine ${preset} batch ${batch} on ${backend}: status during training, ${latencies.length} answers over 2 steps of ~${stepMs.toFixed(0)} ms: ` +
+        `median ${median.toFixed(1)} ms, max ${(latencies.at(-1) ?? Number.NaN).toFixed(1)} ms`,
+    );
     const sent = performance.now();
     const statusAnswered = client.request(Requests.status).then((status) => ({ status, ms: performance.now() - sent }));
     await client.request(Requests.cancelTraining);
