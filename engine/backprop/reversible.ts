@@ -16,10 +16,10 @@ import { architectureOf, batchNormSettings, trainingContext } from '../model/net
 import { param, type RunContext } from '../model/runContext';
 import { unsqueeze } from '../model/squeeze';
 import { applyStep } from '../model/trunk';
-import { joinHalves, reversibleForwardHalves } from '../model/units';
+import { joinHalves, reversibleForwardHalves, type Halves } from '../model/units';
 import { toHalves, toWhole, tensorsOf, type Activation } from './activation';
 import type { BackpropHooks } from './hooks';
-import { reversibleUnitBackward } from './reversibleUnit';
+import { reversibleUnitBackwardSteps, type UnitBackward } from './reversibleUnit';
 import { headParamNames, stepParamNames } from './stepParams';
 import { runToEnd, runWithPauses } from '../util/stepwise';
 
@@ -129,6 +129,7 @@ function* reversibleGradientSteps(net: Network, images: tf.Tensor4D, labels: tf.
   const recomputeCtx = trainingContext(net);
   const grads = new Map<string, tf.Tensor>();
   const live = new Set<tf.Tensor>();
+  let loss: tf.Scalar | undefined;
   try {
     const stored = yield* reversibleForwardSteps(forwardCtx, steps, images, hooks, live);
 
@@ -141,6 +142,7 @@ function* reversibleGradientSteps(net: Network, images: tf.Tensor4D, labels: tf.
     })([stored.features, ...headNames.map((name) => param(forwardCtx, name))]);
     live.add(logits as tf.Tensor2D);
     headNames.forEach((name, i) => grads.set(name, headPass.grads[i + 1]));
+    loss = headPass.value;
     stats.applyTo(net.weights, batchNormSettings(net).momentum, batchNormSettings(net).runningVariance);
 
     // the first step with parameters: no input gradient is needed before it
@@ -159,10 +161,11 @@ function* reversibleGradientSteps(net: Network, images: tf.Tensor4D, labels: tf.
       release(y);
       release(dy);
       if (step.kind === 'reversible') {
-        const [yh, dyh] = [toHalves(y), toHalves(dy)];
+        const yh: Halves = toHalves(y);
+        const dyh: Halves = toHalves(dy);
         hold(yh);
         hold(dyh);
-        const unit = reversibleUnitBackward(recomputeCtx, step, yh, dyh);
+        const unit: UnitBackward = yield* reversibleUnitBackwardSteps(recomputeCtx, step, yh, dyh);
         tf.dispose([...yh, ...dyh]);
         release(yh);
         release(dyh);
@@ -208,6 +211,7 @@ function* reversibleGradientSteps(net: Network, images: tf.Tensor4D, labels: tf.
   } catch (error) {
     for (const t of live) t.dispose();
     for (const g of grads.values()) g.dispose();
+    loss?.dispose();
     stats.dispose();
     throw error;
   }
