@@ -123,6 +123,8 @@ export interface InvertParams {
   model: ModelRef;
   inputPath: string;
   outputPath: string;
+  /** replace outputPath when it exists (otherwise refused); the extension sets it only after asking */
+  overwrite?: boolean;
   /** where the given tensor comes from: the whole trunk (default), the end of a stage ("stage2") or a block ("stage1.unit3") */
   from?: string;
   /** run inputs holding NaN or ±Infinity (otherwise refused); the result counts them */
@@ -149,6 +151,8 @@ export interface ForwardParams {
   model: ModelRef;
   inputPath: string;
   outputPath: string;
+  /** replace outputPath when it exists (otherwise refused); the extension sets it only after asking */
+  overwrite?: boolean;
   logits?: boolean;
   /** run inputs holding NaN or ±Infinity (otherwise refused); the result counts them */
   allowNonFinite?: boolean;

@@ -2,6 +2,10 @@
 // inputs of non-invertible parts (conv stem, transitions); every unit's activations are disposed as soon as
 // the next unit has run. The backward pass walks the units from last to first, rebuilding each unit's input
 // from its output and computing its gradients locally, so only one unit's activations are alive at a time.
+// Both passes are generators that yield after every step of the trunk: run to the end at once (the synchronous
+// reversibleGradients) or with a pause at each yield (reversibleGradientsYielding), so that a caller awaiting a
+// macrotask there lets the event loop answer messages in the middle of a long training step. No tf.tidy scope is
+// open across a yield: every tensor alive between steps is held in `live` and disposed explicitly.
 import * as tf from '@tensorflow/tfjs-core';
 import './registerGradients';
 import type { TrunkStep } from '../model/architecture';
@@ -12,11 +16,12 @@ import { architectureOf, batchNormSettings, trainingContext } from '../model/net
 import { param, type RunContext } from '../model/runContext';
 import { unsqueeze } from '../model/squeeze';
 import { applyStep } from '../model/trunk';
-import { joinHalves, reversibleForwardHalves } from '../model/units';
+import { joinHalves, reversibleForwardHalves, type Halves } from '../model/units';
 import { toHalves, toWhole, tensorsOf, type Activation } from './activation';
 import { weightedLoss, type BackpropHooks } from './hooks';
-import { reversibleUnitBackward } from './reversibleUnit';
+import { reversibleUnitBackwardSteps, type UnitBackward } from './reversibleUnit';
 import { headParamNames, stepParamNames } from './stepParams';
+import { runToEnd, runWithPauses } from '../util/stepwise';
 
 interface StoredForward {
   features: tf.Tensor4D;
@@ -28,6 +33,47 @@ function mustStoreInput(step: TrunkStep): boolean {
   return step.kind === 'stem-conv' || step.kind === 'transition';
 }
 
+/**
+ * forward in training mode, recording batch statistics, keeping only what the backward pass needs; yields after
+ * each step. Tensors alive between steps (the current activation, stored inputs) are added to `live`, so that a
+ * caller that abandons the pass can dispose them.
+ */
+function* reversibleForwardSteps(
+  ctx: RunContext,
+  steps: readonly TrunkStep[],
+  images: tf.Tensor4D,
+  hooks: BackpropHooks,
+  live: Set<tf.Tensor>,
+): Generator<void, StoredForward> {
+  const storedInputs = new Map<number, tf.Tensor4D>();
+  let h: Activation = images;
+  for (const [index, step] of steps.entries()) {
+    hooks.onUnit?.(step.id, 'forward');
+    if (step.kind === 'reversible') {
+      const halves = toHalves(h, images);
+      tensorsOf(h).forEach((t) => live.delete(t));
+      h = reversibleForwardHalves(ctx, step, halves);
+      tf.dispose(halves);
+    } else {
+      const whole = toWhole(h);
+      tensorsOf(h).forEach((t) => live.delete(t));
+      if (mustStoreInput(step)) {
+        storedInputs.set(index, whole);
+        if (whole !== images) live.add(whole);
+      }
+      h = applyStep(ctx, step, whole);
+      if (whole !== images && !mustStoreInput(step)) whole.dispose();
+    }
+    tensorsOf(h).forEach((t) => live.add(t));
+    yield;
+  }
+  const features = toWhole(h);
+  tensorsOf(h).forEach((t) => live.delete(t));
+  const kept = features === images ? tf.clone(images) : features;
+  live.add(kept);
+  return { features: kept, storedInputs };
+}
+
 /** forward in training mode, recording batch statistics, keeping only what the backward pass needs */
 export function reversibleForwardPass(
   ctx: RunContext,
@@ -35,24 +81,9 @@ export function reversibleForwardPass(
   images: tf.Tensor4D,
   hooks: BackpropHooks = {},
 ): StoredForward {
-  const storedInputs = new Map<number, tf.Tensor4D>();
-  let h: Activation = images;
-  steps.forEach((step, index) => {
-    hooks.onUnit?.(step.id, 'forward');
-    if (step.kind === 'reversible') {
-      const halves = toHalves(h, images);
-      h = reversibleForwardHalves(ctx, step, halves);
-      tf.dispose(halves);
-      return;
-    }
-    const whole = toWhole(h);
-    if (mustStoreInput(step)) storedInputs.set(index, whole);
-    h = applyStep(ctx, step, whole);
-    if (whole !== images && !mustStoreInput(step)) whole.dispose();
-  });
-  const features = toWhole(h);
-  return { features: features === images ? tf.clone(images) : features, storedInputs };
+  return runToEnd(reversibleForwardSteps(ctx, steps, images, hooks, new Set()));
 }
+
 
 /** vector-Jacobian product of a whole step from its stored input: the parameter gradients and, if asked, dx */
 function stepBackwardFromInput(
@@ -76,6 +107,21 @@ function stepBackwardFromInput(
 }
 
 export function reversibleGradients(net: Network, images: tf.Tensor4D, labels: tf.Tensor1D, hooks: BackpropHooks = {}): StepGradients {
+  return runToEnd(reversibleGradientSteps(net, images, labels, hooks));
+}
+
+/** reversibleGradients with `pause()` awaited after every step of the forward and the backward pass */
+export async function reversibleGradientsYielding(
+  net: Network,
+  images: tf.Tensor4D,
+  labels: tf.Tensor1D,
+  pause: () => Promise<void>,
+  hooks: BackpropHooks = {},
+): Promise<StepGradients> {
+  return runWithPauses(reversibleGradientSteps(net, images, labels, hooks), pause);
+}
+
+function* reversibleGradientSteps(net: Network, images: tf.Tensor4D, labels: tf.Tensor1D, hooks: BackpropHooks): Generator<void, StepGradients> {
   const arch = architectureOf(net);
   const steps = arch.steps;
   const stats = new BatchStatsRecorder();
@@ -83,10 +129,9 @@ export function reversibleGradients(net: Network, images: tf.Tensor4D, labels: t
   const recomputeCtx = trainingContext(net);
   const grads = new Map<string, tf.Tensor>();
   const live = new Set<tf.Tensor>();
+  let loss: tf.Scalar | undefined;
   try {
-    const stored = reversibleForwardPass(forwardCtx, steps, images, hooks);
-    live.add(stored.features);
-    for (const t of stored.storedInputs.values()) if (t !== images) live.add(t);
+    const stored = yield* reversibleForwardSteps(forwardCtx, steps, images, hooks, live);
 
     hooks.onUnit?.('head', 'forward');
     const headNames = headParamNames(arch);
@@ -97,6 +142,7 @@ export function reversibleGradients(net: Network, images: tf.Tensor4D, labels: t
     })([stored.features, ...headNames.map((name) => param(forwardCtx, name))]);
     live.add(logits as tf.Tensor2D);
     headNames.forEach((name, i) => grads.set(name, headPass.grads[i + 1]));
+    loss = headPass.value;
     stats.applyTo(net.weights, batchNormSettings(net).momentum, batchNormSettings(net).runningVariance);
 
     // the first step with parameters: no input gradient is needed before it
@@ -115,10 +161,11 @@ export function reversibleGradients(net: Network, images: tf.Tensor4D, labels: t
       release(y);
       release(dy);
       if (step.kind === 'reversible') {
-        const [yh, dyh] = [toHalves(y), toHalves(dy)];
+        const yh: Halves = toHalves(y);
+        const dyh: Halves = toHalves(dy);
         hold(yh);
         hold(dyh);
-        const unit = reversibleUnitBackward(recomputeCtx, step, yh, dyh);
+        const unit: UnitBackward = yield* reversibleUnitBackwardSteps(recomputeCtx, step, yh, dyh);
         tf.dispose([...yh, ...dyh]);
         release(yh);
         release(dyh);
@@ -150,6 +197,7 @@ export function reversibleGradients(net: Network, images: tf.Tensor4D, labels: t
       hold(dx);
       y = x;
       dy = dx;
+      yield;
     }
     for (const t of live) if (t !== logits) t.dispose();
     live.clear();
@@ -163,6 +211,7 @@ export function reversibleGradients(net: Network, images: tf.Tensor4D, labels: t
   } catch (error) {
     for (const t of live) t.dispose();
     for (const g of grads.values()) g.dispose();
+    loss?.dispose();
     stats.dispose();
     throw error;
   }

@@ -6,6 +6,7 @@ import type { ReversibleStep } from '../model/architecture';
 import { residual, residualParamNames } from '../model/residual';
 import { param, type RunContext } from '../model/runContext';
 import type { Halves } from '../model/units';
+import { runToEnd, type Stepwise } from '../util/stepwise';
 
 export interface UnitBackward {
   /** the rebuilt input (x1, x2) */
@@ -22,11 +23,15 @@ export interface UnitBackward {
  * x1 = y1 - F(x2), F's parameter gradients and dx2 = dy2 + (∂F/∂x2)ᵀ dy1; dx1 = dy1.
  * ctx must not record batch statistics: the running statistics moved once, in the forward pass.
  */
-export function reversibleUnitBackward(ctx: RunContext, step: ReversibleStep, [y1, y2]: Halves, [dy1, dy2]: Halves): UnitBackward {
+export function reversibleUnitBackward(ctx: RunContext, step: ReversibleStep, y: Halves, dy: Halves): UnitBackward {
+  return runToEnd(reversibleUnitBackwardSteps(ctx, step, y, dy));
+}
+
+/** reversibleUnitBackward, yielding between the G and the F half (each in its own tidy) */
+export function* reversibleUnitBackwardSteps(ctx: RunContext, step: ReversibleStep, [y1, y2]: Halves, [dy1, dy2]: Halves): Stepwise<UnitBackward> {
   if (ctx.stats !== undefined) throw new Error('the reversible recomputation must not record BatchNorm statistics');
   const grads = new Map<string, tf.Tensor>();
-  const [x1, x2, dx1, dx2] = tf.tidy(() => {
-
+  const [x2, dy1Total] = tf.tidy(() => {
     const gNames = residualParamNames(step.g);
     const gPass = tf.valueAndGrads((input: tf.Tensor) => residual(ctx, step.g, input as tf.Tensor4D))(
       [y1, ...gNames.map((name) => param(ctx, name))],
@@ -35,7 +40,15 @@ export function reversibleUnitBackward(ctx: RunContext, step: ReversibleStep, [y
     gNames.forEach((name, i) => grads.set(name, tf.keep(gPass.grads[i + 1])));
     const x2: tf.Tensor4D = tf.sub(y2, gPass.value);
     const dy1Total: tf.Tensor4D = tf.add(dy1, gPass.grads[0]);
-
+    return [x2, dy1Total];
+  });
+  try {
+    yield;
+  } catch (error) {
+    tf.dispose([x2, dy1Total, ...grads.values()]);
+    throw error;
+  }
+  const [x1, dx2] = tf.tidy(() => {
     const fNames = residualParamNames(step.f);
     const fPass = tf.valueAndGrads((input: tf.Tensor) => residual(ctx, step.f, input as tf.Tensor4D))(
       [x2, ...fNames.map((name) => param(ctx, name))],
@@ -44,7 +57,7 @@ export function reversibleUnitBackward(ctx: RunContext, step: ReversibleStep, [y
     fNames.forEach((name, i) => grads.set(name, tf.keep(fPass.grads[i + 1])));
     const x1: tf.Tensor4D = tf.sub(y1, fPass.value);
     const dx2: tf.Tensor4D = tf.add(dy2, fPass.grads[0]);
-    return [x1, x2, dy1Total, dx2];
+    return [x1, dx2];
   });
-  return { x: [x1, x2], dx: [dx1, dx2], grads };
+  return { x: [x1, x2], dx: [dy1Total, dx2], grads };
 }

@@ -1,6 +1,7 @@
 // CIFAR-10 / CIFAR-100 binary batches (data_batch_1.bin ... test_batch.bin; train.bin, test.bin).
 import { readCifar, CIFAR_SIDE, type CifarKind } from '../io/cifar';
-import { pixelsToFloat } from './convert';
+import { pixelsToFloatSteps } from './convert';
+import { runToEnd, type Stepwise } from '../util/stepwise';
 import { holdOut } from './holdOut';
 import type { Dataset, LoadOptions, Split } from './types';
 import { UNLIMITED, type DataBudget } from './dataBudget';
@@ -8,29 +9,40 @@ import { statSync } from 'node:fs';
 
 const PIXELS = CIFAR_SIDE * CIFAR_SIDE * 3;
 
-function readBatches(files: string[], kind: CifarKind, budget: DataBudget): Split {
+function* readBatches(files: string[], kind: CifarKind, budget: DataBudget): Stepwise<Split> {
   if (files.length === 0) throw new Error(`${kind} data: no files given`);
   // a record is one label byte (two for CIFAR-100) and its pixel bytes: from the file's size, before reading it
   for (const file of files) budget.takeArray(file, fileSize(file), 1);
-  const batches = files.map((file) => ({ file, batch: readCifar(file, kind) }));
+  const batches: { file: string; batch: ReturnType<typeof readCifar> }[] = [];
+  for (const file of files) {
+    batches.push({ file, batch: readCifar(file, kind) });
+    yield;
+  }
   const count = batches.reduce((sum, { batch }) => sum + batch.count, 0);
   const images = new Float32Array(count * PIXELS);
   const labels = new Int32Array(count);
   let n = 0;
   for (const { file, batch } of batches) {
-    images.set(pixelsToFloat(batch.images, file), n * PIXELS);
+    images.set(yield* pixelsToFloatSteps(batch.images, file), n * PIXELS);
     labels.set(batch.labels, n);
     n += batch.count;
   }
   return { images, labels, count };
 }
 
-export function loadCifarDataset(spec: { kind: CifarKind; files: string[]; testFiles?: string[] }, options: LoadOptions = {}, budget = UNLIMITED()): Dataset {
+interface CifarSpec { kind: CifarKind; files: string[]; testFiles?: string[] }
+
+export function loadCifarDataset(spec: CifarSpec, options: LoadOptions = {}, budget = UNLIMITED()): Dataset {
+  return runToEnd(cifarDatasetSteps(spec, options, budget));
+}
+
+/** loadCifarDataset, yielding after each file read and every CHUNK values converted */
+export function* cifarDatasetSteps(spec: CifarSpec, options: LoadOptions = {}, budget = UNLIMITED()): Stepwise<Dataset> {
   const classes = spec.kind === 'cifar10' ? 10 : 100;
-  let train = readBatches(spec.files, spec.kind, budget);
+  let train = yield* readBatches(spec.files, spec.kind, budget);
   let test: Split;
   if (spec.testFiles !== undefined && spec.testFiles.length > 0) {
-    test = readBatches(spec.testFiles, spec.kind, budget);
+    test = yield* readBatches(spec.testFiles, spec.kind, budget);
   } else {
     ({ train, test } = holdOut(train, PIXELS, options.holdOutFraction, spec.files.join(', ')));
   }

@@ -1,19 +1,36 @@
 // Turning arrays read from files into a Split's pieces, each check naming the file it is about.
 import { FileFormatError } from '../io/fileFormatError';
+import { runToEnd, type Stepwise } from '../util/stepwise';
+
+/** values converted between two yields of a loader (a few milliseconds of work) */
+export const CHUNK = 1 << 20;
 
 export type IntegerArray = Uint8Array | Int8Array | Int16Array | Int32Array | BigInt64Array;
 export type PixelArray = Uint8Array | Float32Array | Float64Array;
 
 /** uint8 pixels become value/255; float pixels are kept as they are but must be finite. */
 export function pixelsToFloat(data: PixelArray, file: string): Float32Array {
+  return runToEnd(pixelsToFloatSteps(data, file));
+}
+
+/** pixelsToFloat, yielding after every CHUNK values */
+export function* pixelsToFloatSteps(data: PixelArray, file: string): Stepwise<Float32Array> {
   if (data instanceof Uint8Array) {
     const out = new Float32Array(data.length);
-    for (let i = 0; i < data.length; i++) out[i] = data[i] / 255;
+    for (let start = 0; start < data.length; start += CHUNK) {
+      const end = Math.min(data.length, start + CHUNK);
+      for (let i = start; i < end; i++) out[i] = data[i] / 255;
+      yield;
+    }
     return out;
   }
   const out = data instanceof Float32Array ? data : Float32Array.from(data);
-  for (let i = 0; i < out.length; i++) {
-    if (!Number.isFinite(out[i])) throw new FileFormatError(file, `pixel value ${i} is ${out[i]} (images must be finite)`);
+  for (let start = 0; start < out.length; start += CHUNK) {
+    const end = Math.min(out.length, start + CHUNK);
+    for (let i = start; i < end; i++) {
+      if (!Number.isFinite(out[i])) throw new FileFormatError(file, `pixel value ${i} is ${out[i]} (images must be finite)`);
+    }
+    yield;
   }
   return out;
 }

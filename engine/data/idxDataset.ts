@@ -1,15 +1,17 @@
 // MNIST-style data from IDX files (plain or gzip): images [N, H, W] or [N, H, W, C], labels [N].
 import { FileFormatError } from '../io/fileFormatError';
 import { readIdx, type IdxArray } from '../io/idx';
-import { labelsToInt32, pixelsToFloat, type IntegerArray } from './convert';
+import { labelsToInt32, pixelsToFloatSteps, type IntegerArray } from './convert';
+import { runToEnd, type Stepwise } from '../util/stepwise';
 import { holdOut } from './holdOut';
 import type { Dataset, LoadOptions, Split } from './types';
 import { UNLIMITED, type DataBudget } from './dataBudget';
 
 interface ImageFile { split: Split; height: number; width: number; channels: number }
 
-function readImagesAndLabels(imagesPath: string, labelsPath: string, classes: number, budget: DataBudget): ImageFile {
+function* readImagesAndLabels(imagesPath: string, labelsPath: string, classes: number, budget: DataBudget): Stepwise<ImageFile> {
   const images = readIdx(imagesPath, (header) => budget.takeArray(imagesPath, header.count, header.bytesPerElement));
+  yield;
   const labels = readIdx(labelsPath, (header) => budget.takeArray(labelsPath, header.count, header.bytesPerElement));
   const shape = imageShape(images, imagesPath);
   if (labels.shape.length !== 1) throw new FileFormatError(labelsPath, `labels have shape [${labels.shape.join(', ')}]; expected one dimension [N]`);
@@ -22,7 +24,7 @@ function readImagesAndLabels(imagesPath: string, labelsPath: string, classes: nu
     throw new FileFormatError(imagesPath, `images are ${images.dtype}; expected uint8 (or float32/float64)`);
   }
   const split: Split = {
-    images: pixelsToFloat(images.data as Uint8Array | Float32Array | Float64Array, imagesPath),
+    images: yield* pixelsToFloatSteps(images.data as Uint8Array | Float32Array | Float64Array, imagesPath),
     labels: labelsToInt32(labels.data as IntegerArray, labelsPath, classes),
     count,
   };
@@ -37,17 +39,20 @@ function imageShape(images: IdxArray, file: string): { height: number; width: nu
   return { height: height, width: width, channels };
 }
 
-export function loadIdxDataset(
-  spec: { images: string; labels: string; testImages?: string; testLabels?: string },
-  options: LoadOptions = {},
-  budget = UNLIMITED(),
-): Dataset {
+interface IdxSpec { images: string; labels: string; testImages?: string; testLabels?: string }
+
+export function loadIdxDataset(spec: IdxSpec, options: LoadOptions = {}, budget = UNLIMITED()): Dataset {
+  return runToEnd(idxDatasetSteps(spec, options, budget));
+}
+
+/** loadIdxDataset, yielding after each file read and every CHUNK values converted */
+export function* idxDatasetSteps(spec: IdxSpec, options: LoadOptions = {}, budget = UNLIMITED()): Stepwise<Dataset> {
   const classes = options.classes ?? 10;
-  const train = readImagesAndLabels(spec.images, spec.labels, classes, budget);
+  const train = yield* readImagesAndLabels(spec.images, spec.labels, classes, budget);
   let test: ImageFile;
   if (spec.testImages !== undefined || spec.testLabels !== undefined) {
     if (spec.testImages === undefined || spec.testLabels === undefined) throw new Error('IDX data: give both test images and test labels, or neither');
-    test = readImagesAndLabels(spec.testImages, spec.testLabels, classes, budget);
+    test = yield* readImagesAndLabels(spec.testImages, spec.testLabels, classes, budget);
     if (test.height !== train.height || test.width !== train.width || test.channels !== train.channels) {
       throw new FileFormatError(spec.testImages, `images are ${test.height}x${test.width}x${test.channels} but the training images (${spec.images}) are ${train.height}x${train.width}x${train.channels}`);
     }

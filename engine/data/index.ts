@@ -1,4 +1,4 @@
-export { loadDataset } from './loadDataset';
+export { loadDataset, loadDatasetYielding } from './loadDataset';
 export { defaultDataFor, isRandomData, resolveDataSpec } from './defaultData';
 export { computeNormalization, normalizeImages, type Normalization } from './normalization';
 export { checkDataset, checkDatasetFitsModel, DatasetError, isDataError } from './checkDataset';

@@ -2,15 +2,17 @@
 // uint8 (divided by 255) or float32/float64 (kept); labels [N] of integers.
 import { FileFormatError } from '../io/fileFormatError';
 import { readNpy } from '../io/npy';
-import { labelsToInt32, maxLabel, nchwToNhwc, pixelsToFloat } from './convert';
+import { labelsToInt32, maxLabel, nchwToNhwc, pixelsToFloatSteps } from './convert';
+import { runToEnd, type Stepwise } from '../util/stepwise';
 import { holdOut } from './holdOut';
 import type { Dataset, LoadOptions, Split } from './types';
 import { UNLIMITED, type DataBudget } from './dataBudget';
 
 interface ImageFile { split: Split; height: number; width: number; channels: number }
 
-function readImagesAndLabels(imagesPath: string, labelsPath: string, layout: 'NHWC' | 'NCHW', budget: DataBudget, classes?: number): ImageFile {
+function* readImagesAndLabels(imagesPath: string, labelsPath: string, layout: 'NHWC' | 'NCHW', budget: DataBudget, classes?: number): Stepwise<ImageFile> {
   const images = readNpy(imagesPath, (header) => budget.takeArray(imagesPath, header.count, header.bytesPerElement));
+  yield;
   const labels = readNpy(labelsPath, (header) => budget.takeArray(labelsPath, header.count, header.bytesPerElement));
   if (images.dtype !== 'uint8' && images.dtype !== 'float32' && images.dtype !== 'float64') {
     throw new FileFormatError(imagesPath, `images are ${images.dtype}; expected uint8, float32 or float64`);
@@ -29,23 +31,26 @@ function readImagesAndLabels(imagesPath: string, labelsPath: string, layout: 'NH
   if (labels.shape.length !== 1) throw new FileFormatError(labelsPath, `labels have shape (${labels.shape.join(', ')}); expected (N,) integers (not one-hot)`);
   if (labels.dtype === 'float32' || labels.dtype === 'float64') throw new FileFormatError(labelsPath, `labels are ${labels.dtype}; expected integers (uint8, int32 or int64)`);
   if (labels.shape[0] !== count) throw new FileFormatError(labelsPath, `has ${labels.shape[0]} labels but ${imagesPath} has ${count} images`);
-  let pixels = pixelsToFloat(images.data as Uint8Array | Float32Array | Float64Array, imagesPath);
+  let pixels = yield* pixelsToFloatSteps(images.data as Uint8Array | Float32Array | Float64Array, imagesPath);
   if (layout === 'NCHW' && images.shape.length === 4) pixels = nchwToNhwc(pixels, count, channels, height, width);
   const split: Split = { images: pixels, labels: labelsToInt32(labels.data as Uint8Array | Int32Array | BigInt64Array, labelsPath, classes), count };
   return { split, height, width, channels };
 }
 
-export function loadNpyDataset(
-  spec: { images: string; labels: string; layout?: 'NHWC' | 'NCHW'; testImages?: string; testLabels?: string },
-  options: LoadOptions = {},
-  budget = UNLIMITED(),
-): Dataset {
+interface NpySpec { images: string; labels: string; layout?: 'NHWC' | 'NCHW'; testImages?: string; testLabels?: string }
+
+export function loadNpyDataset(spec: NpySpec, options: LoadOptions = {}, budget = UNLIMITED()): Dataset {
+  return runToEnd(npyDatasetSteps(spec, options, budget));
+}
+
+/** loadNpyDataset, yielding after each file read and every CHUNK values converted */
+export function* npyDatasetSteps(spec: NpySpec, options: LoadOptions = {}, budget = UNLIMITED()): Stepwise<Dataset> {
   const layout = spec.layout ?? 'NHWC';
-  const train = readImagesAndLabels(spec.images, spec.labels, layout, budget, options.classes);
+  const train = yield* readImagesAndLabels(spec.images, spec.labels, layout, budget, options.classes);
   let test: ImageFile;
   if (spec.testImages !== undefined || spec.testLabels !== undefined) {
     if (spec.testImages === undefined || spec.testLabels === undefined) throw new Error('npy data: give both test images and test labels, or neither');
-    test = readImagesAndLabels(spec.testImages, spec.testLabels, layout, budget, options.classes);
+    test = yield* readImagesAndLabels(spec.testImages, spec.testLabels, layout, budget, options.classes);
     if (test.height !== train.height || test.width !== train.width || test.channels !== train.channels) {
       throw new FileFormatError(spec.testImages, `images are ${test.height}x${test.width}x${test.channels} but the training images (${spec.images}) are ${train.height}x${train.width}x${train.channels}`);
     }

@@ -17,7 +17,7 @@ import type { CancelSignal } from '../util/cancelSignal';
 import { measureStability } from '../stability/measureStability';
 import { depthSeries } from './depthSeries';
 import { gradientStats, hostGradients } from './gradientFidelity';
-import { hostBatch, loadInspectionData } from './inspectionData';
+import { hostBatch, loadInspectionDataYielding } from './inspectionData';
 import { DEFAULT_RECONSTRUCTION_MODE, measureReconstruction } from './reconstruction';
 import { resolveModel, type ResolvedModel } from '../model/resolveModel';
 import { profileStep } from './stepProfile';
@@ -93,7 +93,12 @@ export async function inspectResolved(resolved: ResolvedModel, options: InspectO
   };
 
   await phase('data');
-  const data = loadInspectionData(config, options.data, seed, batchSize, options.memoryLimitBytes);
+  // a long load (a big file, many random images) checks the cancel between its chunks
+  const checkCancel = async (): Promise<void> => {
+    await yieldToEventLoop();
+    if (cancel.cancelled) throw new InspectionCancelled();
+  };
+  const data = await loadInspectionDataYielding(config, options.data, checkCancel, seed, batchSize, options.memoryLimitBytes);
   const batch = hostBatch(data, 0, batchSize);
   const limit = resolveMemoryLimit(options.memoryLimitBytes);
   const what = `inspecting model "${config.name}" (both backprop modes${options.depth !== false ? ' and the depth series' : ''}, batch ${batch.count})`;

@@ -2,7 +2,7 @@
 // for 28x28x1 models and a seeded random batch otherwise; normalised with the model's stored normalisation,
 // else with the data's own training-split statistics (as training does).
 import type { DataSpec } from '../../protocol/engineApi';
-import { checkDatasetFitsModel, computeNormalization, defaultDataFor, loadDataset, type Dataset, type Split } from '../data';
+import { checkDatasetFitsModel, computeNormalization, defaultDataFor, loadDataset, loadDatasetYielding, type Dataset, type LoadOptions, type Split } from '../data';
 import type { RevNetConfig } from '../model/config';
 
 export interface HostBatch {
@@ -30,7 +30,24 @@ export interface InspectionData {
 
 export function loadInspectionData(config: RevNetConfig, spec: DataSpec | undefined, seed = 0, batchSize?: number, memoryLimitBytes?: number): InspectionData {
   const chosen = spec === undefined || spec.kind === 'default' ? defaultDataSpec(config, seed, batchSize) : spec;
-  const dataset = cachedDataset(chosen, config, memoryLimitBytes);
+  return inspectionDataOf(cachedDataset(chosen, config, memoryLimitBytes, (s, options) => loadDataset(s, options)), config);
+}
+
+/** loadInspectionData with `pause()` awaited between the chunks of a load (a cancel thrown there ends it) */
+export async function loadInspectionDataYielding(
+  config: RevNetConfig,
+  spec: DataSpec | undefined,
+  pause: () => Promise<void>,
+  seed = 0,
+  batchSize?: number,
+  memoryLimitBytes?: number,
+): Promise<InspectionData> {
+  const chosen = spec === undefined || spec.kind === 'default' ? defaultDataSpec(config, seed, batchSize) : spec;
+  const dataset = await cachedDataset(chosen, config, memoryLimitBytes, (s, options) => loadDatasetYielding(s, options, pause));
+  return inspectionDataOf(dataset, config);
+}
+
+function inspectionDataOf(dataset: Dataset, config: RevNetConfig): InspectionData {
   checkDatasetFitsModel(dataset, config);
   const normalization = config.normalization ?? computeNormalization(dataset.train, dataset.channels);
   return { dataset, split: dataset.test, normalization, name: dataset.name };
@@ -40,13 +57,26 @@ export function loadInspectionData(config: RevNetConfig, spec: DataSpec | undefi
 // change); files are read afresh, as they may have changed.
 let lastDataset: { key: string; dataset: Dataset } | undefined;
 
-function cachedDataset(spec: DataSpec, config: RevNetConfig, memoryLimitBytes: number | undefined): Dataset {
+function cachedDataset<D extends Dataset | Promise<Dataset>>(
+  spec: DataSpec,
+  config: RevNetConfig,
+  memoryLimitBytes: number | undefined,
+  load: (spec: DataSpec, options: LoadOptions) => D,
+): D | Dataset {
   const options = { shape: config.input, classes: config.classes };
   const withLimit = memoryLimitBytes === undefined ? options : { ...options, memoryLimitBytes };
-  if (spec.kind !== 'mnist' && spec.kind !== 'random') return loadDataset(spec, withLimit);
+  if (spec.kind !== 'mnist' && spec.kind !== 'random') return load(spec, withLimit);
   const key = JSON.stringify([spec, options]);
-  if (lastDataset?.key !== key) lastDataset = { key, dataset: loadDataset(spec, withLimit) };
-  return lastDataset.dataset;
+  if (lastDataset?.key === key) return lastDataset.dataset;
+  const loaded = load(spec, withLimit);
+  if (loaded instanceof Promise) {
+    return loaded.then((dataset) => {
+      lastDataset = { key, dataset };
+      return dataset;
+    }) as D;
+  }
+  lastDataset = { key, dataset: loaded };
+  return loaded;
 }
 
 /**

@@ -8,6 +8,7 @@ import { architectureOf, inferenceContext } from './network';
 import { unsqueeze } from './squeeze';
 import { stageOf } from './trunk';
 import { reversibleInverse } from './units';
+import { runToEnd, runWithPauses, type Stepwise } from '../util/stepwise';
 
 export interface Inversion {
   /** the tensor at the point reached; the caller owns it */
@@ -52,6 +53,15 @@ export interface InvertOptions {
 }
 
 export function invertFrom(net: Network, tensor: tf.Tensor4D, from: string, options: InvertOptions = {}): Inversion {
+  return runToEnd(invertSteps(net, tensor, from, options));
+}
+
+/** invertFrom with `pause()` awaited after every step inverted (a cancel thrown there releases every tensor) */
+export async function invertFromYielding(net: Network, tensor: tf.Tensor4D, from: string, pause: () => Promise<void>, options: InvertOptions = {}): Promise<Inversion> {
+  return runWithPauses(invertSteps(net, tensor, from, options), pause);
+}
+
+function* invertSteps(net: Network, tensor: tf.Tensor4D, from: string, options: InvertOptions): Stepwise<Inversion> {
   const arch = architectureOf(net);
   const start = locateOutput(arch, from);
   const startStep = arch.steps[start];
@@ -64,20 +74,23 @@ export function invertFrom(net: Network, tensor: tf.Tensor4D, from: string, opti
   const ctx = inferenceContext(net);
   const inverted: string[] = [];
   let h = tf.clone(tensor);
-  for (let i = start; i >= 0; i--) {
-    const step = arch.steps[i];
-    if (step.kind === 'stem-conv' || step.kind === 'transition') {
-      const stoppedBecause = describeStop(step);
-      if (options.strict) {
-        h.dispose();
-        throw new InversionError(`cannot invert from ${from} back to the image: ${stoppedBecause}`);
+  try {
+    for (let i = start; i >= 0; i--) {
+      const step = arch.steps[i];
+      if (step.kind === 'stem-conv' || step.kind === 'transition') {
+        const stoppedBecause = describeStop(step);
+        if (options.strict) throw new InversionError(`cannot invert from ${from} back to the image: ${stoppedBecause}`);
+        return { input: h, reached: `output of ${step.id}`, complete: false, stoppedBecause, inverted };
       }
-      return { input: h, reached: `output of ${step.id}`, complete: false, stoppedBecause, inverted };
+      const previous = h;
+      h = step.kind === 'squeeze' ? unsqueeze(previous, step.order) : reversibleInverse(ctx, step, previous);
+      previous.dispose();
+      inverted.push(step.id);
+      yield;
     }
-    const previous = h;
-    h = step.kind === 'squeeze' ? unsqueeze(previous, step.order) : reversibleInverse(ctx, step, previous);
-    previous.dispose();
-    inverted.push(step.id);
+  } catch (error) {
+    h.dispose();
+    throw error;
   }
   return { input: h, reached: 'image', complete: true, inverted };
 }

@@ -5,6 +5,7 @@ import { conv } from './layers';
 import type { RunContext } from './runContext';
 import { squeeze } from './squeeze';
 import { reversibleForward, transitionForward } from './units';
+import { runToEnd, runWithPauses, type Stepwise } from '../util/stepwise';
 
 export function applyStep(ctx: RunContext, step: TrunkStep, x: tf.Tensor4D): tf.Tensor4D {
   switch (step.kind) {
@@ -66,11 +67,33 @@ export function stageOf(step: TrunkStep): number {
 
 /** runs steps[first..last] (inclusive) on x; the caller owns the result (x itself is not disposed) */
 export function runSteps(ctx: RunContext, steps: readonly TrunkStep[], first: number, last: number, x: tf.Tensor4D): tf.Tensor4D {
+  return runToEnd(stepsFrom(ctx, steps, first, last, x));
+}
+
+/** runSteps with `pause()` awaited after every step (a cancel thrown there releases every tensor) */
+export async function runStepsYielding(
+  ctx: RunContext,
+  steps: readonly TrunkStep[],
+  first: number,
+  last: number,
+  x: tf.Tensor4D,
+  pause: () => Promise<void>,
+): Promise<tf.Tensor4D> {
+  return runWithPauses(stepsFrom(ctx, steps, first, last, x), pause);
+}
+
+function* stepsFrom(ctx: RunContext, steps: readonly TrunkStep[], first: number, last: number, x: tf.Tensor4D): Stepwise<tf.Tensor4D> {
   let h = x;
-  for (let i = first; i <= last; i++) {
-    const next = applyStep(ctx, steps[i], h);
+  try {
+    for (let i = first; i <= last; i++) {
+      const next = applyStep(ctx, steps[i], h);
+      if (h !== x) h.dispose();
+      h = next;
+      yield;
+    }
+  } catch (error) {
     if (h !== x) h.dispose();
-    h = next;
+    throw error;
   }
   return h === x ? tf.clone(x) : h;
 }

@@ -14,8 +14,9 @@ import { inferenceEstimate } from '../limits/estimates';
 import { checkMemoryLimit, resolveMemoryLimit } from '../limits/memoryLimit';
 import { isInvertible } from '../model/architecture';
 import { forwardTrunk } from '../model/forward';
-import { describeStop, invertTrunk } from '../model/invert';
-import { architectureOf } from '../model/network';
+import { describeStop, invertFromYielding } from '../model/invert';
+import { architectureOf, inferenceContext } from '../model/network';
+import { runStepsYielding } from '../model/trunk';
 import type { Network } from '../model/network.types';
 import { SeededRandom } from '../util/random';
 import type { CancelSignal } from '../util/cancelSignal';
@@ -113,6 +114,23 @@ function trunkOutput(network: Network, normalized: Float32Array, shape: readonly
   });
 }
 
+/** trunkOutput block by block, with `pause()` awaited after each */
+async function trunkOutputYielding(network: Network, normalized: Float32Array, shape: readonly number[], pause: () => Promise<void>): Promise<Float32Array> {
+  const steps = architectureOf(network).steps;
+  const images = tf.tensor4d(normalized, [1, shape[0], shape[1], shape[2]]);
+  let features: tf.Tensor4D;
+  try {
+    features = await runStepsYielding(inferenceContext(network), steps, 0, steps.length - 1, images, pause);
+  } finally {
+    images.dispose();
+  }
+  try {
+    return Float32Array.from(features.dataSync() as Float32Array);
+  } finally {
+    features.dispose();
+  }
+}
+
 export async function explore(params: ExploreParams, cancel: CancelSignal = NOT_CANCELLED): Promise<ExploreResult> {
   // one image at a time through the trunk and back: checked before the network is built
   const limit = resolveMemoryLimit(params.memoryLimitBytes);
@@ -130,13 +148,22 @@ export async function explore(params: ExploreParams, cancel: CancelSignal = NOT_
     const data = needsData ? loadInspectionData(config, params.data, 0, undefined, limit) : undefined;
     const normalization = config.normalization ?? (data !== undefined && 'sample' in params.source ? data.normalization : undefined);
 
+    const pause = () => stopPoint(cancel, 'explore');
+    // interpolation samples go through at once (applyEdits is synchronous); the shown image block by block
     const outputOf = (image: Float32Array) => trunkOutput(network, normalize(image, normalization, channels), [height, width, channels]);
-    const imageOf = (features: Float32Array) =>
-      denormalize(
-        tf.tidy(() => Float32Array.from(invertTrunk(network, tf.tensor4d(features, [1, outH, outW, outC])).dataSync() as Float32Array)),
-        normalization,
-        channels,
-      );
+    const outputOfYielding = (image: Float32Array) => trunkOutputYielding(network, normalize(image, normalization, channels), [height, width, channels], pause);
+    const imageOf = async (features: Float32Array): Promise<Float32Array> => {
+      const tensor = tf.tensor4d(features, [1, outH, outW, outC]);
+      let image: tf.Tensor4D;
+      try {
+        image = (await invertFromYielding(network, tensor, 'trunk', pause, { strict: true })).input;
+      } finally {
+        tensor.dispose();
+      }
+      const inverted = Float32Array.from(image.dataSync() as Float32Array);
+      image.dispose();
+      return denormalize(inverted, normalization, channels);
+    };
     let pixels: Float32Array;
     let output: Float32Array;
     let label: number | undefined;
@@ -145,8 +172,8 @@ export async function explore(params: ExploreParams, cancel: CancelSignal = NOT_
       const sample = sampleImage(data as InspectionData, params.source.sample);
       pixels = sample.pixels;
       label = sample.label;
-      await stopPoint(cancel, 'explore');
-      output = outputOf(pixels);
+      await pause();
+      output = await outputOfYielding(pixels);
     } else {
       // the palette's rule (tensorToInvert.ts): one image, or a batch of trunk outputs whose first is shown
       const path = params.source.npyPath;
@@ -157,19 +184,19 @@ export async function explore(params: ExploreParams, cancel: CancelSignal = NOT_
       const first = Float32Array.from((read.tensor.dataSync() as Float32Array).subarray(0, itemSize));
       const batch = read.tensor.shape[0];
       read.tensor.dispose();
-      await stopPoint(cancel, 'explore');
+      await pause();
       if (read.kind === 'image') {
         pixels = first;
-        output = outputOf(pixels);
+        output = await outputOfYielding(pixels);
       } else {
         output = first;
-        pixels = imageOf(output);
+        pixels = await imageOf(output);
         note = `${path} holds ${batch === 1 ? 'one trunk output' : `${batch} trunk outputs; the first is shown`}: "input" is its inversion, so the difference shows what the edits change`;
       }
     }
     const edited = applyEdits(output, outC, params.edits, (sample) => outputOf(sampleImage(data as InspectionData, sample).pixels));
-    await stopPoint(cancel, 'explore');
-    const invertedPixels = imageOf(edited);
+    await pause();
+    const invertedPixels = await imageOf(edited);
     const difference = invertedPixels.map((v, i) => Math.abs(pixels[i] - v));
     const error = activationError(pixels, invertedPixels, channels);
     const result: ExploreResult = {

@@ -5,14 +5,16 @@ import type { ForwardParams, ForwardResult } from '../../protocol/engineApi';
 import { resolveModel } from '../model/resolveModel';
 import { checkModelFits, inferenceEstimate } from '../limits/estimates';
 import { checkMemoryLimit, resolveMemoryLimit } from '../limits/memoryLimit';
-import { forwardTrunk, predict } from '../model/forward';
-import { checkNotModelFile } from '../io/overwriteGuard';
+import { head } from '../model/head';
+import { architectureOf, inferenceContext } from '../model/network';
+import { runStepsYielding } from '../model/trunk';
+import { checkReportTarget } from '../io/overwriteGuard';
 import { normalize, readBatch, writeTensor } from './tensorFiles';
 import type { CancelSignal } from '../util/cancelSignal';
 import { NOT_CANCELLED, stopPoint } from './stopPoint';
 
 export async function forward(params: ForwardParams, cancel: CancelSignal = NOT_CANCELLED): Promise<ForwardResult> {
-  checkNotModelFile(params.outputPath);
+  checkReportTarget(params.outputPath, params.overwrite === true);
   const limit = resolveMemoryLimit(params.memoryLimitBytes);
   const { network, config } = await resolveModel(params.model, { beforeBuild: checkModelFits(limit, 'running') });
   try {
@@ -27,12 +29,22 @@ export async function forward(params: ForwardParams, cancel: CancelSignal = NOT_
       nonFinite,
       params.scale,
     );
-    const output = tf.tidy(() => {
-      const normalized = normalize(images, config.normalization);
-      if (params.logits) return predict(network, normalized);
-      return forwardTrunk(network, normalized).features;
-    });
+    // block by block, with a cancellation point after each
+    const ctx = inferenceContext(network);
+    const arch = architectureOf(network);
+    const normalized = normalize(images, config.normalization);
     images.dispose();
+    let features: tf.Tensor4D;
+    try {
+      features = await runStepsYielding(ctx, arch.steps, 0, arch.steps.length - 1, normalized, () => stopPoint(cancel, 'forward'));
+    } finally {
+      normalized.dispose();
+    }
+    let output: tf.Tensor = features;
+    if (params.logits) {
+      output = tf.tidy(() => head(ctx, arch.head, features));
+      features.dispose();
+    }
     try {
       await stopPoint(cancel, 'forward');
       const shape = await writeTensor(params.outputPath, output);

@@ -6,17 +6,17 @@ import type { InvertParams, InvertResult } from '../../protocol/engineApi';
 import { resolveModel } from '../model/resolveModel';
 import { checkModelFits, inferenceEstimate } from '../limits/estimates';
 import { checkMemoryLimit, resolveMemoryLimit } from '../limits/memoryLimit';
-import { invertFrom, locateOutput } from '../model/invert';
+import { invertFromYielding, locateOutput, type Inversion } from '../model/invert';
 import { architectureOf, inferenceContext } from '../model/network';
-import { runSteps } from '../model/trunk';
-import { checkNotModelFile } from '../io/overwriteGuard';
+import { runSteps, runStepsYielding } from '../model/trunk';
+import { checkReportTarget } from '../io/overwriteGuard';
 import { denormalize, normalize, writeTensor } from './tensorFiles';
 import { readTensorToInvert } from './tensorToInvert';
 import type { CancelSignal } from '../util/cancelSignal';
 import { NOT_CANCELLED, stopPoint } from './stopPoint';
 
 export async function invert(params: InvertParams, cancel: CancelSignal = NOT_CANCELLED): Promise<InvertResult> {
-  checkNotModelFile(params.outputPath);
+  checkReportTarget(params.outputPath, params.overwrite === true);
   const limit = resolveMemoryLimit(params.memoryLimitBytes);
   const { network, config } = await resolveModel(params.model, { beforeBuild: checkModelFits(limit, 'inverting through') });
   try {
@@ -42,18 +42,32 @@ export async function invert(params: InvertParams, cancel: CancelSignal = NOT_CA
         : tf.tidy(() => runSteps(inferenceContext(network), arch.steps, 0, start, normalize(read.tensor, config.normalization)));
     if (read.kind === 'image') read.tensor.dispose();
     await stopPoint(cancel, 'invert', () => given.dispose());
-    const inversion = invertFrom(network, given, from);
+    // block by block, with a cancellation point after each (backwards, then forwards for the round trip)
+    const pause = () => stopPoint(cancel, 'invert');
+    let inversion: Inversion;
+    let again: tf.Tensor4D;
+    try {
+      inversion = await invertFromYielding(network, given, from, pause);
+    } catch (error) {
+      given.dispose();
+      throw error;
+    }
+    try {
+      const first = start + 1 - inversion.inverted.length;
+      again = await runStepsYielding(inferenceContext(network), arch.steps, first, start, inversion.input, pause);
+    } catch (error) {
+      tf.dispose([given, inversion.input]);
+      throw error;
+    }
     const output = inversion.complete ? denormalize(inversion.input, config.normalization) : tf.clone(inversion.input);
     const roundTrip = tf.tidy(() => {
-      const first = start + 1 - inversion.inverted.length;
-      const again = runSteps(inferenceContext(network), arch.steps, first, start, inversion.input);
       const diff = tf.sub(again, given);
       const maxAbs = tf.max(tf.abs(diff));
       const relL2 = tf.div(tf.norm(diff), tf.maximum(tf.norm(given), 1e-30));
       return tf.stack([maxAbs, relL2]);
     });
     const [maxAbs, relL2] = Array.from(await roundTrip.data());
-    tf.dispose([roundTrip, given, inversion.input]);
+    tf.dispose([roundTrip, given, inversion.input, again]);
     try {
       await stopPoint(cancel, 'invert');
       const shape = await writeTensor(params.outputPath, output);

@@ -4,7 +4,8 @@ import { existsSync, mkdirSync, readdirSync, rmdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { DataSpec, ModelRef, ProgressEvent, TrainParams, TrainResult } from '../../protocol/engineApi';
-import { checkDatasetFitsModel, computeNormalization, loadDataset, resolveDataSpec, type Dataset, type Normalization } from '../data';
+import { checkDatasetFitsModel, computeNormalization, loadDatasetYielding, resolveDataSpec, type Dataset, type Normalization } from '../data';
+import { stopPoint } from '../operations/stopPoint';
 import type { LoadOptions } from '../data/types';
 import type { RevNetConfig, TrainingMetadata } from '../model/config';
 import { loadConfig } from '../model/loadConfig';
@@ -144,14 +145,15 @@ function startTracking(start: RunStart, dataset: Dataset, normalization: Normali
 
 /** What trainModel reads from outside; tests replace the data loader to train on small in-memory sets. */
 export interface TrainDependencies {
-  loadData: (spec: DataSpec, options: LoadOptions) => Dataset;
+  loadData: (spec: DataSpec, options: LoadOptions, cancel: CancelSignal) => Dataset | Promise<Dataset>;
 }
 
 export async function trainModel(
   params: TrainParams,
   onProgress: (event: ProgressEvent) => void,
   cancel: CancelSignal,
-  dependencies: TrainDependencies = { loadData: (spec, options) => loadDataset(spec, options) },
+  // a long load checks the cancel between its chunks (Stop, Ctrl-C)
+  dependencies: TrainDependencies = { loadData: (spec, options, stop) => loadDatasetYielding(spec, options, () => stopPoint(stop, 'loading the training data')) },
 ): Promise<TrainResult> {
   const outDir = resolve(params.outDir);
   const resumeFolder = params.resumeFrom !== undefined ? resolve(params.resumeFrom) : params.resume ? outDir : undefined;
@@ -241,7 +243,7 @@ async function trainLocked(
       loadOptions.shape = start.network.config.input;
       loadOptions.classes = start.network.config.classes;
     }
-    const dataset = dependencies.loadData(start.data, loadOptions);
+    const dataset = await dependencies.loadData(start.data, loadOptions, cancel);
     checkDatasetFitsModel(dataset, start.network.config);
     const normalization = start.normalization ?? computeNormalization(dataset.train, dataset.channels);
     if (![...normalization.mean, ...normalization.std].every(Number.isFinite) || normalization.std.some((s) => s <= 0)) {

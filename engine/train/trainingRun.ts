@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ProgressEvent } from '../../protocol/engineApi';
 import type { StabilityRecord } from '../../protocol/stabilityReport';
-import { computeGradients as defaultComputeGradients } from '../backprop';
+import { computeGradientsYielding } from '../backprop';
 import type { Normalization } from '../data/normalization';
 import type { Dataset } from '../data/types';
 import type { ModelMetadata } from '../model/saveLoad';
@@ -81,7 +81,10 @@ export function totalSteps(options: TrainOptions, stepsPerEpoch: number): number
 
 export async function runTraining(run: TrainingRun): Promise<RunOutcome> {
   const { network, optimizer, dataset, normalization, options, outDir } = run;
-  const computeGradients = run.computeGradients ?? defaultComputeGradients;
+  // the default yields between the trunk's steps too, so that status and Stop are answered inside a long step
+  const custom = run.computeGradients;
+  const computeGradients: (network: Network, images: tf.Tensor4D, labels: tf.Tensor1D, mode: TrainOptions['mode']) => Promise<StepGradients> =
+    custom === undefined ? (...args) => computeGradientsYielding(...args, yieldToEventLoop) : async (...args) => Promise.resolve(custom(...args));
   const shape = { height: dataset.height, width: dataset.width, channels: dataset.channels };
   const { batchSize, stepsPerEpoch } = batchPlan(dataset.train.count, options.batchSize);
   const lastStep = totalSteps(options, stepsPerEpoch);

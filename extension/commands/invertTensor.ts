@@ -17,9 +17,22 @@ export function invertTensor(ctx: Ctx) {
     const model = await ctx.modelPairs.modelFor(configUri);
     const name = input.path.slice(input.path.lastIndexOf('/') + 1).replace(/\.npy$/, '');
     const output = vscode.Uri.joinPath(input, '..', `${name}.inverted.npy`);
+    // the engine never replaces a file unasked: ask here, then pass overwrite
+    const exists = await vscode.workspace.fs.stat(output).then(
+      () => true,
+      () => false,
+    );
+    if (exists) {
+      const answer = await vscode.window.showWarningMessage(
+        `RevNet: ${vscode.workspace.asRelativePath(output)} already exists. Inverting ${name}.npy replaces it.`,
+        { modal: true },
+        'Overwrite',
+      );
+      if (answer !== 'Overwrite') return;
+    }
     const result = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `RevNet: inverting ${name}.npy` },
-      () => ctx.engine.request(Requests.invert, { model, inputPath: input.fsPath, outputPath: output.fsPath, ...config.memoryLimit() }),
+      () => ctx.engine.request(Requests.invert, { model, inputPath: input.fsPath, outputPath: output.fsPath, ...(exists ? { overwrite: true } : {}), ...config.memoryLimit() }),
     );
     const what = result.given === 'image' ? ' (one image: forward through the model, then back)' : '';
     const text = `Inverted ${name}.npy${what} to ${result.reachedInput} [${formatShape(result.shape)}] → ${vscode.workspace.asRelativePath(result.outputPath)}; round trip max |Δ| ${formatError(result.roundTrip.maxAbs)}, relative L2 ${formatError(result.roundTrip.relL2)}.`;

@@ -11,6 +11,7 @@ const options: Record<string, OptionSpec> = {
   ...modelOptions,
   input: { type: 'string', description: 'images, .npy float32, (N,H,W,C) or (H,W,C), in image space (the model normalises them)' },
   output: { type: 'string', description: 'where to write the result, .npy float32' },
+  force: { type: 'boolean', description: 'replace --output when it exists (refused otherwise)' },
   'memory-limit': memoryLimitOption,
   'allow-non-finite': { type: 'boolean', description: 'run an input holding NaN or ±Infinity (refused otherwise); the count is reported' },
   logits: { type: 'boolean', description: 'write the logits (N,classes) instead of the trunk features' },
@@ -33,7 +34,7 @@ async function run(argv: string[]): Promise<number> {
   const choice = await initBackend(backendFrom(args, 'forward'));
   if (choice.note !== undefined) process.stderr.write(`revnet: ${choice.note}\n`);
   const allowNonFinite = args.flags.get('allow-non-finite') === true;
-  const result = await forward({ model, inputPath, outputPath, ...(allowNonFinite ? { allowNonFinite } : {}), logits: args.flags.get('logits') === true, ...(memoryLimitBytes !== undefined ? { memoryLimitBytes } : {}), ...(scale !== undefined ? { scale } : {}) });
+  const result = await forward({ model, inputPath, outputPath, ...(args.flags.get('force') === true ? { overwrite: true } : {}), ...(allowNonFinite ? { allowNonFinite } : {}), logits: args.flags.get('logits') === true, ...(memoryLimitBytes !== undefined ? { memoryLimitBytes } : {}), ...(scale !== undefined ? { scale } : {}) });
   if (result.nonFiniteInputs !== undefined) process.stderr.write(`revnet forward: the input held ${result.nonFiniteInputs} non-finite value(s) (NaN or ±Infinity), run as asked (--allow-non-finite)\n`);
   if (args.flags.get('json')) process.stdout.write(`${JSON.stringify({ ...result, backend: choice.name }, null, 2)}\n`);
   else process.stdout.write(`wrote ${result.outputPath}: shape (${result.shape.join(', ')})\n`);

@@ -13,6 +13,7 @@ const options: Record<string, OptionSpec> = {
   input: { type: 'string', description: 'the output to invert, .npy float32, NHWC (a batch); or one image of the model\'s input shape, taken forward first' },
   output: { type: 'string', description: 'where to write what it inverts to, .npy float32 (the image, in image space, when the trunk inverts)' },
   from: { type: 'string', description: 'what the input is the output of: trunk (default), a stage (stage2) or a unit (stage1.unit3)' },
+  force: { type: 'boolean', description: 'replace --output when it exists (refused otherwise)' },
   'memory-limit': memoryLimitOption,
   'allow-non-finite': { type: 'boolean', description: 'run an input holding NaN or ±Infinity (refused otherwise); the count is reported' },
   json: { type: 'boolean', description: 'print the result as JSON' },
@@ -35,7 +36,7 @@ async function run(argv: string[]): Promise<number> {
   const choice = await initBackend(backendFrom(args, 'invert'));
   if (choice.note !== undefined) process.stderr.write(`revnet: ${choice.note}\n`);
   const allowNonFinite = args.flags.get('allow-non-finite') === true;
-  const result = await invert({ model, inputPath, outputPath, ...(allowNonFinite ? { allowNonFinite } : {}), ...(from !== undefined ? { from } : {}), ...(memoryLimitBytes !== undefined ? { memoryLimitBytes } : {}), ...(scale !== undefined ? { scale } : {}) });
+  const result = await invert({ model, inputPath, outputPath, ...(args.flags.get('force') === true ? { overwrite: true } : {}), ...(allowNonFinite ? { allowNonFinite } : {}), ...(from !== undefined ? { from } : {}), ...(memoryLimitBytes !== undefined ? { memoryLimitBytes } : {}), ...(scale !== undefined ? { scale } : {}) });
   if (result.nonFiniteInputs !== undefined) process.stderr.write(`revnet invert: the input held ${result.nonFiniteInputs} non-finite value(s) (NaN or ±Infinity), run as asked (--allow-non-finite)\n`);
   if (args.flags.get('json')) {
     process.stdout.write(`${JSON.stringify({ ...result, backend: choice.name }, null, 2)}\n`);

@@ -91,10 +91,10 @@ const operations: Record<string, () => unknown> = {
     tf.dispose([step.loss, step.logits, ...step.grads.values(), stridedLabels]);
   },
   measureStepPeak: () => measureStepPeak(squeezeNet, images, labels, 'reversible'),
-  'operation forward': () => forward({ model: { configPath }, inputPath: join(dir, 'x.npy'), outputPath: join(dir, 'out.npy') }),
-  'operation forward (logits)': () => forward({ model: { configPath }, inputPath: join(dir, 'x.npy'), outputPath: join(dir, 'out.npy'), logits: true }),
-  'operation invert': () => invert({ model: { configPath }, inputPath: join(dir, 'y.npy'), outputPath: join(dir, 'back.npy') }),
-  'operation invert with a bad --from': () => assert.rejects(invert({ model: { configPath }, inputPath: join(dir, 'y.npy'), outputPath: join(dir, 'back.npy'), from: 'stage5' })),
+  'operation forward': () => forward({ model: { configPath }, inputPath: join(dir, 'x.npy'), outputPath: join(dir, 'out.npy'), overwrite: true }),
+  'operation forward (logits)': () => forward({ model: { configPath }, inputPath: join(dir, 'x.npy'), outputPath: join(dir, 'out.npy'), logits: true, overwrite: true }),
+  'operation invert': () => invert({ model: { configPath }, inputPath: join(dir, 'y.npy'), outputPath: join(dir, 'back.npy'), overwrite: true }),
+  'operation invert with a bad --from': () => assert.rejects(invert({ model: { configPath }, inputPath: join(dir, 'y.npy'), outputPath: join(dir, 'back.npy'), from: 'stage5', overwrite: true })),
   'operation load': () => load({ model: { configPath } }),
 };
 

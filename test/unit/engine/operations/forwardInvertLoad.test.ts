@@ -63,7 +63,7 @@ test('forward and invert of a saved model with data normalisation: image → fea
   const partial = await invert({ model: { configPath: paths.configPath }, inputPath: join(dir, 'y.npy'), outputPath: join(dir, 's1.npy'), from: 'stage2' });
   assert.equal(partial.reachedInput, 'image');
   await assert.rejects(
-    invert({ model: { configPath: paths.configPath }, inputPath: join(dir, 'y.npy'), outputPath: join(dir, 's1.npy'), from: 'stage1.unit1' }),
+    invert({ model: { configPath: paths.configPath }, inputPath: join(dir, 'y.npy'), outputPath: join(dir, 's1.npy'), from: 'stage1.unit1', overwrite: true }),
     (error: Error) =>
       error.message.startsWith(`${join(dir, 'y.npy')}: has shape (3, 7, 7, 16); model "`) &&
       error.message.endsWith('" inverts either a batch of outputs of stage1.unit1 (--from stage1.unit1), shape (N, 14, 14, 4), or one image, shape (28, 28, 1) or (1, 28, 28, 1) (NHWC)'),

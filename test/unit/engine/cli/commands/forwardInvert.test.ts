@@ -64,3 +64,24 @@ test('revnet invert on the paper\'s RevNet-38 says where the strided transition 
   assert.match(inv.stdout, /inverted back to the output of stage3\.unit0 \(the part before it is not invertible\)/);
   assert.deepEqual(readNpy(join(dir, 'g.npy')).shape, [1, 8, 8, 112]);
 });
+
+test('revnet forward and invert refuse to replace an existing output unless given --force', { timeout: 120_000 }, () => {
+  const random = new SeededRandom(6);
+  writeNpySync(join(dir, 'in.npy'), { shape: [1, 28, 28, 1], data: Float32Array.from({ length: 28 * 28 }, () => random.next()) });
+  // a file the user made, in the way of both outputs
+  const theirs = { shape: [2], data: new Float32Array([7, 8]) };
+  for (const [command, input, output] of [['forward', 'in.npy', 'feat.npy'], ['invert', 'feat-given.npy', 'back.npy']] as const) {
+    if (command === 'invert') {
+      const made = revnet('forward', '--preset', 'mnist-small', '--seed', '5', '--input', join(dir, 'in.npy'), '--output', join(dir, 'feat-given.npy'));
+      assert.equal(made.status, 0, made.stderr);
+    }
+    writeNpySync(join(dir, output), theirs);
+    const refused = revnet(command, '--preset', 'mnist-small', '--seed', '5', '--input', join(dir, input), '--output', join(dir, output));
+    assert.equal(refused.status, 1, refused.stderr);
+    assert.match(refused.stderr, new RegExp(`${join(dir, output).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: already exists; add --force to replace it`));
+    assert.deepEqual(readNpy(join(dir, output)).data, new Float32Array([7, 8]), `${command} without --force changed the file`);
+    const forced = revnet(command, '--preset', 'mnist-small', '--seed', '5', '--input', join(dir, input), '--output', join(dir, output), '--force');
+    assert.equal(forced.status, 0, forced.stderr);
+    assert.notDeepEqual(readNpy(join(dir, output)).shape, [2], `${command} --force did not replace the file`);
+  }
+});
