@@ -17,7 +17,8 @@ import { inspectRevnet38, mainJob, type JobResult } from './jobs';
 import { median, stepPeak, timeForward, timeStep } from './measure';
 import { TorchPeer } from './peer';
 import { markdown, writeResults, type BenchResults, type DepthResult } from './report';
-import { buildStack, disposeStack, exportStack, type Stack } from './stack';
+import { BATCH, buildStack, disposeStack, exportStack, type Stack } from './stack';
+import { startStepRunner, threadsFromArgv, type StepRunner } from './threadsOption';
 
 function option(name: string, fallback: string): string {
   const index = process.argv.indexOf(name);
@@ -38,14 +39,25 @@ interface Peers {
 }
 
 /** ours and the peers' repetitions alternate, so that a change in machine load hits all alike */
-async function timeDepth(stack: Stack, peers: Peers | undefined, repeats: number): Promise<DepthResult['ms']> {
-  const samples: Record<string, number[]> = { oursForward: [], oursStandard: [], oursReversible: [], torchForward: [], torchStep: [], torchForwardAll: [], torchStepAll: [] };
+async function timeDepth(stack: Stack, peers: Peers | undefined, repeats: number, threaded: StepRunner | undefined): Promise<DepthResult['ms']> {
+  const samples: Record<string, number[]> = {
+    oursForward: [], oursStandard: [], oursReversible: [], oursStandardThreads: [], oursReversibleThreads: [],
+    torchForward: [], torchStep: [], torchForwardAll: [], torchStepAll: [],
+  };
+  const threadedMs = async (mode: 'standard' | 'reversible') => {
+    if (threaded === undefined) return undefined;
+    const start = performance.now();
+    await threaded.step(stack.images, stack.labels, mode);
+    return performance.now() - start;
+  };
   const torchMs = async (peer: TorchPeer | undefined, what: 'forward' | 'step') => ((await peer?.request({ cmd: 'time', what, times: 1 }))?.['ms'] as number[] | undefined)?.[0];
   for (let i = 0; i <= repeats; i++) {
     const round = {
       oursForward: timeForward(stack),
       oursStandard: timeStep(stack, 'standard'),
       oursReversible: timeStep(stack, 'reversible'),
+      oursStandardThreads: await threadedMs('standard'),
+      oursReversibleThreads: await threadedMs('reversible'),
       torchForward: await torchMs(peers?.same, 'forward'),
       torchStep: await torchMs(peers?.same, 'step'),
       torchForwardAll: await torchMs(peers?.allCores, 'forward'),
@@ -60,7 +72,7 @@ async function timeDepth(stack: Stack, peers: Peers | undefined, repeats: number
   return out;
 }
 
-async function benchDepth(depth: number, peers: Peers | undefined, repeats: number, scratch: string): Promise<DepthResult> {
+async function benchDepth(depth: number, peers: Peers | undefined, repeats: number, scratch: string, threads: number): Promise<DepthResult> {
   process.stderr.write(`${depth} blocks\n`);
   const stack = buildStack(depth);
   try {
@@ -85,7 +97,13 @@ async function benchDepth(depth: number, peers: Peers | undefined, repeats: numb
       }
       result.memory.torchSavedBytes = (await peer.request({ cmd: 'saved_bytes' }))['bytes'] as number;
     }
-    result.ms = await timeDepth(stack, peers, repeats);
+    // our default: one training thread per core (engine/parallel), timed beside the in-process step
+    const threaded = threads > 1 ? await startStepRunner(stack.net, threads) : undefined;
+    try {
+      result.ms = await timeDepth(stack, peers, repeats, threaded);
+    } finally {
+      await threaded?.dispose();
+    }
     return result;
   } finally {
     disposeStack(stack);
@@ -122,9 +140,12 @@ function goals(depths: DepthResult[], jobs: JobResult[]): BenchResults['goals'] 
   const out: BenchResults['goals'] = [];
   for (const d of depths) {
     const allCores = m(d, 'torchStepAll') === undefined ? '' : ' on all cores';
-    out.push(check(`reversible step ≤ 3x torch's step${allCores} (stretch 2x; ${d.depth} blocks)`, m(d, 'oursReversible'), m(d, 'torchStepAll') ?? m(d, 'torchStep'), 3));
+    const threaded = m(d, 'oursReversibleThreads') === undefined ? '' : ' at our default threads';
+    const reversible = m(d, 'oursReversibleThreads') ?? m(d, 'oursReversible');
+    const standard = m(d, 'oursStandardThreads') ?? m(d, 'oursStandard');
+    out.push(check(`reversible step${threaded} ≤ 3x torch's step${allCores} (stretch 2x; ${d.depth} blocks)`, reversible, m(d, 'torchStepAll') ?? m(d, 'torchStep'), 3));
     out.push(check(`forward ≤ 2x torch's forward${allCores} (${d.depth} blocks)`, m(d, 'oursForward'), m(d, 'torchForwardAll') ?? m(d, 'torchForward'), 2));
-    out.push(check(`reversible step ≤ 1.3x our standard step (${d.depth} blocks)`, m(d, 'oursReversible'), m(d, 'oursStandard'), 1.3));
+    out.push(check(`reversible step ≤ 1.3x our standard step${threaded} (${d.depth} blocks)`, reversible, standard, 1.3));
   }
   const small = at(8) ?? depths.at(0);
   if (small !== undefined && largest !== undefined && small !== largest) {
@@ -159,6 +180,8 @@ async function main(): Promise<number> {
   // wasm: XNNPACK's threads (1 unless the threaded build loaded); tensorflow: TF's own pool (all cores); cpu: plain JS, 1
   const threads = backend === 'wasm' ? getThreadsCount() : backend === 'tensorflow' ? cpus().length : 1;
   const ourThreads = backend === 'wasm' ? `${threads} XNNPACK thread(s) (getThreadsCount)` : backend === 'tensorflow' ? `TensorFlow's default pool (~${threads} threads)` : '1 thread (JavaScript)';
+  // training threads at our default (--threads, as revnet train): 1 on tensorflow, one per core on wasm and cpu
+  const trainingThreads = threadsFromArgv(process.argv, BATCH);
 
   let peers: Peers | undefined;
   let peerInfo: BenchResults['peer'];
@@ -185,7 +208,7 @@ async function main(): Promise<number> {
   const scratch = mkdtempSync(join(tmpdir(), 'revnet-bench-'));
   const results: DepthResult[] = [];
   try {
-    for (const depth of depths) results.push(await benchDepth(depth, peers, repeats, scratch));
+    for (const depth of depths) results.push(await benchDepth(depth, peers, repeats, scratch, trainingThreads));
   } finally {
     await peers?.same.close();
     await peers?.allCores?.close();
@@ -205,6 +228,7 @@ async function main(): Promise<number> {
     machine: { nproc: cpus().length, cpu: cpuModel(), node: process.version, uptimeBefore, uptimeAfter: sh('uptime') },
     backend,
     ourThreads,
+    trainingThreads,
     peer: peerInfo,
     repeats,
     depths: results,
