@@ -7,6 +7,7 @@ import type { DataSpec, ModelRef, ProgressEvent, TrainParams, TrainResult } from
 import { checkDatasetFitsModel, computeNormalization, loadDataset, resolveDataSpec, type Dataset, type Normalization } from '../data';
 import type { LoadOptions } from '../data/types';
 import type { RevNetConfig, TrainingMetadata } from '../model/config';
+import type { ComputeGradients } from '../model/network.types';
 import { loadConfig } from '../model/loadConfig';
 import { CONFIG_SUFFIX, readWeights, saveModel, WEIGHTS_SUFFIX, type ModelMetadata } from '../model/saveLoad';
 import { removeStaleTemporaries } from '../io/atomicWrite';
@@ -25,6 +26,8 @@ import { learningRateAt } from './schedule';
 import { initialState, runTraining, type RunOutcome } from './trainingRun';
 import { batchPlan, identityOrder, makeBatch } from './batches';
 import { defaultTrackingInterval, StabilityTracker, TRACKING_BATCH } from '../stability/tracking';
+import { withStabilityRegularizer } from '../stability/regularizer';
+import { computeGradients } from '../backprop';
 
 /** What a run starts from: a network, an optimiser with its state, a position, and the data's normalisation. */
 interface RunStart {
@@ -135,6 +138,13 @@ function startTracking(start: RunStart, dataset: Dataset, normalization: Normali
   } finally {
     tf.dispose([probe.images, probe.labels]);
   }
+}
+
+/** the gradients of a run with --stability-reg: each step's perturbations seeded by the run's seed and the step */
+function regularized(options: TrainOptions, firstStep: number): { computeGradients?: ComputeGradients } {
+  const lambda = options.stabilityReg;
+  if (lambda === undefined || lambda === 0) return {};
+  return { computeGradients: withStabilityRegularizer(computeGradients, lambda, (call) => (options.seed * 1_000_003 + firstStep + call) >>> 0) };
 }
 
 /** What trainModel reads from outside; tests replace the data loader to train on small in-memory sets. */
@@ -302,6 +312,7 @@ async function trainOn(
     },
     cancel,
     ...(tracker !== undefined ? { afterStep: (step: number, epoch: number) => tracker.afterStep(step, epoch) } : {}),
+    ...regularized(options, start.state.step),
   });
   } finally {
     tracker?.dispose();
