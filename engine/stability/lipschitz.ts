@@ -20,6 +20,8 @@ export interface PowerIterationOptions {
   start?: tf.Tensor;
   /** return the last unit vector v as `vector` (the caller disposes it), for a later warm start */
   keepVector?: boolean;
+  /** after every step, with its estimate and relative change (convergence studies) */
+  onIteration?: (iteration: number, estimate: number, relativeChange: number) => void;
 }
 
 export interface LipschitzEstimate {
@@ -97,6 +99,7 @@ export function largestSingularValue(fn: TensorMap, x: tf.Tensor, options: Power
       const wNorm = norm(w);
       change = next === 0 ? 0 : Math.abs(next - sigma) / next;
       sigma = next;
+      options.onIteration?.(iterations, sigma, change);
       if (wNorm === 0) {
         w.dispose();
         break;
