@@ -30,11 +30,11 @@ async function main(): Promise<void> {
   const activations = new ForwardActivations(network, images, true);
   const max = Number(values.max);
   console.log(`${values.preset}, seed 0, ${batch.description}, ${batchSize} examples, BatchNorm training mode, double-VJP, tolerance 1e-3, ${tf.getBackend()}`);
-  console.log('| unit | map | after 20 steps | change at 20 | steps to change < 1e-3 | after ' + max + ' steps | change at ' + max + ' | 20-step value / last |');
-  console.log('|---|---|---|---|---|---|---|---|');
+  console.log(`| unit | map | after 20 steps | change at 20 | steps to change < 1e-3 | after ${max} steps | change at ${max} | 20-step value / last | time |`);
+  console.log('|---|---|---|---|---|---|---|---|---|');
   activations.steps.forEach((step, index) => {
     if (step.kind !== 'reversible') return;
-    const unit = step as ReversibleStep;
+    const unit: ReversibleStep = step;
     for (const [name, fn, at] of [
       ['forward', (x: tf.Tensor) => reversibleForward(activations.ctx, unit, x as tf.Tensor4D), activations.inputOf(index)],
       ['inverse', (y: tf.Tensor) => reversibleInverse(activations.ctx, unit, y as tf.Tensor4D), activations.outputOf(index)],
@@ -44,7 +44,7 @@ async function main(): Promise<void> {
       const result = largestSingularValue(fn, at, { maxIterations: max, tolerance: 0, onIteration: (_i, estimate, change) => trace.push({ estimate, change }) });
       const at20 = trace[Math.min(19, trace.length - 1)];
       const first = trace.findIndex((t) => t.change < 1e-3);
-      console.log(`| ${step.id} | ${name} | ${at20.estimate.toFixed(4)} | ${at20.change.toExponential(1)} | ${first < 0 ? `> ${max}` : first + 1} | ${result.value.toFixed(4)} | ${result.lastRelativeChange.toExponential(1)} | ${(at20.estimate / result.value).toFixed(4)} | ${((performance.now() - started) / 1000).toFixed(0)} s`);
+      console.log(`| ${step.id} | ${name} | ${at20.estimate.toFixed(4)} | ${at20.change.toExponential(1)} | ${first < 0 ? `> ${max}` : first + 1} | ${result.value.toFixed(4)} | ${result.lastRelativeChange.toExponential(1)} | ${(at20.estimate / result.value).toFixed(4)} | ${((performance.now() - started) / 1000).toFixed(0)} s |`);
     }
   });
   activations.dispose();
