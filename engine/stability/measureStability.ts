@@ -15,10 +15,10 @@ import { makeProbe, PROBE_DESCRIPTIONS, PROBE_NAMES } from './probes';
 
 export const DEFAULT_STABILITY_BATCH = 8;
 /**
- * power-iteration cap: on revnet-38 (fresh, seed 0) the units' estimates reach the 1e-3 tolerance after 24-28
- * steps (bench/lipschitzConvergence.ts; at 20 they were still 1-3% low); most stop early on smaller models
+ * power-iteration cap: on revnet-38 (fresh, seed 0) the units' estimates reach the 1e-3 tolerance after 19-48
+ * steps, 27 typically (bench/lipschitzConvergence.ts; at 20 they were still 1-4% low); most stop early on smaller models
  */
-export const DEFAULT_MAX_ITERATIONS = 40;
+export const DEFAULT_MAX_ITERATIONS = 50;
 
 export interface StabilityOptions {
   /** examples used, the first ones of the batch (default 8) */
