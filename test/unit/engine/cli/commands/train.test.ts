@@ -72,12 +72,14 @@ test('revnet train refuses bad options with one line naming the option, and docu
   assert.equal(help.status, 0);
   assert.match(help.stdout, /idx:images=F,labels=F/);
   assert.match(help.stdout, /--resume/);
+  assert.match(help.stdout, /--stability-reg/);
   for (const [args, message] of [
     [['--preset', 'mnist-tiny', '--data', 'mnist'], /--out DIR is required/],
     [['--preset', 'mnist-tiny', '--data', 'bogus', '--out', 'x'], /unknown kind "bogus"/],
     [['--preset', 'mnist-tiny', '--data', 'mnist', '--out', 'x', '--optimizer', 'rmsprop'], /--optimizer must be sgd or adam/],
     [['--preset', 'mnist-tiny', '--data', 'mnist', '--out', 'x', '--epochs', 'two'], /--epochs must be a number/],
     [['--resume', '/nonexistent/run'], /no checkpoint folder there/],
+    [['--preset', 'mnist-tiny', '--data', 'mnist', '--out', 'x', '--stability-reg', '-1'], /--stability-reg must be a number ≥ 0/],
   ] as const) {
     const result = revnet(...args);
     assert.equal(result.status, 2, `${args.join(' ')}: ${result.stderr}`);
