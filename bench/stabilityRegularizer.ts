@@ -7,6 +7,8 @@
 //
 // Usage: node --import tsx bench/stabilityRegularizer.ts [--lambdas 0,0.1] [--units 8] [--width 32] [--lr 0.01]
 //          [--steps 300] [--batch 32] [--every 25] [--backend wasm] [--out bench/results/stability-regularizer]
+//        node --import tsx bench/stabilityRegularizer.ts --combine a/results.json,b/results.json --out DIR
+//          (one table, CSV and plot from runs made separately, e.g. one λ per process on a shared machine)
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,6 +37,7 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '0' },
     backend: { type: 'string', default: 'wasm' },
     out: { type: 'string', default: 'bench/results/stability-regularizer' },
+    combine: { type: 'string' },
   },
 });
 
@@ -189,13 +192,22 @@ function svgPlot(results: RunResult[]): string {
 }
 
 async function main(): Promise<void> {
-  await initBackend(values.backend as BackendName);
-  const folder = join(tmpdir(), `revnet-stability-reg-${process.pid}`);
-  mkdirSync(folder, { recursive: true });
   const results: RunResult[] = [];
-  for (const lambda of lambdas) results.push(await runOne(lambda, folder));
+  if (values.combine !== undefined) {
+    for (const file of values.combine.split(',')) results.push(...(JSON.parse(readFileSync(file, 'utf8')) as { results: RunResult[] }).results);
+  } else {
+    await initBackend(values.backend as BackendName);
+    const folder = join(tmpdir(), `revnet-stability-reg-${process.pid}`);
+    mkdirSync(folder, { recursive: true });
+    for (const lambda of lambdas) results.push(await runOne(lambda, folder));
+  }
+  report(results);
+}
+
+function report(results: RunResult[]): void {
   const fmt = (v: number | undefined) => (v === undefined ? '-' : Number.isNaN(v) ? 'NaN' : v.toExponential(2));
-  console.log(`${config.name}: ${units} units, width ${width}, ${values.optimizer} lr ${values.lr}, no weight decay, batch ${values.batch}, ${steps} steps, seed ${values.seed}, backend ${tf.getBackend()}`);
+  if (values.combine !== undefined) console.log(`combined from ${values.combine} (each file's options are in it)`);
+  else console.log(`${config.name}: ${units} units, width ${width}, ${values.optimizer} lr ${values.lr}, no weight decay, batch ${values.batch}, ${steps} steps, seed ${values.seed}, backend ${tf.getBackend()}`);
   console.log('| λ | test acc. | BN mode | one-block | chain (data) | gaussian | ×2 | ×5 | uniform | interp. | worst Lip inv | trunk Lip inv | train s |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   const csv = ['lambda,testAccuracy,mode,oneBlockRelL2,chainData,chainGaussian,chainScaled2,chainScaled5,chainUniform,chainInterpolation,worstInverseLipschitz,trunkInverseLipschitz,seconds'];
@@ -212,6 +224,7 @@ async function main(): Promise<void> {
   }
   mkdirSync(values.out, { recursive: true });
   writeFileSync(join(values.out, 'results.json'), JSON.stringify({ config, options: values, results }, null, 2));
+  // (combined: the options are those of the files listed in `options.combine`)
   writeFileSync(join(values.out, 'results.csv'), `${csv.join('\n')}\n`);
   writeFileSync(join(values.out, 'chain-error.svg'), svgPlot(results));
   console.log(`wrote ${values.out}/results.json, results.csv, chain-error.svg`);
