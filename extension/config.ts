@@ -17,6 +17,7 @@ export const config = {
   inspectBatchSize: (): number => get('inspect.batchSize'),
   inspectStability: (): boolean => get('inspect.stability'),
   errorThreshold: (): number => get('errorThreshold'),
+  stabilityReg: (): number => get('stabilityReg'),
   trainBatchSize: (): number => get('train.batchSize'),
   trainMaxSteps: (): number => get('train.maxSteps'),
   threads: (): number => get('threads'),

@@ -84,6 +84,8 @@ export interface TrainParams {
   stabilityEvery?: number;
   /** max |Δ| above which tracking warns, once per block (default 1e-4, as revnet.errorThreshold) */
   stabilityThreshold?: number;
+  /** λ of the bi-directional finite-difference bi-Lipschitz regularizer (docs/stability.md; default 0: off) */
+  stabilityReg?: number;
   /** refuse the request when its tensors would need more bytes than this (default: REVNET_MEMORY_LIMIT, else half the machine's memory) */
   memoryLimitBytes?: number;
   /** training threads, each running the step on a slice of the batch (default 0: one per core; 1: none) */

@@ -91,6 +91,6 @@ export interface StabilityParams {
   probes?: boolean;
   /** Lipschitz constants of invertible stages and of the trunk (default true) */
   parts?: boolean;
-  /** power iteration: at most this many steps (default 20) */
+  /** power iteration: at most this many steps (default 50) */
   maxIterations?: number;
 }

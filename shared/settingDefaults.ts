@@ -17,6 +17,8 @@ export const SETTING_DEFAULTS = {
   /** 0: the engine's default for the model, the same as `revnet train`'s */
   'train.batchSize': 0,
   'train.maxSteps': 0,
+  /** λ of the bi-Lipschitz regularizer during training; 0: off, the training step exactly as without it */
+  stabilityReg: 0,
   /** 0: the engine's own limit (REVNET_MEMORY_LIMIT, else half the machine's memory) */
   memoryLimitMB: 0,
   /** training threads (data-parallel workers, engine/parallel): 0 one per core, 1 the engine's own thread */

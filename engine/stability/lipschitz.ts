@@ -16,6 +16,12 @@ export interface PowerIterationOptions {
   seed?: number;
   /** default "double-vjp" */
   jvp?: JvpMethod;
+  /** start from this vector (e.g. the last estimate's, a warm start) instead of a seeded random one; not disposed */
+  start?: tf.Tensor;
+  /** return the last unit vector v as `vector` (the caller disposes it), for a later warm start */
+  keepVector?: boolean;
+  /** after every step, with its estimate and relative change (convergence studies) */
+  onIteration?: (iteration: number, estimate: number, relativeChange: number) => void;
 }
 
 export interface LipschitzEstimate {
@@ -25,6 +31,8 @@ export interface LipschitzEstimate {
   /** |σₖ − σₖ₋₁| / σₖ at the last iteration */
   lastRelativeChange: number;
   converged: boolean;
+  /** with keepVector: the last v */
+  vector?: tf.Tensor;
 }
 
 export type TensorMap = (x: tf.Tensor) => tf.Tensor;
@@ -72,9 +80,11 @@ export function largestSingularValue(fn: TensorMap, x: tf.Tensor, options: Power
   const tolerance = options.tolerance ?? 1e-3;
   const method = options.jvp ?? 'double-vjp';
   const random = new SeededRandom(options.seed ?? 0);
+  const given = options.start?.size === x.size ? options.start : undefined;
   let v = tf.tidy(() => {
-    const start = tf.tensor(random.normalArray(x.size), x.shape, 'float32');
-    return tf.div(start, norm(start));
+    const start = given !== undefined ? tf.reshape(given, x.shape) : tf.tensor(random.normalArray(x.size), x.shape, 'float32');
+    const startNorm = norm(start);
+    return startNorm > 0 ? tf.div(start, startNorm) : tf.div(tf.onesLike(start), Math.sqrt(x.size));
   });
   let sigma = 0;
   let change = Infinity;
@@ -89,6 +99,7 @@ export function largestSingularValue(fn: TensorMap, x: tf.Tensor, options: Power
       const wNorm = norm(w);
       change = next === 0 ? 0 : Math.abs(next - sigma) / next;
       sigma = next;
+      options.onIteration?.(iterations, sigma, change);
       if (wNorm === 0) {
         w.dispose();
         break;
@@ -99,8 +110,12 @@ export function largestSingularValue(fn: TensorMap, x: tf.Tensor, options: Power
       w.dispose();
       if (change < tolerance) break;
     }
-  } finally {
+  } catch (error) {
     v.dispose();
+    throw error;
   }
-  return { value: sigma, iterations, lastRelativeChange: change, converged: change < tolerance };
+  const estimate: LipschitzEstimate = { value: sigma, iterations, lastRelativeChange: change, converged: change < tolerance };
+  if (options.keepVector === true) estimate.vector = v;
+  else v.dispose();
+  return estimate;
 }

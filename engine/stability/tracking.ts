@@ -13,13 +13,15 @@ import type { TrunkStep } from '../model/architecture';
 import type { Network } from '../model/network.types';
 import { reversibleInverse } from '../model/units';
 import { ForwardActivations, measureBlockErrors } from './blockErrors';
-import { largestSingularValue } from './lipschitz';
+import { largestSingularValue, type JvpMethod } from './lipschitz';
 
 export const STABILITY_FILE = 'stability.jsonl';
 /** examples of the fixed probe batch */
 export const TRACKING_BATCH = 8;
-/** power-iteration steps per unit at each measurement: a rough, cheap estimate (the inspection converges) */
+/** power-iteration steps per unit at the first measurement: a rough, cheap estimate (the inspection converges) */
 export const TRACKING_ITERATIONS = 4;
+/** at later measurements, warm-started from the last one's vector (the weights moved only a little) */
+export const WARM_ITERATIONS = 2;
 
 /** a few times per epoch */
 export function defaultTrackingInterval(stepsPerEpoch: number): number {
@@ -40,12 +42,17 @@ export interface TrackerOptions {
   fresh: boolean;
   /** gets "stage1.unit0 crossed the error threshold …" */
   onCrossing: (message: string, blockId: string, step: number) => void;
+  /** power iteration: warm start from the previous measurement (default true) and the JVP (default finite-difference, two forwards instead of a second-order gradient) */
+  warmStart?: boolean;
+  jvp?: JvpMethod;
 }
 
 export class StabilityTracker {
   private readonly images: tf.Tensor4D;
   private readonly labels: tf.Tensor1D;
   private readonly crossed = new Set<string>();
+  /** each unit's last power-iteration vector, for the warm start */
+  private readonly vectors = new Map<string, tf.Tensor>();
   readonly path: string;
   /** wall time spent measuring, for the overhead figure */
   spentMs = 0;
@@ -88,10 +95,19 @@ export class StabilityTracker {
       blocks = errors.map((e) => {
         const norm = e.inputNorm === 0 ? 1 : e.inputNorm;
         const step = activations.steps[e.index] as Extract<TrunkStep, { kind: 'reversible' }>;
-        const inverse = largestSingularValue((y) => reversibleInverse(activations.ctx, step, y as tf.Tensor4D), activations.outputOf(e.index), {
-          maxIterations: TRACKING_ITERATIONS,
+        const warm = this.options.warmStart !== false ? this.vectors.get(e.id) : undefined;
+        const estimate = largestSingularValue((y) => reversibleInverse(activations.ctx, step, y as tf.Tensor4D), activations.outputOf(e.index), {
+          maxIterations: warm !== undefined ? WARM_ITERATIONS : TRACKING_ITERATIONS,
           tolerance: 1e-2,
-        }).value;
+          jvp: this.options.jvp ?? 'finite-difference',
+          keepVector: this.options.warmStart !== false,
+          ...(warm !== undefined ? { start: warm } : {}),
+        });
+        if (estimate.vector !== undefined) {
+          warm?.dispose();
+          this.vectors.set(e.id, estimate.vector);
+        }
+        const inverse = estimate.value;
         if (worstInverse === undefined || !(inverse <= worstInverse.value)) worstInverse = { id: e.id, value: inverse };
         return { id: e.id, oneBlockRelL2: e.oneBlock / norm, chainRelL2: e.chain / norm, oneBlockMaxAbs: e.oneBlockMaxAbs, chainMaxAbs: e.chainMaxAbs, inverseLipschitz: inverse };
       });
@@ -120,6 +136,7 @@ export class StabilityTracker {
   }
 
   dispose(): void {
-    tf.dispose([this.images, this.labels]);
+    tf.dispose([this.images, this.labels, ...this.vectors.values()]);
+    this.vectors.clear();
   }
 }

@@ -19,6 +19,8 @@ export interface TrainOptions {
   shuffle: boolean;
   /** also checkpoint every N steps */
   checkpointEvery?: number;
+  /** λ of the bi-Lipschitz regularizer (engine/stability/regularizer.ts); absent when off */
+  stabilityReg?: number;
 }
 
 export const DEFAULT_SEED = 0;
@@ -63,5 +65,8 @@ export function resolveOptions(params: TrainParams): TrainOptions {
   for (const drop of options.lrDrops) positiveInteger(drop, 'each learning-rate drop epoch');
   if (params.steps !== undefined) options.steps = positiveInteger(params.steps, 'steps');
   if (params.checkpointEvery !== undefined) options.checkpointEvery = positiveInteger(params.checkpointEvery, 'checkpoint-every');
+  // 0 is today's training exactly, so it is stored as absent
+  const stabilityReg = nonNegative(params.stabilityReg ?? 0, 'stability-reg');
+  if (stabilityReg > 0) options.stabilityReg = stabilityReg;
   return options;
 }

@@ -26,9 +26,12 @@ import { learningRateAt } from './schedule';
 import { initialState, runTraining, type RunOutcome } from './trainingRun';
 import { batchPlan, identityOrder, makeBatch } from './batches';
 import { defaultTrackingInterval, StabilityTracker, TRACKING_BATCH } from '../stability/tracking';
-import type { Network, TrainMode } from '../model/network.types';
+import type { Network, StepGradients, TrainMode } from '../model/network.types';
 import { ParallelStep } from '../parallel/parallelStep';
 import { checkThreads, resolveThreads } from '../parallel/threadCount';
+import { addStabilityRegularizer } from '../stability/regularizer';
+import { computeGradientsYielding } from '../backprop';
+import { yieldToEventLoop } from '../util/yieldToEventLoop';
 
 /** What a run starts from: a network, an optimiser with its state, a position, and the data's normalisation. */
 interface RunStart {
@@ -141,6 +144,24 @@ function startTracking(start: RunStart, dataset: Dataset, normalization: Normali
   } finally {
     tf.dispose([probe.images, probe.labels]);
   }
+}
+
+type StepFunction = (network: Network, images: tf.Tensor4D, labels: tf.Tensor1D, mode: TrainMode) => Promise<StepGradients>;
+
+/**
+ * A step's gradients when they are not the training loop's own: on the training threads, and/or plus λ·∇R with
+ * --stability-reg (R in this thread on the whole batch, each step's perturbations seeded by the run's seed and step).
+ */
+function stepGradients(options: TrainOptions, firstStep: number, parallel: ParallelStep | undefined): { computeGradients?: StepFunction } {
+  const onThreads: StepFunction | undefined = parallel && ((network, images, labels, mode) => parallel.step(network, images, labels, mode));
+  const lambda = options.stabilityReg;
+  if (lambda === undefined || lambda === 0) return onThreads === undefined ? {} : { computeGradients: onThreads };
+  const gradients: StepFunction = onThreads ?? ((network, images, labels, mode) => computeGradientsYielding(network, images, labels, mode, yieldToEventLoop));
+  let call = 0;
+  return {
+    computeGradients: async (network, images, labels, mode) =>
+      addStabilityRegularizer(await gradients(network, images, labels, mode), network, images, lambda, (options.seed * 1_000_003 + firstStep + call++) >>> 0),
+  };
 }
 
 /** What trainModel reads from outside; tests replace the data loader to train on small in-memory sets. */
@@ -320,7 +341,7 @@ async function trainOn(
     },
     cancel,
     ...(tracker !== undefined ? { afterStep: (step: number, epoch: number) => tracker.afterStep(step, epoch) } : {}),
-    ...(parallel !== undefined ? { computeGradients: (net: Network, images: tf.Tensor4D, labels: tf.Tensor1D, mode: TrainMode) => parallel.step(net, images, labels, mode) } : {}),
+    ...stepGradients(options, start.state.step, parallel),
   });
   } finally {
     tracker?.dispose();

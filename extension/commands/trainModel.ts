@@ -54,6 +54,7 @@ export function trainModel(ctx: Ctx) {
       threads: config.threads(),
     };
     if (config.trainMaxSteps() > 0) params.steps = config.trainMaxSteps();
+    if (config.stabilityReg() > 0) params.stabilityReg = config.stabilityReg();
     // the engine never replaces a model or checkpoint unasked: ask here, then pass force
     const existing = existingOutputs(outDir.fsPath);
     if (existing.length > 0) {

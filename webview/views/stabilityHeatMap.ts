@@ -9,14 +9,34 @@ import { clear, el, num, table } from '../dom';
 import { formatError } from '../../shared/format';
 import type { ThemeColours } from '../theme';
 
-/** the well-formed stability records among the progress events, in step order */
+/** a measured error: a number, or null where a JSON file (history.jsonl) wrote a NaN or ±∞ — non-finite, shown as NaN */
+function errorValue(value: unknown): number | undefined {
+  if (typeof value === 'number') return value;
+  return value === null ? Number.NaN : undefined;
+}
+
+/**
+ * The well-formed stability records among the progress events, in step order. Events read back from a run
+ * folder's history.jsonl carry non-finite errors as null (JSON has no NaN): they come back as NaN, so that an
+ * exploded block is drawn as exploded instead of its record being dropped.
+ */
 export function stabilityRecords(events: readonly ProgressEvent[]): StabilityRecord[] {
   const records: StabilityRecord[] = [];
   for (const event of events) {
     const record = event.stability;
     if (record === undefined || !Array.isArray(record.blocks) || typeof record.step !== 'number') continue;
-    if (!record.blocks.every((b) => typeof b.id === 'string' && typeof b.chainRelL2 === 'number')) continue;
-    records.push(record);
+    if (!record.blocks.every((b) => typeof b.id === 'string' && errorValue(b.chainRelL2) !== undefined)) continue;
+    records.push({
+      ...record,
+      blocks: record.blocks.map((b) => {
+        const block = { ...b, oneBlockRelL2: errorValue(b.oneBlockRelL2) ?? Number.NaN, chainRelL2: errorValue(b.chainRelL2) ?? Number.NaN };
+        const oneBlockMaxAbs = errorValue(b.oneBlockMaxAbs);
+        const chainMaxAbs = errorValue(b.chainMaxAbs);
+        if (oneBlockMaxAbs !== undefined) block.oneBlockMaxAbs = oneBlockMaxAbs;
+        if (chainMaxAbs !== undefined) block.chainMaxAbs = chainMaxAbs;
+        return block;
+      }),
+    });
   }
   return records;
 }

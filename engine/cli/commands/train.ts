@@ -39,6 +39,7 @@ const options: Record<string, OptionSpec> = {
   'checkpoint-every': { type: 'string', description: 'also write a checkpoint every N steps' },
   'stability-every': { type: 'string', description: 'track per-block reconstruction error, inverse Lipschitz and gradient agreement into OUT/stability.jsonl every N steps (default: 4 times per epoch; 0: off)' },
   'stability-threshold': { type: 'string', description: 'max |Δ| above which the tracking prints a line, once per block (default 1e-4)' },
+  'stability-reg': { type: 'string', description: 'λ of the bi-directional finite-difference bi-Lipschitz regularizer on every reversible unit (docs/stability.md; default 0: off)' },
   backend: { type: 'string', description: `TensorFlow.js backend: ${BACKEND_NAMES.join(', ')} (default auto)` },
   'memory-limit': memoryLimitOption,
   threads: threadsOption,
@@ -144,6 +145,11 @@ async function buildParams(args: ReturnType<typeof parseArgs>): Promise<TrainPar
   if (stabilityThreshold !== undefined) {
     if (!(stabilityThreshold >= 0)) throw new CliError(`train: --stability-threshold must be a number ≥ 0, got ${stabilityThreshold}`);
     params.stabilityThreshold = stabilityThreshold;
+  }
+  const stabilityReg = numberOption(args, 'stability-reg', 'train');
+  if (stabilityReg !== undefined) {
+    if (!(stabilityReg >= 0) || !Number.isFinite(stabilityReg)) throw new CliError(`train: --stability-reg must be a number ≥ 0, got ${stabilityReg}`);
+    params.stabilityReg = stabilityReg;
   }
   const init = stringOption(args, 'init');
   if (init !== undefined) params.initWeights = init;

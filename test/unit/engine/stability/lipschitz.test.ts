@@ -130,3 +130,26 @@ test('the engine float64 unit matches the test float64 unit, and inverts it', ()
   }
   tf.dispose([images, run.features, ...outputs.values()]);
 });
+
+test('a warm start from the last vector reaches the converged estimate in 2 steps; kept vectors are the only tensors left', () => {
+  const images = randomImages(config, 2, 7);
+  const run = forwardTrunk(net, images, { keepBlockOutputs: true, training: true });
+  const outputs = run.blockOutputs as Map<string, tf.Tensor4D>;
+  const ctx = trainingContext(net);
+  const step = net.architecture.steps.find((s): s is ReversibleStep => s.kind === 'reversible');
+  assert.ok(step !== undefined);
+  const output = outputs.get(step.id) as tf.Tensor4D;
+  const inverse = (y: tf.Tensor) => reversibleInverse(ctx, step, y as tf.Tensor4D);
+  const before = tf.memory().numTensors;
+  const converged = largestSingularValue(inverse, output, { maxIterations: 300, tolerance: 1e-7, keepVector: true });
+  assert.ok(converged.vector !== undefined);
+  assert.equal(tf.memory().numTensors, before + 1);
+  const cold = largestSingularValue(inverse, output, { maxIterations: 2, tolerance: 1e-7 });
+  const warm = largestSingularValue(inverse, output, { maxIterations: 2, tolerance: 1e-7, start: converged.vector, jvp: 'finite-difference' });
+  assert.equal(warm.vector, undefined);
+  converged.vector.dispose();
+  assert.equal(tf.memory().numTensors, before, 'the warm start leaks tensors');
+  assert.ok(Math.abs(warm.value - converged.value) < 2e-3 * converged.value, `warm ${warm.value} vs converged ${converged.value}`);
+  assert.ok(Math.abs(cold.value - converged.value) > Math.abs(warm.value - converged.value), `cold ${cold.value} is not farther than warm ${warm.value} from ${converged.value}`);
+  tf.dispose([images, run.features, ...outputs.values()]);
+});
