@@ -10,6 +10,7 @@ import type { RevNetConfig } from '../../../../engine/model/config';
 import { buildNetwork, type RevNet } from '../../../../engine/model/network';
 import type { StepGradients, TrainMode } from '../../../../engine/model/network.types';
 import { ParallelStep, sliceSizes } from '../../../../engine/parallel/parallelStep';
+import { addStabilityRegularizer, withStabilityRegularizer } from '../../../../engine/stability/regularizer';
 import { MAX_LOSS_ERR, MAX_REL_ERR, MAX_VALUE_ERR, MIN_COSINE } from '../gradientTolerance';
 import { compareVectors, maxAbs, maxAbsDiff, mnistLikeConfig, pytorchConventionsConfig, randomImages, randomLabels, stridedConfig, useTestBackend } from '../networkFixtures';
 
@@ -85,6 +86,32 @@ for (const { config, threads, batch, mode } of cases) {
     await Promise.all(exited);
   });
 }
+
+test('with --stability-reg: a step on training threads plus λ·∇R equals the single-process regularized step', async () => {
+  const config = mnistLikeConfig;
+  const [lambda, seed, batch] = [0.5, 5, 8];
+  const singleNet = buildNetwork(config, 31);
+  const parallelNet = buildNetwork(config, 31);
+  const pool = await ParallelStep.start(parallelNet, 2, tf.getBackend());
+  try {
+    const images = randomImages(config, batch, 10);
+    const labels = randomLabels(config, batch, 20);
+    const single = withStabilityRegularizer(computeGradients, lambda, () => seed)(singleNet, images, labels, 'reversible');
+    const plain = await pool.step(parallelNet, images, labels, 'reversible');
+    // the regularizer must move some gradient beyond the tolerance, or the comparison below would not see it missing
+    const moved = [...plain.grads].some(([name, g]) => compareVectors(g, single.grads.get(name) as tf.Tensor).relErr > MAX_REL_ERR);
+    assert.ok(moved, 'λ·∇R changes no gradient measurably: raise λ');
+    const parallel = addStabilityRegularizer(plain, parallelNet, images, lambda, seed);
+    assertSameStep(single, parallel, singleNet, parallelNet, 'regularized step');
+    disposeStep(single);
+    disposeStep(parallel);
+    tf.dispose([images, labels]);
+  } finally {
+    await pool.dispose();
+    singleNet.dispose();
+    parallelNet.dispose();
+  }
+});
 
 test('a worker that dies during a step fails the step with an error naming it, instead of hanging', { timeout: 120_000 }, async () => {
   const net = buildNetwork(stridedConfig, 5);
