@@ -19,6 +19,7 @@ import { mapByRules } from '../import/mapping';
 import { torchTargets } from '../import/torchTargets';
 import { networkFromTensors, networkToTensors, type HostTensor, type RevNet } from './network';
 import type { Network } from './network.types';
+import { rebasedSchema } from './schemaReference';
 
 export const CONFIG_SUFFIX = '.revnet.json';
 export const WEIGHTS_SUFFIX = '.safetensors';
@@ -73,7 +74,11 @@ export interface SaveHooks {
  */
 export async function saveModel(dir: string, name: string, network: Network, metadata: ModelMetadata, hooks: SaveHooks = {}): Promise<ModelPaths> {
   const paths = modelPaths(dir, name);
-  const configText = `${JSON.stringify(configToWrite(network, metadata), null, 2)}\n`;
+  const config = configToWrite(network, metadata);
+  const schema = rebasedSchema(config.$schema, paths.configPath);
+  if (schema === undefined) delete config.$schema;
+  else config.$schema = schema;
+  const configText = `${JSON.stringify(config, null, 2)}\n`;
   const pending = pendingConfigPath(paths.configPath);
   await writeFileAtomic(pending, configText);
   await writeSafetensors(paths.weightsPath, networkToTensors(network), {

@@ -5,7 +5,7 @@ import { initBackend } from '../../backend';
 import { formatMappingTable, importModel } from '../../import/importModel';
 import { CliError, helpText, parseArgs, stringOption, type OptionSpec } from '../args';
 import { backendFrom } from './modelOptions';
-import { schemaReference } from './new';
+import { schemaReference } from '../../model/schemaReference';
 
 const summary = 'make a PyTorch RevNet state_dict (.safetensors) into a model pair, checked against its own logits';
 

@@ -1,8 +1,9 @@
 // `revnet new --preset P --out FILE`: writes a preset as a model file; `revnet new --list` lists the presets.
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { presetConfig, presetSummaries, PRESET_NAMES } from '../../model/presets';
+import { schemaReference } from '../../model/schemaReference';
 import { validateConfig } from '../../model/validateConfig';
 import { CliError, helpText, numberOption, parseArgs, stringOption, type OptionSpec } from '../args';
 
@@ -19,26 +20,6 @@ const options: Record<string, OptionSpec> = {
   json: { type: 'boolean', description: 'machine-readable output' },
   help: { type: 'boolean', description: 'show this help' },
 };
-
-/** The package's schema file, found upwards from this module (sources under tsx, or dist/ when bundled). */
-export function packageSchemaPath(): string | undefined {
-  let dir = __dirname;
-  for (;;) {
-    const candidate = join(dir, 'schema', 'revnet.schema.json');
-    if (existsSync(candidate)) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) return undefined;
-    dir = parent;
-  }
-}
-
-/** "$schema" as a path relative to the written file, so that VS Code finds it from the file's folder. */
-export function schemaReference(outFile: string): string | undefined {
-  const schema = packageSchemaPath();
-  if (schema === undefined) return undefined;
-  const path = relative(dirname(resolve(outFile)), schema).split(sep).join('/');
-  return path.startsWith('.') ? path : `./${path}`;
-}
 
 async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv, options, 'new');
