@@ -53,7 +53,7 @@ async function measurementCost(): Promise<void> {
       tf.tidy(() => variable.assign(tf.add(variable, tf.mul(tf.tensor(random.normalArray(variable.size), variable.shape), 1e-3 * Math.sqrt(tf.mean(tf.square(variable)).dataSync()[0])))));
     }
     for (const [name, tracker] of [['old', old], ['now', now]] as const) {
-      const record = tracker.measure(i + 1, 0);
+      const record = await tracker.measure(i + 1, 0);
       times[name].push(record.elapsedMs);
       lipschitz[name].push(record.worstInverseLipschitz?.value ?? Number.NaN);
     }

@@ -14,6 +14,7 @@ import type { Network } from '../model/network.types';
 import { reversibleInverse } from '../model/units';
 import { ForwardActivations, measureBlockErrors } from './blockErrors';
 import { largestSingularValue, type JvpMethod } from './lipschitz';
+import { yieldToEventLoop } from '../util/yieldToEventLoop';
 
 export const STABILITY_FILE = 'stability.jsonl';
 /** examples of the fixed probe batch */
@@ -47,6 +48,17 @@ export interface TrackerOptions {
   jvp?: JvpMethod;
 }
 
+/** thrown out of a measurement when Stop arrives in the middle of it: the measurement is dropped, not written */
+class MeasurementAbandoned extends Error {}
+
+/** the event loop's turn between units (status, Stop); a measurement is given up as soon as `stopRequested()` */
+function pauseUnless(stopRequested: () => boolean): () => Promise<void> {
+  return async () => {
+    await yieldToEventLoop();
+    if (stopRequested()) throw new MeasurementAbandoned('stop requested during a stability measurement');
+  };
+}
+
 export class StabilityTracker {
   private readonly images: tf.Tensor4D;
   private readonly labels: tf.Tensor1D;
@@ -65,10 +77,19 @@ export class StabilityTracker {
     if (options.fresh) writeFileSync(this.path, '');
   }
 
-  /** measures when the step is due; returns the record written, if any */
-  afterStep(step: number, epoch: number): StabilityRecord | undefined {
+  /**
+   * Measures when the step is due, yielding to the event loop between units; returns the record written, if any.
+   * A Stop during the measurement (`stopRequested()`) drops it: nothing is written, the weights are as found.
+   */
+  async afterStep(step: number, epoch: number, stopRequested: () => boolean = () => false): Promise<StabilityRecord | undefined> {
     if (step % this.options.every !== 0) return undefined;
-    const record = this.measure(step, epoch);
+    let record: StabilityRecord;
+    try {
+      record = await this.measure(step, epoch, pauseUnless(stopRequested));
+    } catch (error) {
+      if (error instanceof MeasurementAbandoned) return undefined;
+      throw error;
+    }
     appendFileSync(this.path, `${JSON.stringify(record)}\n`);
     for (const block of record.blocks) {
       const worst = Math.max(block.oneBlockMaxAbs ?? 0, block.chainMaxAbs ?? 0);
@@ -84,15 +105,16 @@ export class StabilityTracker {
     return record;
   }
 
-  measure(step: number, epoch: number): StabilityRecord {
+  async measure(step: number, epoch: number, pause: () => Promise<void> = yieldToEventLoop): Promise<StabilityRecord> {
     const started = performance.now();
     const { network } = this.options;
     const activations = new ForwardActivations(network, this.images, true);
-    let blocks: StabilityRecord['blocks'];
+    const blocks: StabilityRecord['blocks'] = [];
     let worstInverse: StabilityRecord['worstInverseLipschitz'];
     try {
       const errors = measureBlockErrors(activations);
-      blocks = errors.map((e) => {
+      for (const e of errors) {
+        await pause();
         const norm = e.inputNorm === 0 ? 1 : e.inputNorm;
         const step = activations.steps[e.index] as Extract<TrunkStep, { kind: 'reversible' }>;
         const warm = this.options.warmStart !== false ? this.vectors.get(e.id) : undefined;
@@ -109,16 +131,18 @@ export class StabilityTracker {
         }
         const inverse = estimate.value;
         if (worstInverse === undefined || !(inverse <= worstInverse.value)) worstInverse = { id: e.id, value: inverse };
-        return { id: e.id, oneBlockRelL2: e.oneBlock / norm, chainRelL2: e.chain / norm, oneBlockMaxAbs: e.oneBlockMaxAbs, chainMaxAbs: e.chainMaxAbs, inverseLipschitz: inverse };
-      });
+        blocks.push({ id: e.id, oneBlockRelL2: e.oneBlock / norm, chainRelL2: e.chain / norm, oneBlockMaxAbs: e.oneBlockMaxAbs, chainMaxAbs: e.chainMaxAbs, inverseLipschitz: inverse });
+      }
     } finally {
       activations.dispose();
     }
     // both backward passes move the running statistics: put them back
+    await pause();
     const snapshot = snapshotWeights(network);
     let agreement: StabilityRecord['gradientAgreement'];
     try {
       const standard = hostGradients(network, this.images, this.labels, 'standard');
+      await pause();
       const reversible = hostGradients(network, this.images, this.labels, 'reversible');
       const names = [...standard.keys()];
       agreement = vectorAgreement(

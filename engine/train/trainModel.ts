@@ -340,7 +340,7 @@ async function trainOn(
       onProgress(event);
     },
     cancel,
-    ...(tracker !== undefined ? { afterStep: (step: number, epoch: number) => tracker.afterStep(step, epoch) } : {}),
+    ...(tracker !== undefined ? { afterStep: (step: number, epoch: number) => tracker.afterStep(step, epoch, () => cancel.cancelled) } : {}),
     ...stepGradients(options, start.state.step, parallel),
   });
   } finally {

@@ -40,7 +40,7 @@ export interface TrainingRun {
   /** replaceable in tests; data-parallel runs (engine/parallel) give one that answers asynchronously */
   computeGradients?: ComputeGradients | ((...args: Parameters<ComputeGradients>) => Promise<StepGradients>);
   /** after every step, with the steps done and the epoch: stability tracking, whose record goes with the step's event */
-  afterStep?: (step: number, epoch: number) => StabilityRecord | undefined;
+  afterStep?: (step: number, epoch: number) => Promise<StabilityRecord | undefined>;
 }
 
 export interface RunOutcome {
@@ -167,7 +167,7 @@ export async function runTraining(run: TrainingRun): Promise<RunOutcome> {
       state.epochTotals.examples += batchSize;
       examplesThisRun += batchSize;
       const seconds = (performance.now() - started) / 1000;
-      const tracked = run.afterStep?.(state.step, state.epoch);
+      const tracked = await run.afterStep?.(state.step, state.epoch);
       const stepEvent = event('step', loss, correct / batchSize, seconds > 0 ? examplesThisRun / seconds : 0);
       if (tracked !== undefined) stepEvent.stability = tracked;
       run.onProgress(stepEvent);

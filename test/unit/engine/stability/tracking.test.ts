@@ -14,8 +14,10 @@ import { measureReconstruction } from '../../../../engine/inspect/reconstruction
 import { loadModel } from '../../../../engine/model/saveLoad';
 import { batchPlan, identityOrder, makeBatch } from '../../../../engine/train/batches';
 import { trainModel } from '../../../../engine/train/trainModel';
-import { STABILITY_FILE, TRACKING_BATCH } from '../../../../engine/stability/tracking';
-import { tempFolder, tinyDataset, writeTinyConfig } from '../trainHelpers';
+import { STABILITY_FILE, StabilityTracker, TRACKING_BATCH } from '../../../../engine/stability/tracking';
+import { buildNetwork } from '../../../../engine/model/network';
+import { withDefaults } from '../../../../engine/model/validateConfig';
+import { TINY_CONFIG, tempFolder, tinyDataset, writeTinyConfig } from '../trainHelpers';
 
 before(async () => {
   await tf.setBackend('cpu');
@@ -82,4 +84,41 @@ test('stability.jsonl: a line every N steps, numbers an independent measurement 
   const a = readFileSync(join(tracked, 'tiny-test.safetensors'));
   const b = readFileSync(join(plain, 'tiny-test.safetensors'));
   assert.ok(a.equals(b), 'the tracked run ended with different weights');
+});
+
+test('a measurement yields to the event loop between units, and a Stop in the middle drops it: nothing written, weights and tensors as found', async () => {
+  const network = buildNetwork(withDefaults(TINY_CONFIG), 3);
+  const { height, width, channels } = TINY_CONFIG.input;
+  const images = tf.randomNormal<tf.Rank.R4>([TRACKING_BATCH, height, width, channels], 0, 1, 'float32', 7);
+  const labels = tf.tensor1d(Array.from({ length: TRACKING_BATCH }, (_, i) => i % TINY_CONFIG.classes), 'int32');
+  const outDir = tempFolder('tracking-stop');
+  const baseline = tf.memory().numTensors;
+  const tracker = new StabilityTracker({ network, images, labels, outDir, every: 1, threshold: 1, fresh: true, onCrossing: () => undefined });
+  const weightsBefore = [...network.weights.params.values(), ...network.weights.buffers.values()].map((v) => Array.from(v.dataSync()));
+  const tensorsBefore = tf.memory().numTensors;
+  try {
+    let stopChecks = 0;
+    const dropped = await tracker.afterStep(1, 0, () => ++stopChecks >= 2);
+    assert.equal(dropped, undefined);
+    assert.equal(stopChecks, 2, 'the measurement went on after Stop');
+    assert.equal(readFileSync(tracker.path, 'utf8'), '', 'a dropped measurement was written');
+    // what stays is the warm start of the unit measured before Stop (one vector), nothing else
+    assert.equal(tf.memory().numTensors, tensorsBefore + 1, 'a dropped measurement left tensors behind');
+    const weightsAfter = [...network.weights.params.values(), ...network.weights.buffers.values()].map((v) => Array.from(v.dataSync()));
+    assert.deepEqual(weightsAfter, weightsBefore);
+
+    // a whole measurement lets other work run between its units (and between its two gradient passes)
+    let turns = 0;
+    const ticker = setInterval(() => turns++, 0);
+    const record = await tracker.afterStep(2, 0);
+    clearInterval(ticker);
+    assert.ok(record?.blocks.length === 2);
+    assert.ok(turns >= 2, `the event loop ran ${turns} times during a measurement of 2 units`);
+    assert.equal(readFileSync(tracker.path, 'utf8').trim().split('\n').length, 1);
+  } finally {
+    tracker.dispose();
+  }
+  assert.equal(tf.memory().numTensors, baseline, 'the tracker left tensors behind');
+  tf.dispose([images, labels]);
+  network.dispose();
 });
