@@ -3,34 +3,19 @@
 // and the keyboard selecting blocks (the message the host receives), no CSP violation; screenshots in light and
 // dark at 400 px and full width (artifacts/webview/), and the render time for revnet-164.
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import { describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
 import { analyzeModel } from '../../engine/model/analysis';
 import { presetConfig } from '../../engine/model/presets';
 import type { InspectReport } from '../../protocol/inspectReport';
 import { largeReport, smallReport } from './fixtures';
-import { artifacts, ensureBundle, hostMessage, launchBrowser, openPanel, type PanelServer, pageErrors, posted, send, showView, startServer, type ThemeName } from './harness';
+import { artifacts, hostMessage, pageErrors, posted, send, showView, type ThemeName, usePanelPages } from './harness';
 
-let browser: Browser;
-let server: PanelServer;
-
-before(async () => {
-  await ensureBundle();
-  server = await startServer();
-  browser = await launchBrowser();
-  mkdirSync(artifacts, { recursive: true });
-});
-
-after(async () => {
-  // before() may have failed part-way
-  await (browser as Browser | undefined)?.close();
-  await (server as PanelServer | undefined)?.close();
-});
+const openPage = usePanelPages();
 
 async function architecture(report: InspectReport, options: { theme?: ThemeName; width?: number; threshold?: number } = {}): Promise<Page> {
-  const page = await openPanel(browser, server, { theme: options.theme ?? 'dark', width: options.width ?? 1200 });
+  const page = await openPage({ theme: options.theme ?? 'dark', width: options.width ?? 1200 });
   await send(page, hostMessage({ type: 'settings', errorThreshold: options.threshold ?? 1e-5 }));
   await send(page, hostMessage({ type: 'report', report }));
   await showView(page, 'architecture');

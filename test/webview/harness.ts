@@ -2,9 +2,10 @@
 // from a local server and opens it in Debian's Chromium with a fake VS Code host: acquireVsCodeApi records what
 // the page posts and keeps its state; messages from the "host" are dispatched on window like VS Code does.
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, statSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, readdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { after, before } from 'node:test';
 import { extname, join, normalize } from 'node:path';
 import * as esbuild from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -130,6 +131,30 @@ export async function openPanel(browser: Browser, server: PanelServer, options: 
   await page.goto(`${server.origin}/panel.html?theme=${options.theme ?? 'dark'}`);
   await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'ready'));
   return page;
+}
+
+/**
+ * One test file's panel pages: builds the bundle, starts the page server and Chromium before the file's tests and
+ * closes them after; returns what opens a page on them (openPanel with this file's browser and server).
+ */
+export function usePanelPages(): (options?: OpenOptions) => Promise<Page> {
+  let browser: Browser | undefined;
+  let server: PanelServer | undefined;
+  before(async () => {
+    await ensureBundle();
+    server = await startServer();
+    browser = await launchBrowser();
+    mkdirSync(artifacts, { recursive: true });
+  });
+  after(async () => {
+    // before() may have failed part-way
+    await browser?.close();
+    await server?.close();
+  });
+  return (options) => {
+    if (browser === undefined || server === undefined) throw new Error('the panel pages are used before their before() hook ran');
+    return openPanel(browser, server, options);
+  };
 }
 
 /** a message from the host, as VS Code delivers it (a MessageEvent on window) */

@@ -1,36 +1,22 @@
 // The Invert view keeps its form, edit settings and last result across hiding and reloads (the page is rebuilt
 // from vscode.getState), and draws an edited input and its reconstruction on one colour scale when asked.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import { describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
 import type { ExploreResult } from '../../protocol/engineApi';
 import { exploreResult, smallReport } from './fixtures';
-import { artifacts, ensureBundle, hostMessage, launchBrowser, openPanel, type PanelServer, pageErrors, posted, send, showView, startServer, tileValues } from './harness';
+import { artifacts, hostMessage, pageErrors, posted, send, showView, tileValues, usePanelPages } from './harness';
 import { fmtError } from './formatRules';
 import { join } from 'node:path';
-import { mkdirSync } from 'node:fs';
 
-let browser: Browser;
-let server: PanelServer;
-
-before(async () => {
-  await ensureBundle();
-  server = await startServer();
-  browser = await launchBrowser();
-  mkdirSync(artifacts, { recursive: true });
-});
-
-after(async () => {
-  await (browser as Browser | undefined)?.close();
-  await (server as PanelServer | undefined)?.close();
-});
+const openPage = usePanelPages();
 
 async function keptState(page: Page): Promise<unknown> {
   return page.evaluate(() => (window as unknown as { __state: unknown }).__state);
 }
 
 async function invertPanel(state?: unknown, width?: number): Promise<Page> {
-  const page = await openPanel(browser, server, { ...(state === undefined ? {} : { state }), ...(width === undefined ? {} : { width }) });
+  const page = await openPage({ ...(state === undefined ? {} : { state }), ...(width === undefined ? {} : { width }) });
   await send(page, hostMessage({ type: 'report', report: smallReport() }));
   await showView(page, 'invert');
   return page;

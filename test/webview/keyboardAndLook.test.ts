@@ -1,32 +1,18 @@
 // Keyboard reach of every control, re-colouring on a theme change, screenshots of every view in light and dark
 // (artifacts/webview/, git-ignored), and the render time of every view for a revnet-164-sized report.
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import { describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
 import { exploreResult, largeReport, progressEvents, smallReport, stressReport } from './fixtures';
-import { artifacts, ensureBundle, hostMessage, launchBrowser, openPanel, type PanelServer, pageErrors, send, showView, startServer, type ThemeName, THEME_CLASS } from './harness';
+import { artifacts, hostMessage, pageErrors, send, showView, THEME_CLASS, type ThemeName, usePanelPages } from './harness';
 
 const VIEWS = ['overview', 'reconstruction', 'memory', 'gradients', 'training', 'invert'] as const;
-let browser: Browser;
-let server: PanelServer;
-
-before(async () => {
-  await ensureBundle();
-  server = await startServer();
-  browser = await launchBrowser();
-  mkdirSync(artifacts, { recursive: true });
-});
-
-after(async () => {
-  // before() may have failed part-way
-  await (browser as Browser | undefined)?.close();
-  await (server as PanelServer | undefined)?.close();
-});
+const openPage = usePanelPages();
 
 async function filledPanel(theme: ThemeName, report = largeReport()): Promise<Page> {
-  const page = await openPanel(browser, server, { theme });
+  const page = await openPage({ theme });
   await send(page, hostMessage({ type: 'settings', errorThreshold: 1e-5 }));
   await send(page, hostMessage({ type: 'report', report }));
   await send(page, hostMessage({ type: 'selectBlock', blockId: report.blocks[1].id }));

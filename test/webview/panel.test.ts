@@ -1,31 +1,18 @@
 // The built inspection panel in headless Chromium, fed by a fake host: every view shows the numbers it was given,
 // highlighting follows the threshold, the Invert view sends the right requests, bad messages do no harm.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import { describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
 import type { InspectReport } from '../../protocol/inspectReport';
 import { contentSecurityPolicy, panelHtml } from '../../extension/panel/panelHtml';
 import { exploreResult, largeReport, progressEvents, smallReport } from './fixtures';
 import { angleOf, fmtAngle, fmtBytes, fmtCount, fmtError, fmtPercent, fmtRatio } from './formatRules';
-import { ensureBundle, hostMessage, launchBrowser, openPanel, type PanelServer, pageErrors, posted, send, showView, startServer, tableRows, tileValues } from './harness';
+import { hostMessage, pageErrors, posted, send, showView, tableRows, tileValues, usePanelPages } from './harness';
 
-let browser: Browser;
-let server: PanelServer;
-
-before(async () => {
-  await ensureBundle();
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  // before() may have failed part-way
-  await (browser as Browser | undefined)?.close();
-  await (server as PanelServer | undefined)?.close();
-});
+const openPage = usePanelPages();
 
 async function panelWith(report: InspectReport, threshold?: number): Promise<Page> {
-  const page = await openPanel(browser, server);
+  const page = await openPage();
   if (threshold !== undefined) await send(page, hostMessage({ type: 'settings', errorThreshold: threshold }));
   await send(page, hostMessage({ type: 'report', report }));
   return page;
@@ -321,7 +308,7 @@ describe('selection and state', () => {
 
   it('restores the view and the selected block from the kept state', async () => {
     const target = report.blocks[report.blocks.length - 1].id;
-    const page = await openPanel(browser, server, { state: { view: 'gradients', selectedBlock: target } });
+    const page = await openPage({ state: { view: 'gradients', selectedBlock: target } });
     await send(page, hostMessage({ type: 'report', report }));
     assert.equal(await page.$eval('vscode-tab-panel[data-view="gradients"]', (p) => (p as HTMLElement).hidden), false);
     await page.waitForSelector('#gradient-blocks');

@@ -2,29 +2,15 @@
 // "State: training" for "stopped at step N (checkpoint saved)"; numbers from random images say so; a failure
 // is a banner over the last good numbers, which stay.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
+import { describe, it } from 'node:test';
 import { progressEvents, smallReport } from './fixtures';
-import { ensureBundle, hostMessage, launchBrowser, openPanel, type PanelServer, pageErrors, send, showView, tableRows, startServer, tileValues } from './harness';
+import { hostMessage, pageErrors, send, showView, tableRows, tileValues, usePanelPages } from './harness';
 
-let browser: Browser;
-let server: PanelServer;
-
-before(async () => {
-  await ensureBundle();
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  // before() may have failed part-way
-  await (browser as Browser | undefined)?.close();
-  await (server as PanelServer | undefined)?.close();
-});
+const openPage = usePanelPages();
 
 describe('panel states', () => {
   it('a run stopped mid-epoch reads "stopped at step N (checkpoint saved)", never "training"', async () => {
-    const page = await openPanel(browser, server);
+    const page = await openPage();
     await send(page, hostMessage({ type: 'report', report: smallReport() }));
     await showView(page, 'training');
     const events = progressEvents('run-stop').filter((e) => e.kind === 'step').slice(0, 3);
@@ -41,7 +27,7 @@ describe('panel states', () => {
   });
 
   it('says plainly when the numbers come from random images, and not otherwise', async () => {
-    const page = await openPanel(browser, server);
+    const page = await openPage();
     const real = smallReport();
     await send(page, hostMessage({ type: 'report', report: real }));
     assert.equal(await page.$eval('#random-data-notice', (e) => (e as HTMLElement).hidden), !real.data.startsWith('random'));
@@ -54,7 +40,7 @@ describe('panel states', () => {
   });
 
   it('a failed request shows a banner and the last good numbers stay', async () => {
-    const page = await openPanel(browser, server);
+    const page = await openPage();
     const report = smallReport();
     await send(page, hostMessage({ type: 'report', report }));
     await send(page, hostMessage({ type: 'busy', busy: true, what: 'inspecting' }));
@@ -69,7 +55,7 @@ describe('panel states', () => {
   });
 
   it('draws a history read from the run folder in place of what was drawn, with how the run ended', async () => {
-    const page = await openPanel(browser, server);
+    const page = await openPage();
     await showView(page, 'training');
     const live = progressEvents('run-live').slice(0, 2);
     for (const event of live) await send(page, hostMessage({ type: 'progress', event }));
@@ -88,7 +74,7 @@ describe('panel states', () => {
   });
 
   it('never says "No inspection yet" while an inspection runs', async () => {
-    const page = await openPanel(browser, server);
+    const page = await openPage();
     assert.match((await page.textContent('.no-report')) ?? '', /No inspection yet/);
     await send(page, hostMessage({ type: 'busy', busy: true, what: 'inspecting' }));
     assert.equal(await page.textContent('#busy'), 'inspecting…');

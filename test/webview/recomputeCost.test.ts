@@ -1,31 +1,18 @@
 // The Memory view's recompute cost: the median ratio and its spread over the repeats when the report has them,
 // the plain ratio for older reports.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
+import { describe, it } from 'node:test';
 import { smallReport } from './fixtures';
 import { fmtRatio } from './formatRules';
-import { ensureBundle, hostMessage, launchBrowser, openPanel, type PanelServer, pageErrors, send, showView, startServer, tileValues } from './harness';
+import { hostMessage, pageErrors, send, showView, tileValues, usePanelPages } from './harness';
 
-let browser: Browser;
-let server: PanelServer;
-
-before(async () => {
-  await ensureBundle();
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await (browser as Browser | undefined)?.close();
-  await (server as PanelServer | undefined)?.close();
-});
+const openPage = usePanelPages();
 
 describe('recompute cost', () => {
   it('shows the median ratio with its min-max over the repeats, and the plain ratio for an older report', async () => {
     const report = smallReport();
     const spread = { median: 1.3271, min: 1.1049, max: 1.6132, repeats: 5 };
-    const page = await openPanel(browser, server, { width: 400 });
+    const page = await openPage({ width: 400 });
     await send(page, hostMessage({ type: 'report', report: { ...report, timing: { ...report.timing, recomputeRatio: spread } } }));
     await showView(page, 'memory');
     const tiles = await tileValues(page, 'vscode-tab-panel[data-view="memory"]');

@@ -5,38 +5,24 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
+import { describe, it } from 'node:test';
 import type { InspectReport } from '../../protocol/inspectReport';
 import { smallReport } from './fixtures';
 import { fmtError } from './formatRules';
-import { artifacts, ensureBundle, hostMessage, launchBrowser, openPanel, type PanelServer, pageErrors, send, showView, startServer, tableRows } from './harness';
+import { artifacts, hostMessage, pageErrors, send, showView, tableRows, usePanelPages } from './harness';
 
-let browser: Browser;
-let server: PanelServer;
+const openPage = usePanelPages();
 
 function recordedStability(): InspectReport {
   return JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'reports', 'mnist-small-stability.json'), 'utf8')) as InspectReport;
 }
-
-before(async () => {
-  await ensureBundle();
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  // before() may have failed part-way
-  await (browser as Browser | undefined)?.close();
-  await (server as PanelServer | undefined)?.close();
-});
 
 describe('stability view', () => {
   it('shows every block’s measured, predicted, float64 and probe chain errors and Lipschitz constants', async () => {
     const report = recordedStability();
     const stability = report.stability;
     assert.ok(stability !== undefined, 'the fixture has a stability report');
-    const page = await openPanel(browser, server);
+    const page = await openPage();
     await send(page, hostMessage({ type: 'report', report }));
     await showView(page, 'stability');
     const rows = await tableRows(page, '#stability-errors');
@@ -62,7 +48,7 @@ describe('stability view', () => {
 
   for (const theme of ['light', 'dark'] as const) {
     it(`is usable at 400 px in the ${theme} theme (its content fits, charts drawn)`, async () => {
-      const page = await openPanel(browser, server, { theme, width: 400, height: 900 });
+      const page = await openPage({ theme, width: 400, height: 900 });
       await send(page, hostMessage({ type: 'report', report: recordedStability() }));
       await showView(page, 'stability');
       // the view's own content fits; wide tables scroll inside their box (the tab strip above is the shell's)
@@ -80,7 +66,7 @@ describe('stability view', () => {
   }
 
   it('says how to get stability measurements when the report has none', async () => {
-    const page = await openPanel(browser, server);
+    const page = await openPage();
     await send(page, hostMessage({ type: 'report', report: smallReport() }));
     await showView(page, 'stability');
     const text = await page.textContent('#stability-missing');
@@ -112,7 +98,7 @@ describe('training view stability heat map', () => {
 
   for (const theme of ['light', 'dark'] as const) {
     it(`draws block × step cells whose redness follows the error, and the latest numbers (${theme}, 400 px)`, async () => {
-      const page = await openPanel(browser, server, { theme, width: 400 });
+      const page = await openPage({ theme, width: 400 });
       await showView(page, 'training');
       for (const event of events()) await send(page, hostMessage({ type: 'progress', event }));
       await page.waitForSelector('#training-stability-heatmap');

@@ -2,30 +2,17 @@
 // in the light and the dark theme, and a click on the last one shows its view.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
+import { describe, it } from 'node:test';
 import { VIEW_NAMES } from '../../protocol/webviewMessages';
 import { smallReport } from './fixtures';
-import { artifacts, ensureBundle, hostMessage, launchBrowser, openPanel, type PanelServer, pageErrors, send, startServer } from './harness';
+import { artifacts, hostMessage, pageErrors, send, usePanelPages } from './harness';
 
-let browser: Browser;
-let server: PanelServer;
-
-before(async () => {
-  await ensureBundle();
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser.close();
-  await server.close();
-});
+const openPage = usePanelPages();
 
 describe('the tab strip at 400 px', () => {
   for (const theme of ['light', 'dark'] as const) {
     it(`shows every tab header inside the panel (${theme})`, async () => {
-      const page = await openPanel(browser, server, { theme, width: 400, height: 900 });
+      const page = await openPage({ theme, width: 400, height: 900 });
       await send(page, hostMessage({ type: 'report', report: smallReport() }));
       await page.locator(`vscode-tab-header[data-view="${VIEW_NAMES[0]}"]`).waitFor();
       const boxes = await page.locator('vscode-tab-header').evaluateAll((headers) =>
