@@ -16,12 +16,14 @@ export interface ConvLayout {
   padLeft: number;
 }
 
-/** dw[a,b,i,o] = Σ_{n,r,c} x[n, r·sh + a − padTop, c·sw + b − padLeft, i] · dy[n,r,c,o] */
-export function filterGradientFloat64(x: ArrayLike<number>, dy: ArrayLike<number>, l: ConvLayout): Float64Array {
+/**
+ * Calls visit(dyBase, xBase, wBase) for every output pixel and filter tap whose input pixel lies inside the input:
+ * the flat offsets of dy[n,r,c,0], x[n,row,col,0] and w[a,b,0,0].
+ */
+function forEachTap(l: ConvLayout, visit: (dyBase: number, xBase: number, wBase: number) => void): void {
   const [n, h, w, ci] = l.x;
   const [kh, kw, , co] = l.filter;
   const [oh, ow] = l.out;
-  const dw = new Float64Array(kh * kw * ci * co);
   for (let b = 0; b < n; b++)
     for (let r = 0; r < oh; r++)
       for (let c = 0; c < ow; c++) {
@@ -32,44 +34,37 @@ export function filterGradientFloat64(x: ArrayLike<number>, dy: ArrayLike<number
           for (let e = 0; e < kw; e++) {
             const col = c * l.strides[1] + e - l.padLeft;
             if (col < 0 || col >= w) continue;
-            const xBase = ((b * h + row) * w + col) * ci;
-            const dwBase = (a * kw + e) * ci * co;
-            for (let i = 0; i < ci; i++) {
-              const xv = x[xBase + i];
-              const dwRow = dwBase + i * co;
-              for (let o = 0; o < co; o++) dw[dwRow + o] += xv * dy[dyBase + o];
-            }
+            visit(dyBase, ((b * h + row) * w + col) * ci, (a * kw + e) * ci * co);
           }
         }
       }
+}
+
+/** dw[a,b,i,o] = Σ_{n,r,c} x[n, r·sh + a − padTop, c·sw + b − padLeft, i] · dy[n,r,c,o] */
+export function filterGradientFloat64(x: ArrayLike<number>, dy: ArrayLike<number>, l: ConvLayout): Float64Array {
+  const [kh, kw, ci, co] = l.filter;
+  const dw = new Float64Array(kh * kw * ci * co);
+  forEachTap(l, (dyBase, xBase, wBase) => {
+    for (let i = 0; i < ci; i++) {
+      const xv = x[xBase + i];
+      const dwRow = wBase + i * co;
+      for (let o = 0; o < co; o++) dw[dwRow + o] += xv * dy[dyBase + o];
+    }
+  });
   return dw;
 }
 
 /** dx[n,row,col,i] = Σ over (r,c,a,b) reading that pixel of dy[n,r,c,o] · w[a,b,i,o] */
 export function inputGradientFloat64(dy: ArrayLike<number>, filter: ArrayLike<number>, l: ConvLayout): Float64Array {
   const [n, h, w, ci] = l.x;
-  const [kh, kw, , co] = l.filter;
-  const [oh, ow] = l.out;
+  const co = l.filter[3];
   const dx = new Float64Array(n * h * w * ci);
-  for (let b = 0; b < n; b++)
-    for (let r = 0; r < oh; r++)
-      for (let c = 0; c < ow; c++) {
-        const dyBase = ((b * oh + r) * ow + c) * co;
-        for (let a = 0; a < kh; a++) {
-          const row = r * l.strides[0] + a - l.padTop;
-          if (row < 0 || row >= h) continue;
-          for (let e = 0; e < kw; e++) {
-            const col = c * l.strides[1] + e - l.padLeft;
-            if (col < 0 || col >= w) continue;
-            const dxBase = ((b * h + row) * w + col) * ci;
-            const wBase = (a * kw + e) * ci * co;
-            for (let i = 0; i < ci; i++) {
-              let sum = 0;
-              for (let o = 0; o < co; o++) sum += dy[dyBase + o] * filter[wBase + i * co + o];
-              dx[dxBase + i] += sum;
-            }
-          }
-        }
-      }
+  forEachTap(l, (dyBase, xBase, wBase) => {
+    for (let i = 0; i < ci; i++) {
+      let sum = 0;
+      for (let o = 0; o < co; o++) sum += dy[dyBase + o] * filter[wBase + i * co + o];
+      dx[xBase + i] += sum;
+    }
+  });
   return dx;
 }
