@@ -1,7 +1,6 @@
 // Do we and the peer compute the same thing? Each tensor's largest difference relative to the largest
 // magnitude of the peer's tensor (a scale-aware relative error that tiny entries cannot blow up).
-import * as tf from '@tensorflow/tfjs-core';
-import { computeGradients } from '../engine/backprop';
+import { computeGradients, disposeStep } from '../engine/backprop';
 import { forwardTrunk } from '../engine/model/forward';
 import { readSafetensors } from '../engine/io/safetensors';
 import type { TrainMode } from '../engine/model/network.types';
@@ -37,7 +36,8 @@ export interface Agreement {
   peer: { loss: number; loss64: number };
 }
 
-function relativeError(ours: ArrayLike<number>, theirs: ArrayLike<number>): number {
+/** max |ours − theirs| / max |theirs| */
+export function relativeError(ours: ArrayLike<number>, theirs: ArrayLike<number>): number {
   let diff = 0;
   let scale = 0;
   for (let i = 0; i < theirs.length; i++) {
@@ -80,7 +80,7 @@ export function compareWithPeer(stack: Stack, peerFile: string, peerLoss: number
     comparisons[`${mode} loss`] = { ours: Math.abs(losses[mode] - peerLoss64) / Math.abs(peerLoss64), torch: Math.abs(peerLoss - peerLoss64) / Math.abs(peerLoss64), tensor: 'loss' };
     compare(`${mode} logits`, 'logits', step.logits.dataSync());
     for (const [name, grad] of step.grads) compare(`${mode} gradients`, `grad.${name}`, grad.dataSync());
-    tf.dispose([step.loss, step.logits, ...step.grads.values()]);
+    disposeStep(step);
   }
   const [name, worst] = Object.entries(comparisons).reduce((a, b) => (b[1].ours > a[1].ours ? b : a));
   const agrees = Object.entries(comparisons).every(([what, c]) => within(what, c));

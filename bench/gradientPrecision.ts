@@ -9,10 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../engine/backend';
-import { computeGradients } from '../engine/backprop';
+import { computeGradients, disposeStep } from '../engine/backprop';
 import { readSafetensors } from '../engine/io/safetensors';
 import { filterGradientFloat64, inputGradientFloat64, type ConvLayout } from '../test/unit/engine/backend/convGradientsFloat64';
 import { SeededRandom } from '../engine/util/random';
+import { relativeError } from './agreement';
 import { TorchPeer } from './peer';
 import { buildStack, disposeStack, exportStack } from './stack';
 
@@ -37,16 +38,6 @@ function layoutOf(xShape: number[], filterShape: number[], attrs: tf.NamedAttrMa
 
 const read = (backend: tf.KernelBackend, info: tf.TensorInfo): Float32Array => backend.readSync(info.dataId) as Float32Array;
 
-function relative(ours: ArrayLike<number>, reference: ArrayLike<number>): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < reference.length; i++) {
-    diff = Math.max(diff, Math.abs(ours[i] - reference[i]));
-    scale = Math.max(scale, Math.abs(reference[i]));
-  }
-  return diff / Math.max(scale, 1e-30);
-}
-
 /** the kernel's own errors against the float64 loop, on the inputs it was given */
 const kernelErrors: number[] = [];
 
@@ -57,7 +48,7 @@ function float64Filter(today: tf.KernelFunc, measureToday: boolean) {
     const exact = filterGradientFloat64(read(backend, x), read(backend, dy), layoutOf(x.shape, filterShape, attrs));
     if (measureToday) {
       const ours = today({ inputs, backend, attrs }) as tf.TensorInfo;
-      kernelErrors.push(relative(read(backend, ours), exact));
+      kernelErrors.push(relativeError(read(backend, ours), exact));
       return ours;
     }
     return (backend as unknown as WasmOutput).makeOutput(filterShape, 'float32', undefined, Float32Array.from(exact));
@@ -168,9 +159,9 @@ async function main(): Promise<void> {
       const rows: Row[] = [];
       for (const [name, grad] of step.grads) {
         const reference = get(`f64.grad.${name}`);
-        rows.push({ name, ours: relative(grad.dataSync(), reference), torch: relative(get(`grad.${name}`), reference) });
+        rows.push({ name, ours: relativeError(grad.dataSync(), reference), torch: relativeError(get(`grad.${name}`), reference) });
       }
-      tf.dispose([step.loss, step.logits, ...step.grads.values()]);
+      disposeStep(step);
       return rows;
     };
 

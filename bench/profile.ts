@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../engine/backend';
 import { isBackendName } from '../protocol/engineApi';
-import { computeGradients } from '../engine/backprop';
+import { computeGradients, disposeStep } from '../engine/backprop';
 import type { TrainMode } from '../engine/model/network.types';
 import { buildStack, disposeStack } from './stack';
 
@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   const stack = buildStack(depth);
   const run = () => {
     const step = computeGradients(stack.net, stack.images, stack.labels, mode);
-    tf.dispose([step.loss, step.logits, ...step.grads.values()]);
+    disposeStep(step);
   };
   run(); // warm-up
   const start = performance.now();

@@ -4,8 +4,8 @@
 // startStepRunner(stack.net, threads)`, time `await runner.step(mode)` in place of computeGradients
 // (only the reversible and standard steps; forward stays in this thread), `await runner.dispose()` at the end.
 import * as tf from '@tensorflow/tfjs-core';
-import { computeGradients } from '../engine/backprop';
-import type { Network, StepGradients, TrainMode } from '../engine/model/network.types';
+import { computeGradients, disposeStep } from '../engine/backprop';
+import type { Network, TrainMode } from '../engine/model/network.types';
 import { ParallelStep } from '../engine/parallel/parallelStep';
 import { resolveThreads } from '../engine/parallel/threadCount';
 
@@ -23,9 +23,6 @@ export interface StepRunner {
   dispose(): Promise<void>;
 }
 
-function disposeStep(step: StepGradients): void {
-  tf.dispose([step.loss, step.logits, ...step.grads.values()]);
-}
 
 export async function startStepRunner(net: Network, threads: number): Promise<StepRunner> {
   if (threads <= 1) {

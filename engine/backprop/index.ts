@@ -7,6 +7,7 @@ import { standardGradients } from './standard';
 
 export type { BackpropHooks, PassPhase } from './hooks';
 export { ownerOfParam, stepParamNames } from './stepParams';
+export { disposeStep } from './disposeStep';
 
 export function computeGradientsWithHooks(
   network: Network,

@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Network, TrainMode } from '../model/network.types';
 import { computeGradients } from './index';
+import { disposeStep } from './disposeStep';
 
 export interface StepPeak {
   /** tf.profile's peakBytes: every live tensor at the step's fullest moment, weights and batch included */
@@ -17,7 +18,7 @@ export async function measureStepPeak(net: Network, images: tf.Tensor4D, labels:
   const startBytes = tf.memory().numBytes;
   const info = await tf.profile(() => {
     const step = computeGradients(net, images, labels, mode);
-    tf.dispose([step.loss, step.logits, ...step.grads.values()]);
+    disposeStep(step);
   });
   return { peakBytes: info.peakBytes, startBytes, stepPeakBytes: info.peakBytes - startBytes };
 }

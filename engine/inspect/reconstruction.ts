@@ -11,7 +11,7 @@
 // - inference: running statistics; the chain is inverted here, step by step.
 import * as tf from '@tensorflow/tfjs-core';
 import type { ReconstructionMode, ReconstructionStats } from '../../protocol/inspectReport';
-import { computeGradientsWithHooks } from '../backprop';
+import { computeGradientsWithHooks, disposeStep } from '../backprop';
 import { forwardTrunk } from '../model/forward';
 import { invertStep } from '../model/invert';
 import { architectureOf, trainingContext } from '../model/network';
@@ -89,7 +89,7 @@ function chainOfBackwardPass(
         chain.set(id, activationError(truth, rebuilt.dataSync(), rebuilt.shape[3]));
       },
     });
-    tf.dispose([step.loss, step.logits, ...step.grads.values()]);
+    disposeStep(step);
   } finally {
     snapshot.restore();
   }

@@ -5,7 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../backend';
-import { computeGradientsWithHooks } from '../backprop';
+import { computeGradientsWithHooks, disposeStep } from '../backprop';
 import { setBatchStatsReducer } from '../model/batchStatsReducer';
 import { buildNetwork, type RevNet } from '../model/network';
 import type { StepRequest, WorkerReply, WorkerSetup } from './messages';
@@ -34,7 +34,7 @@ function step(net: RevNet, request: StepRequest): Extract<WorkerReply, { kind: '
       grads: [...result.grads.values()].map((g) => Float32Array.from(g.dataSync() as Float32Array)),
       buffers: [...net.weights.buffers.values()].map((v) => Float32Array.from(v.dataSync() as Float32Array)),
     };
-    tf.dispose([result.loss, result.logits, ...result.grads.values()]);
+    disposeStep(result);
     return reply;
   } finally {
     tf.dispose([images, labels]);

@@ -24,6 +24,7 @@ import { applyStep } from '../model/trunk';
 import { reversibleForward, reversibleInverse } from '../model/units';
 import { residualParamNames } from '../model/residual';
 import { SeededRandom } from '../util/random';
+import { disposeStep } from '../backprop';
 
 /** the perturbation's size relative to each example's norm */
 export const DEFAULT_REG_EPSILON = 1e-2;
@@ -181,7 +182,7 @@ export function addStabilityRegularizer(step: StepGradients, network: Network, i
   try {
     reg = stabilityRegularizer(network, images, { epsilon, seed }, true);
   } catch (error) {
-    tf.dispose([step.loss, step.logits, ...step.grads.values()]);
+    disposeStep(step);
     throw error;
   }
   for (const [name, g] of reg.grads ?? []) {

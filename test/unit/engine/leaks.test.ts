@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
-import { computeGradients, computeGradientsWithHooks } from '../../../engine/backprop';
+import { computeGradients, computeGradientsWithHooks, disposeStep } from '../../../engine/backprop';
 import { measureStepPeak } from '../../../engine/backprop/measurePeak';
 import { writeNpy } from '../../../engine/io/npy';
 import { BatchStatsRecorder } from '../../../engine/model/batchStats';
@@ -83,7 +83,7 @@ const operations: Record<string, () => unknown> = {
   },
   'computeGradients standard': () => {
     const step = computeGradients(squeezeNet, images, labels, 'standard');
-    tf.dispose([step.loss, step.logits, ...step.grads.values()]);
+    disposeStep(step);
   },
   'computeGradients reversible (strided, with hooks)': () => {
     const stridedLabels = randomLabels(stridedConfig, 4, 2);

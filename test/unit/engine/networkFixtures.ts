@@ -3,6 +3,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../../engine/backend';
 import type { RevNetConfig } from '../../../engine/model/config';
+import type { RevNet } from '../../../engine/model/network';
 import { SeededRandom } from '../../../engine/util/random';
 
 /** built only from invertible pieces, like the digit presets: squeeze stem, squeeze transition */
@@ -103,3 +104,11 @@ export const mnistLikeConfig: RevNetConfig = {
   ],
   head: { pool: 'flatten', hidden: 16 },
 };
+
+/** one plain SGD update of the network's parameters */
+export function sgd(net: RevNet, grads: Map<string, tf.Tensor>, lr: number): void {
+  for (const [name, grad] of grads) {
+    const v = net.weights.params.get(name) as tf.Variable;
+    tf.tidy(() => v.assign(tf.sub(v, tf.mul(grad, lr))));
+  }
+}

@@ -3,14 +3,13 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
-import { computeGradients, computeGradientsWithHooks, ownerOfParam } from '../../../../engine/backprop';
+import { computeGradients, computeGradientsWithHooks, disposeStep, ownerOfParam } from '../../../../engine/backprop';
 import { BatchStatsRecorder } from '../../../../engine/model/batchStats';
 import type { RevNetConfig } from '../../../../engine/model/config';
 import { forwardTrunk } from '../../../../engine/model/forward';
 import { crossEntropyLoss, head } from '../../../../engine/model/head';
 import { buildNetwork, trainingContext, type RevNet } from '../../../../engine/model/network';
 import { SeededRandom } from '../../../../engine/util/random';
-import type { StepGradients } from '../../../../engine/model/network.types';
 import {
   compareVectors,
   maxAbs,
@@ -19,6 +18,7 @@ import {
   pytorchConventionsConfig,
   randomImages,
   randomLabels,
+  sgd,
   squeezeOnlyConfig,
   stridedConfig,
   useTestBackend,
@@ -27,16 +27,6 @@ import { MAX_REL_ERR, MIN_COSINE } from '../gradientTolerance';
 
 before(useTestBackend);
 
-function disposeStep(step: StepGradients): void {
-  tf.dispose([step.loss, step.logits, ...step.grads.values()]);
-}
-
-function sgd(net: RevNet, grads: Map<string, tf.Tensor>, lr: number): void {
-  for (const [name, grad] of grads) {
-    const v = net.weights.params.get(name) as tf.Variable;
-    tf.tidy(() => v.assign(tf.sub(v, tf.mul(grad, lr))));
-  }
-}
 
 /** two copies of one network, optionally after a few identical training steps */
 function twins(config: RevNetConfig, trainedSteps: number): [RevNet, RevNet] {

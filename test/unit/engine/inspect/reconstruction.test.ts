@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
-import { computeGradientsWithHooks } from '../../../../engine/backprop';
+import { computeGradientsWithHooks, disposeStep } from '../../../../engine/backprop';
 import { reversibleUnitBackward } from '../../../../engine/backprop/reversibleUnit';
 import { hostBatch, loadInspectionData } from '../../../../engine/inspect/inspectionData';
 import { measureReconstruction } from '../../../../engine/inspect/reconstruction';
@@ -179,7 +179,7 @@ test('chain error = the reversible backward pass rebuilt input (onRebuilt) again
   const step = computeGradientsWithHooks(net, images, labels, 'reversible', {
     onRebuilt: (id, x) => rebuilt.set(id, Float32Array.from(x.dataSync() as Float32Array)),
   });
-  tf.dispose([step.loss, step.logits, ...step.grads.values()]);
+  disposeStep(step);
   restoreBits(net, saved);
   const truth = trueActivations();
   assert.equal(rebuilt.size, reversibleSteps().length, 'the backward pass rebuilt every reversible unit');

@@ -5,27 +5,17 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
-import { computeGradients } from '../../../../engine/backprop';
+import { computeGradients, disposeStep } from '../../../../engine/backprop';
 import type { RevNetConfig } from '../../../../engine/model/config';
 import { buildNetwork, type RevNet } from '../../../../engine/model/network';
 import type { StepGradients, TrainMode } from '../../../../engine/model/network.types';
 import { ParallelStep, sliceSizes } from '../../../../engine/parallel/parallelStep';
 import { addStabilityRegularizer, withStabilityRegularizer } from '../../../../engine/stability/regularizer';
 import { MAX_LOSS_ERR, MAX_REL_ERR, MAX_VALUE_ERR, MIN_COSINE } from '../gradientTolerance';
-import { compareVectors, maxAbs, maxAbsDiff, mnistLikeConfig, pytorchConventionsConfig, randomImages, randomLabels, stridedConfig, useTestBackend } from '../networkFixtures';
+import { compareVectors, maxAbs, maxAbsDiff, mnistLikeConfig, pytorchConventionsConfig, randomImages, randomLabels, sgd, stridedConfig, useTestBackend } from '../networkFixtures';
 
 before(useTestBackend);
 
-function disposeStep(step: StepGradients): void {
-  tf.dispose([step.loss, step.logits, ...step.grads.values()]);
-}
-
-function sgd(net: RevNet, grads: Map<string, tf.Tensor>, lr: number): void {
-  for (const [name, grad] of grads) {
-    const v = net.weights.params.get(name) as tf.Variable;
-    tf.tidy(() => v.assign(tf.sub(v, tf.mul(grad, lr))));
-  }
-}
 
 function assertSameStep(single: StepGradients, parallel: StepGradients, singleNet: RevNet, parallelNet: RevNet, what: string): void {
   const loss = single.loss.dataSync()[0];

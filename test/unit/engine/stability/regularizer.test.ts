@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import type { TrainParams } from '../../../../protocol/engineApi';
-import { computeGradients } from '../../../../engine/backprop';
+import { computeGradients, disposeStep } from '../../../../engine/backprop';
 import { snapshotWeights } from '../../../../engine/inspect/weightSnapshot';
 import type { ReversibleStep } from '../../../../engine/model/architecture';
 import { forwardTrunk } from '../../../../engine/model/forward';
@@ -134,14 +134,14 @@ test('λ = 0 leaves the training step bit for bit; λ > 0 adds exactly λ·dR/d�
   const plainStep = computeGradients(net, images, labels, 'reversible');
   const plain = host(plainStep.grads);
   const plainLoss = plainStep.loss.dataSync()[0];
-  tf.dispose([plainStep.loss, plainStep.logits, ...plainStep.grads.values()]);
+  disposeStep(plainStep);
   snapshot.restore();
 
   const before = tf.memory().numTensors;
   const zeroStep = withStabilityRegularizer(computeGradients, 0, () => SEED)(net, images, labels, 'reversible');
   assert.equal(zeroStep.loss.dataSync()[0], plainLoss);
   for (const [name, g] of zeroStep.grads) assert.deepEqual(g.dataSync(), plain.get(name), `${name} changed under λ = 0`);
-  tf.dispose([zeroStep.loss, zeroStep.logits, ...zeroStep.grads.values()]);
+  disposeStep(zeroStep);
   snapshot.restore();
 
   const lambda = 0.3;
