@@ -1,5 +1,6 @@
 // The filter gradient of a stride-1 convolution on wasm as a sum of small matrix products, one per
-// chunk of output rows of one image (an image, at CIFAR sizes):
+// chunk of ~2K output positions: rows of one large image, or several whole small images (9 of MNIST's
+// 14x14 planes, 25 of CIFAR's 8x8):
 //   dw[(a,b,i), o] = Σ_chunks Σ_{(r,c) in chunk} xPadded[n, r + a, c + b, i] · dy[n, r, c, o].
 // Why: as one product (or one convolution, as before) the reduction runs over all N·H·W positions, so
 // XNNPACK streams a packed operand of N·H·W rows from memory for every tile of the result and sums
@@ -49,7 +50,7 @@ export function chunkedFilterGradient(k: KernelComposer, backend: tf.KernelBacke
   });
   const planeSize = (paddedHeight + 1) * paddedWidth;
   const rows = filterHeight * filterWidth * inChannels;
-  const rowsPerChunk = Math.max(1, Math.min(outHeight, Math.floor(CHUNK_POSITIONS / paddedWidth)));
+  const chunks = planChunks(batch, outHeight, paddedWidth);
   // Pairwise summation as the chunks come, like a binary counter: sums[j] covers 2^j chunks, and two
   // sums of one size merge at once, so at most log2(chunks) + 1 partial results are alive (each is
   // as large as the filter) and the rounding error grows with log2(chunks), not with their number.
@@ -60,44 +61,75 @@ export function chunkedFilterGradient(k: KernelComposer, backend: tf.KernelBacke
     k.release(b);
     return total;
   };
-  for (let n = 0; n < batch; n++) {
-    for (let r0 = 0; r0 < outHeight; r0 += rowsPerChunk) {
-      const length = Math.min(rowsPerChunk, outHeight - r0) * paddedWidth;
-      const left = k.track(backend.makeOutput([1, rows, length], 'float32'));
-      const right = k.track(backend.makeOutput([1, length, outChannels], 'float32'));
-      // views after the allocations: an allocation may grow (and so detach) the wasm memory
-      const source = backend.typedArrayFromHeap(padded);
-      const leftValues = backend.typedArrayFromHeap(left);
+  const rowLength = outWidth * outChannels;
+  const paddedRowLength = paddedWidth * outChannels;
+  for (const segments of chunks) {
+    const length = segments.reduce((sum, s) => sum + s.rows, 0) * paddedWidth;
+    const left = k.track(backend.makeOutput([1, rows, length], 'float32'));
+    const right = k.track(backend.makeOutput([1, length, outChannels], 'float32'));
+    // views after the allocations: an allocation may grow (and so detach) the wasm memory
+    const source = backend.typedArrayFromHeap(padded);
+    const leftValues = backend.typedArrayFromHeap(left);
+    const rightValues = backend.typedArrayFromHeap(right);
+    const dyValues = backend.typedArrayFromHeap(dy);
+    // dy's rows, each followed by zeros up to the padded width
+    if (paddedWidth > outWidth) rightValues.fill(0);
+    let offset = 0;
+    for (const { n, r0, rows: segmentRows } of segments) {
+      const segmentLength = segmentRows * paddedWidth;
       for (let a = 0; a < filterHeight; a++) {
         for (let b = 0; b < filterWidth; b++) {
           for (let i = 0; i < inChannels; i++) {
             const start = (n * inChannels + i) * planeSize + (r0 + a) * paddedWidth + b;
-            leftValues.set(source.subarray(start, start + length), ((a * filterWidth + b) * inChannels + i) * length);
+            leftValues.set(source.subarray(start, start + segmentLength), ((a * filterWidth + b) * inChannels + i) * length + offset);
           }
         }
       }
-      // dy's rows, each followed by zeros up to the padded width
-      const rightValues = backend.typedArrayFromHeap(right);
-      const dyValues = backend.typedArrayFromHeap(dy);
-      const rowLength = outWidth * outChannels;
-      const paddedRowLength = paddedWidth * outChannels;
-      if (paddedWidth > outWidth) rightValues.fill(0);
-      for (let r = 0; r < length / paddedWidth; r++) {
-        const dyStart = ((n * outHeight + r0 + r) * outWidth) * outChannels;
-        rightValues.set(dyValues.subarray(dyStart, dyStart + rowLength), r * paddedRowLength);
+      for (let r = 0; r < segmentRows; r++) {
+        const dyStart = (n * outHeight + r0 + r) * rowLength;
+        rightValues.set(dyValues.subarray(dyStart, dyStart + rowLength), (offset / paddedWidth + r) * paddedRowLength);
       }
-      let sum = { value: k.run('BatchMatMul', { a: left, b: right }, { transposeA: false, transposeB: false }), chunks: 1 };
-      k.release(left);
-      k.release(right);
-      for (let top = sums.at(-1); top?.chunks === sum.chunks; top = sums.at(-1)) {
-        sums.pop();
-        sum = { value: add(top.value, sum.value), chunks: 2 * sum.chunks };
-      }
-      sums.push(sum);
+      offset += segmentLength;
     }
+    let sum = { value: k.run('BatchMatMul', { a: left, b: right }, { transposeA: false, transposeB: false }), chunks: 1 };
+    k.release(left);
+    k.release(right);
+    for (let top = sums.at(-1); top?.chunks === sum.chunks; top = sums.at(-1)) {
+      sums.pop();
+      sum = { value: add(top.value, sum.value), chunks: 2 * sum.chunks };
+    }
+    sums.push(sum);
   }
   let total: tf.TensorInfo | undefined;
   for (let next = sums.pop(); next !== undefined; next = sums.pop()) total = total === undefined ? next.value : add(next.value, total);
   if (total === undefined) throw new Error('the chunked filter gradient summed no chunk');
   return k.reshape(total, shape);
+}
+
+/** output rows r0 .. r0 + rows - 1 of image n */
+interface Segment {
+  n: number;
+  r0: number;
+  rows: number;
+}
+
+/**
+ * Chunks of at most CHUNK_POSITIONS positions (at least one row): an image taller than a chunk is cut into
+ * runs of rows; smaller images are taken whole, as many to a chunk as fit.
+ */
+export function planChunks(batch: number, outHeight: number, paddedWidth: number): Segment[][] {
+  const rowsPerChunk = Math.max(1, Math.floor(CHUNK_POSITIONS / paddedWidth));
+  const chunks: Segment[][] = [];
+  if (rowsPerChunk < outHeight) {
+    for (let n = 0; n < batch; n++) {
+      for (let r0 = 0; r0 < outHeight; r0 += rowsPerChunk) chunks.push([{ n, r0, rows: Math.min(rowsPerChunk, outHeight - r0) }]);
+    }
+    return chunks;
+  }
+  const imagesPerChunk = Math.floor(rowsPerChunk / outHeight);
+  for (let first = 0; first < batch; first += imagesPerChunk) {
+    const count = Math.min(imagesPerChunk, batch - first);
+    chunks.push(Array.from({ length: count }, (_, index) => ({ n: first + index, r0: 0, rows: outHeight })));
+  }
+  return chunks;
 }

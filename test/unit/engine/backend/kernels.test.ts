@@ -37,6 +37,10 @@ const cases: Case[] = [
   // stride 1 on wasm: the filter gradient in chunks of rows; rows 1,102 wide make one row a chunk
   { x: [1, 3, 1100, 1], filter: [3, 3, 1, 2], strides: [1, 1], pad: 'same' },
   { x: [2, 7, 9, 3], filter: [2, 5, 3, 2], strides: [1, 1], pad: [[0, 0], [1, 0], [2, 1], [0, 0]] },
+  // several small images to a chunk (mnist-small's 14x14 planes: 9 to a chunk, the last chunk short), and
+  // 73 unpadded 4x5 outputs to a chunk over 160 images
+  { x: [50, 14, 14, 2], filter: [3, 3, 2, 4], strides: [1, 1], pad: 'same' },
+  { x: [160, 6, 7, 3], filter: [3, 3, 3, 2], strides: [1, 1], pad: 'valid' },
   // equal strides on wasm: the input gradient by phases; stride 3 over a 2x2 filter leaves a phase without taps,
   // and padding below that makes dy taller than the phases cuts rows
   { x: [2, 10, 11, 3], filter: [2, 2, 3, 4], strides: [3, 3], pad: 'same' },
