@@ -14,6 +14,7 @@ export interface WorkerSetup {
 
 /** one step on this worker's slice, with the weights as they are now (params and buffers in weights order) */
 export interface StepRequest {
+  kind: 'step';
   images: Float32Array;
   imageShape: [number, number, number, number];
   labels: Int32Array | Float32Array;
@@ -24,8 +25,20 @@ export interface StepRequest {
   buffers: Float32Array[];
 }
 
+/** logits of this worker's slice, BatchNorm in inference mode, with the weights as they are now */
+export interface PredictRequest {
+  kind: 'predict';
+  images: Float32Array;
+  imageShape: [number, number, number, number];
+  params: Float32Array[];
+  buffers: Float32Array[];
+}
+
+export type WorkerRequest = StepRequest | PredictRequest;
+
 export type WorkerReply =
   | { kind: 'ready' }
   /** loss and gradients already weighted by the slice's share; buffers: the running statistics after the step */
   | { kind: 'step'; loss: number; logits: Float32Array; grads: Float32Array[]; buffers: Float32Array[] }
+  | { kind: 'predict'; logits: Float32Array }
   | { kind: 'error'; message: string };

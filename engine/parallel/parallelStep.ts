@@ -10,7 +10,7 @@ import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { architectureOf } from '../model/network';
 import type { Network, StepGradients, TrainMode } from '../model/network.types';
-import type { StepRequest, WorkerReply, WorkerSetup } from './messages';
+import type { PredictRequest, StepRequest, WorkerReply, WorkerSetup } from './messages';
 import { abortSharedGather, allocateSharedGather, type SharedGatherMemory } from './sharedGather';
 
 /** the worker script: dist/stepWorker.js next to the bundle, or the TypeScript source under tsx */
@@ -25,6 +25,14 @@ export function stepWorkerScript(): string {
 /** slice sizes of a batch over `workers`, as even as possible, larger slices first: 8 over 3 → 3, 3, 2 */
 export function sliceSizes(batch: number, workers: number): number[] {
   return Array.from({ length: workers }, (_, i) => Math.floor(batch / workers) + (i < batch % workers ? 1 : 0));
+}
+
+/** the weights as they are now, in weights order: what every request carries */
+function hostWeights(net: Network): { params: Float32Array[]; buffers: Float32Array[] } {
+  return {
+    params: [...net.weights.params.values()].map((v) => v.dataSync() as Float32Array),
+    buffers: [...net.weights.buffers.values()].map((v) => v.dataSync() as Float32Array),
+  };
 }
 
 type StepReply = Extract<WorkerReply, { kind: 'step' }>;
@@ -93,12 +101,12 @@ export class ParallelStep {
     const pixels = height * width * channels;
     const imageData = images.dataSync() as Float32Array;
     const labelData = labels.dataSync() as Int32Array | Float32Array;
-    const params = [...net.weights.params.values()].map((v) => v.dataSync() as Float32Array);
-    const buffers = [...net.weights.buffers.values()].map((v) => v.dataSync() as Float32Array);
+    const { params, buffers } = hostWeights(net);
     let start = 0;
     const replies = sliceSizes(batch, this.threads).map((size, index) => {
       const sliceImages = imageData.slice(start * pixels, (start + size) * pixels);
       const request: StepRequest = {
+        kind: 'step',
         images: sliceImages,
         imageShape: [size, height, width, channels],
         labels: labelData.slice(start, start + size),
@@ -117,6 +125,37 @@ export class ParallelStep {
       if (answer.kind !== 'step') throw new Error(`training worker ${index + 1} answered "${answer.kind}" to a step`);
       return answer;
     }));
+  }
+
+  /**
+   * logits of a batch with BatchNorm in inference mode, like net.predict, each worker on a slice (a batch smaller
+   * than the pool uses as many workers as it has images); the caller owns the returned tensor
+   */
+  async predict(net: Network, images: tf.Tensor4D): Promise<tf.Tensor2D> {
+    if (this.failure !== undefined) throw this.failure;
+    if (this.disposed) throw new Error('the training workers were stopped');
+    const [batch, height, width, channels] = images.shape;
+    const pixels = height * width * channels;
+    const imageData = images.dataSync() as Float32Array;
+    const { params, buffers } = hostWeights(net);
+    let start = 0;
+    const replies = sliceSizes(batch, Math.min(this.threads, batch)).map((size, index) => {
+      const sliceImages = imageData.slice(start * pixels, (start + size) * pixels);
+      const request: PredictRequest = { kind: 'predict', images: sliceImages, imageShape: [size, height, width, channels], params, buffers };
+      start += size;
+      const reply = this.awaitReply(index);
+      this.workers[index].postMessage(request, [sliceImages.buffer]);
+      return reply;
+    });
+    const answers = await Promise.all(replies);
+    const logits = new Float32Array(batch * net.config.classes);
+    let offset = 0;
+    answers.forEach((answer, index) => {
+      if (answer.kind !== 'predict') throw new Error(`training worker ${index + 1} answered "${answer.kind}" to a prediction`);
+      logits.set(answer.logits, offset);
+      offset += answer.logits.length;
+    });
+    return tf.tensor2d(logits, [batch, net.config.classes]);
   }
 
   /** stops every worker; safe to call twice */

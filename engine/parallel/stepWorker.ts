@@ -8,7 +8,7 @@ import { initBackend } from '../backend';
 import { computeGradientsWithHooks, disposeStep } from '../backprop';
 import { setBatchStatsReducer } from '../model/batchStatsReducer';
 import { buildNetwork, type RevNet } from '../model/network';
-import type { StepRequest, WorkerReply, WorkerSetup } from './messages';
+import type { PredictRequest, StepRequest, WorkerReply, WorkerRequest, WorkerSetup } from './messages';
 import { SharedGatherReducer } from './sharedGather';
 
 function assignAll(variables: Iterable<tf.Variable>, values: Float32Array[]): void {
@@ -41,6 +41,26 @@ function step(net: RevNet, request: StepRequest): Extract<WorkerReply, { kind: '
   }
 }
 
+function predict(net: RevNet, request: PredictRequest): Extract<WorkerReply, { kind: 'predict' }> {
+  assignAll(net.weights.params.values(), request.params);
+  assignAll(net.weights.buffers.values(), request.buffers);
+  const logits = tf.tidy(() => net.predict(tf.tensor4d(request.images, request.imageShape)));
+  try {
+    return { kind: 'predict', logits: Float32Array.from(logits.dataSync() as Float32Array) };
+  } finally {
+    logits.dispose();
+  }
+}
+
+function answer(net: RevNet, request: WorkerRequest): { reply: WorkerReply; transfer: ArrayBuffer[] } {
+  if (request.kind === 'predict') {
+    const reply = predict(net, request);
+    return { reply, transfer: [reply.logits.buffer as ArrayBuffer] };
+  }
+  const reply = step(net, request);
+  return { reply, transfer: [reply.logits.buffer as ArrayBuffer, ...reply.grads.map((g) => g.buffer as ArrayBuffer), ...reply.buffers.map((b) => b.buffer as ArrayBuffer)] };
+}
+
 async function main(port: NonNullable<typeof parentPort>): Promise<void> {
   const setup = workerData as WorkerSetup;
   const post = (reply: WorkerReply, transfer: ArrayBuffer[] = []) => {
@@ -55,10 +75,10 @@ async function main(port: NonNullable<typeof parentPort>): Promise<void> {
     post({ kind: 'error', message: error instanceof Error ? error.message : String(error) });
     return;
   }
-  port.on('message', (request: StepRequest) => {
+  port.on('message', (request: WorkerRequest) => {
     try {
-      const reply = step(net, request);
-      post(reply, [reply.logits.buffer as ArrayBuffer, ...reply.grads.map((g) => g.buffer as ArrayBuffer), ...reply.buffers.map((b) => b.buffer as ArrayBuffer)]);
+      const { reply, transfer } = answer(net, request);
+      post(reply, transfer);
     } catch (error) {
       post({ kind: 'error', message: error instanceof Error ? error.message : String(error) });
     }

@@ -7,6 +7,9 @@ import type { CancelSignal } from '../util/cancelSignal';
 import { yieldToEventLoop } from '../util/yieldToEventLoop';
 import { identityOrder, makeBatch, type ImageShape } from './batches';
 
+/** logits of a batch in inference mode: the network's own predict, or the same over training threads */
+export type Predictor = (images: tf.Tensor4D) => tf.Tensor2D | Promise<tf.Tensor2D>;
+
 /** undefined when the cancel signal stopped it (checked, after a yield, before every batch) */
 export async function evaluateAccuracy(
   network: Network,
@@ -14,6 +17,7 @@ export async function evaluateAccuracy(
   shape: ImageShape,
   normalization: Normalization,
   cancel: CancelSignal,
+  predict: Predictor = (images) => network.predict(images),
   batchSize = 250,
 ): Promise<number | undefined> {
   const order = identityOrder(split.count);
@@ -23,10 +27,9 @@ export async function evaluateAccuracy(
     if (cancel.cancelled) return undefined;
     const size = Math.min(batchSize, split.count - start);
     const batch = makeBatch(split, shape, normalization, order, start, size);
-    const hits = tf.tidy(() => {
-      const logits = network.predict(batch.images);
-      return tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), batch.labels), 'int32'));
-    });
+    const logits = await predict(batch.images);
+    const hits = tf.tidy(() => tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), batch.labels), 'int32')));
+    logits.dispose();
     correct += (hits.dataSync() as Int32Array)[0];
     hits.dispose();
     batch.images.dispose();

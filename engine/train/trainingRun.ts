@@ -41,6 +41,8 @@ export interface TrainingRun {
   computeGradients?: ComputeGradients | ((...args: Parameters<ComputeGradients>) => Promise<StepGradients>);
   /** after every step, with the steps done and the epoch: stability tracking, whose record goes with the step's event */
   afterStep?: (step: number, epoch: number) => Promise<StabilityRecord | undefined>;
+  /** the test split's logits, when not the network's own predict in this thread (the training threads) */
+  predict?: (network: Network, images: tf.Tensor4D) => Promise<tf.Tensor2D>;
 }
 
 export interface RunOutcome {
@@ -181,7 +183,8 @@ export async function runTraining(run: TrainingRun): Promise<RunOutcome> {
     const totals = state.epochTotals;
     const meanLoss = totals.examples > 0 ? totals.loss / totals.examples : Number.NaN;
     const meanAccuracy = totals.examples > 0 ? totals.correct / totals.examples : Number.NaN;
-    const evaluated = await evaluateAccuracy(network, dataset.test, shape, normalization, run.cancel);
+    const predict = run.predict;
+    const evaluated = await evaluateAccuracy(network, dataset.test, shape, normalization, run.cancel, predict && ((images) => predict(network, images)));
     if (evaluated === undefined) {
       // stopped during the evaluation: the position stays at the end of the epoch, evaluated again on resume
       const problem = await checkpoint();

@@ -103,6 +103,38 @@ test('with --stability-reg: a step on training threads plus λ·∇R equals the 
   }
 });
 
+test('predict over the workers equals net.predict with weights and running statistics changed in this thread (3 workers: 8 = 3+3+2, and 2 images on 3)', async () => {
+  const net = buildNetwork(stridedConfig, 41);
+  const pool = await ParallelStep.start(net, 3, tf.getBackend());
+  try {
+    // one training step first, so that the running statistics the workers must use differ from their initial ones
+    const trainImages = randomImages(stridedConfig, 6, 1);
+    const trainLabels = randomLabels(stridedConfig, 6, 2);
+    const step = await pool.step(net, trainImages, trainLabels, 'reversible');
+    // weights and running statistics the workers have never seen: each prediction must carry them
+    sgd(net, step.grads, 0.1);
+    for (const v of net.weights.buffers.values()) v.assign(tf.tidy(() => tf.add(tf.mul(v, 1.5), 0.1)));
+    disposeStep(step);
+    tf.dispose([trainImages, trainLabels]);
+    for (const batch of [8, 2]) {
+      const images = randomImages(stridedConfig, batch, 3 + batch);
+      const tensorsBefore = tf.memory().numTensors;
+      const expected = net.predict(images);
+      const actual = await pool.predict(net, images);
+      assert.deepEqual(actual.shape, expected.shape);
+      assert.ok(maxAbs(expected) > 0);
+      const err = maxAbsDiff(expected, actual) / Math.max(1, maxAbs(expected));
+      assert.ok(err <= MAX_VALUE_ERR, `batch ${batch}: logits off by ${err}`);
+      tf.dispose([expected, actual]);
+      assert.equal(tf.memory().numTensors, tensorsBefore, 'tensors left behind in the main thread');
+      images.dispose();
+    }
+  } finally {
+    await pool.dispose();
+    net.dispose();
+  }
+});
+
 test('a worker that dies during a step fails the step with an error naming it, instead of hanging', { timeout: 120_000 }, async () => {
   const net = buildNetwork(stridedConfig, 5);
   const pool = await ParallelStep.start(net, 2, tf.getBackend());
