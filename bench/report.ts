@@ -49,26 +49,26 @@ export function markdown(r: BenchResults): string {
     '',
     'Before timing, each depth is checked against PyTorch in float64 (error = max |a - ref| / max |ref| per tensor): inference logits, training-mode trunk output, loss, logits and every parameter gradient of both our modes must be within 4x PyTorch float32\'s own error or 1e-4, gradients within 5e-2 (see bench/agreement.ts). "agree" shows our largest error and where; the JSON has every comparison, ours and PyTorch float32\'s. PyTorch runs in two peer processes, with our thread count ("torch") and on all cores ("all cores"), in the same rounds.',
     '',
-    `| blocks | agree (worst rel. err) | ours forward | ours standard step | ours reversible step | ours standard step, ${r.trainingThreads} threads | ours reversible step, ${r.trainingThreads} threads | torch forward | torch step | torch forward, all cores | torch step, all cores |`,
-    '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    `| blocks | agree (worst rel. err) | ours forward | ours forward, ${r.trainingThreads} threads | ours standard step | ours reversible step | ours standard step, ${r.trainingThreads} threads | ours reversible step, ${r.trainingThreads} threads | torch forward | torch step | torch forward, all cores | torch step, all cores |`,
+    '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   const median = (d: DepthResult, key: string) => (d.ms[key] as DepthResult['ms'][string] | undefined)?.median;
   for (const d of r.depths) {
     const m = (key: string) => median(d, key);
     const agree = d.agreement === undefined ? '–' : `${d.agreement.agrees ? 'yes' : 'NO'} (${d.agreement.worst.error.toExponential(1)}, ${d.agreement.worst.name})`;
-    lines.push(`| ${d.depth} | ${agree} | ${ms(m('oursForward'))} | ${ms(m('oursStandard'))} | ${ms(m('oursReversible'))} | ${ms(m('oursStandardThreads'))} | ${ms(m('oursReversibleThreads'))} | ${ms(m('torchForward'))} | ${ms(m('torchStep'))} | ${ms(m('torchForwardAll'))} | ${ms(m('torchStepAll'))} |`);
+    lines.push(`| ${d.depth} | ${agree} | ${ms(m('oursForward'))} | ${ms(m('oursForwardThreads'))} | ${ms(m('oursStandard'))} | ${ms(m('oursReversible'))} | ${ms(m('oursStandardThreads'))} | ${ms(m('oursReversibleThreads'))} | ${ms(m('torchForward'))} | ${ms(m('torchStep'))} | ${ms(m('torchForwardAll'))} | ${ms(m('torchStepAll'))} |`);
   }
   lines.push(
     '',
     '## Ratios (ours / theirs, from the medians above)',
     '',
-    `| blocks | reversible / torch step (1 thread each) | reversible, ${r.trainingThreads} threads / torch step, all cores | forward / torch forward | forward / torch forward, all cores | reversible / our standard | reversible / our standard, ${r.trainingThreads} threads | our reversible: 1 thread / ${r.trainingThreads} threads |`,
+    `| blocks | reversible / torch step (1 thread each) | reversible, ${r.trainingThreads} threads / torch step, all cores | forward / torch forward | forward, ${r.trainingThreads} threads / torch forward, all cores | reversible / our standard | reversible / our standard, ${r.trainingThreads} threads | our reversible: 1 thread / ${r.trainingThreads} threads |`,
     '|---:|---:|---:|---:|---:|---:|---:|---:|',
   );
   for (const d of r.depths) {
     const m = (key: string) => median(d, key);
     lines.push(
-      `| ${d.depth} | ${ratio(m('oursReversible'), m('torchStep'))} | ${ratio(m('oursReversibleThreads') ?? m('oursReversible'), m('torchStepAll'))} | ${ratio(m('oursForward'), m('torchForward'))} | ${ratio(m('oursForward'), m('torchForwardAll'))} | ${ratio(m('oursReversible'), m('oursStandard'))} | ${ratio(m('oursReversibleThreads'), m('oursStandardThreads'))} | ${ratio(m('oursReversible'), m('oursReversibleThreads'))} |`,
+      `| ${d.depth} | ${ratio(m('oursReversible'), m('torchStep'))} | ${ratio(m('oursReversibleThreads') ?? m('oursReversible'), m('torchStepAll'))} | ${ratio(m('oursForward'), m('torchForward'))} | ${ratio(m('oursForwardThreads') ?? m('oursForward'), m('torchForwardAll'))} | ${ratio(m('oursReversible'), m('oursStandard'))} | ${ratio(m('oursReversibleThreads'), m('oursStandardThreads'))} | ${ratio(m('oursReversible'), m('oursReversibleThreads'))} |`,
     );
   }
   lines.push('', '## Peak memory of one step (MiB)', '', '| blocks | standard: peak | standard: step adds | reversible: peak | reversible: step adds | torch: saved for backward |', '|---:|---:|---:|---:|---:|---:|');

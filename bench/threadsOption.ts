@@ -2,7 +2,7 @@
 // times our step at that many threads: in this thread, or over a ParallelStep pool (engine/parallel).
 // For bench/run.ts: `const threads = threadsFromArgv(process.argv, BATCH)`, `const runner = await
 // startStepRunner(stack.net, threads)`, time `await runner.step(mode)` in place of computeGradients
-// (only the reversible and standard steps; forward stays in this thread), `await runner.dispose()` at the end.
+// and `await runner.forward(images)` for an inference forward, `await runner.dispose()` at the end.
 import * as tf from '@tensorflow/tfjs-core';
 import { computeGradients, disposeStep } from '../engine/backprop';
 import type { Network, TrainMode } from '../engine/model/network.types';
@@ -20,6 +20,8 @@ export interface StepRunner {
   readonly threads: number;
   /** one training step on the given batch; resolves when every gradient is computed; disposes its results */
   step(images: tf.Tensor4D, labels: tf.Tensor1D, mode: TrainMode): Promise<void>;
+  /** one inference forward (the logits read back, then disposed) */
+  forward(images: tf.Tensor4D): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -35,6 +37,12 @@ export async function startStepRunner(net: Network, threads: number): Promise<St
         disposeStep(step);
         return Promise.resolve();
       },
+      forward: (images) => {
+        const logits = net.predict(images);
+        logits.dataSync();
+        logits.dispose();
+        return Promise.resolve();
+      },
       dispose: () => Promise.resolve(),
     };
   }
@@ -43,6 +51,9 @@ export async function startStepRunner(net: Network, threads: number): Promise<St
     threads,
     step: async (images, labels, mode) => {
       disposeStep(await pool.step(net, images, labels, mode));
+    },
+    forward: async (images) => {
+      (await pool.predict(net, images)).dispose();
     },
     dispose: () => pool.dispose(),
   };
