@@ -12,12 +12,17 @@ export type HostGradients = Map<string, Float32Array>;
 export function hostGradients(network: Network, images: tf.Tensor4D, labels: tf.Tensor1D, mode: TrainMode): HostGradients {
   const { loss, logits, grads } = computeGradients(network, images, labels, mode);
   try {
-    const out: HostGradients = new Map();
-    for (const [name, grad] of grads) out.set(name, Float32Array.from(grad.dataSync() as Float32Array));
-    return out;
+    return toHostGradients(grads);
   } finally {
     tf.dispose([loss, logits, ...grads.values()]);
   }
+}
+
+/** copies of a step's gradients in this thread's memory */
+export function toHostGradients(grads: ReadonlyMap<string, tf.Tensor>): HostGradients {
+  const out: HostGradients = new Map();
+  for (const [name, grad] of grads) out.set(name, Float32Array.from(grad.dataSync() as Float32Array));
+  return out;
 }
 
 /** the block's candidate gradients against the reference, over the named parameters */

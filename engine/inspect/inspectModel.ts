@@ -16,13 +16,13 @@ import { defaultWeightsPath } from '../model/saveLoad';
 import type { CancelSignal } from '../util/cancelSignal';
 import { measureStability } from '../stability/measureStability';
 import { depthSeries } from './depthSeries';
-import { gradientStats, hostGradients } from './gradientFidelity';
+import { gradientStats, toHostGradients, type HostGradients } from './gradientFidelity';
 import { hostBatch, loadInspectionDataYielding } from './inspectionData';
 import { DEFAULT_RECONSTRUCTION_MODE, measureReconstruction } from './reconstruction';
 import { resolveModel, type ResolvedModel } from '../model/resolveModel';
 import { profileStep } from './stepProfile';
 import { timePairedSteps, type PairedTiming, type StepRunner, type TimingOptions } from './stepTiming';
-import { ParallelStep } from '../parallel/parallelStep';
+import { startWarmPool } from './warmPool';
 import { checkThreads, resolveThreads } from '../parallel/threadCount';
 import { snapshotWeights } from './weightSnapshot';
 import { yieldToEventLoop } from '../util/yieldToEventLoop';
@@ -107,6 +107,9 @@ export async function inspectResolved(resolved: ResolvedModel, options: InspectO
   const images = tf.tensor4d(batch.images, [batch.count, height, width, channels]);
   const labels = tf.tensor1d(batch.labels, 'int32');
   const snapshot = snapshotWeights(network);
+  // training threads time the steps a training run would take (engine/parallel); the rest stays in this thread
+  const threads = resolveThreads(options.threads ?? 1, tf.getBackend(), batch.count);
+  const warmPool = threads > 1 ? startWarmPool(network, threads, tf.getBackend(), images, labels) : undefined;
   try {
     // inference mode reads the running statistics: measure before any training step moves them
     await phase('reconstruction');
@@ -122,24 +125,22 @@ export async function inspectResolved(resolved: ResolvedModel, options: InspectO
         },
       });
     }
-    await phase('gradients');
-    const standardGrads = hostGradients(network, images, labels, 'standard');
-    const reversibleGrads = hostGradients(network, images, labels, 'reversible');
-    await phase('memory');
-    const standardProfile = await profileStep(network, images, labels, 'standard');
-    const reversibleProfile = await profileStep(network, images, labels, 'reversible');
+    // one step per mode gives both its gradients (for the comparison) and its memory profile
+    await phase('gradients and memory: standard step');
+    let standardGrads: HostGradients = new Map();
+    const standardProfile = await profileStep(network, images, labels, 'standard', (grads) => (standardGrads = toHostGradients(grads)));
+    await phase('gradients and memory: reversible step');
+    let reversibleGrads: HostGradients = new Map();
+    const reversibleProfile = await profileStep(network, images, labels, 'reversible', (grads) => (reversibleGrads = toHostGradients(grads)));
     await phase('timing');
-    // training threads time the steps a training run would take (engine/parallel); the rest stays in this thread
-    const threads = resolveThreads(options.threads ?? 1, tf.getBackend(), batch.count);
-    const pool = threads > 1 ? await ParallelStep.start(network, threads, tf.getBackend()) : undefined;
     let paired: PairedTiming;
     try {
+      const pool = await warmPool?.ready;
       const runner: StepRunner | undefined = pool && ((net, x, y, mode) => pool.step(net, x, y, mode));
-      // the gradient and profile steps above were the warm-up in this thread; the workers warm up on their own
-      const timing = { warmUp: pool === undefined ? 0 : 1, ...options.timing };
-      paired = await timePairedSteps(network, images, labels, timing, () => phase('timing'), runner);
+      // the gradient and profile steps above were the warm-up in this thread; the workers warmed up on their own
+      paired = await timePairedSteps(network, images, labels, { warmUp: 0, ...options.timing }, () => phase('timing'), runner);
     } finally {
-      await pool?.dispose();
+      await warmPool?.dispose();
     }
     const standardTime = paired.standard;
     const reversibleTime = paired.reversible;
@@ -224,6 +225,7 @@ export async function inspectResolved(resolved: ResolvedModel, options: InspectO
       createdAt: new Date().toISOString(),
     };
   } finally {
+    await warmPool?.dispose();
     snapshot.restore();
     tf.dispose([images, labels]);
   }

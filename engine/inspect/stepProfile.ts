@@ -98,8 +98,17 @@ function ownedBytes(network: Network, tensors: tf.Tensor[]): number {
   return bytes;
 }
 
-/** one training step under the profiler; moves the BatchNorm running statistics once (the caller restores them) */
-export async function profileStep(network: Network, images: tf.Tensor4D, labels: tf.Tensor1D, mode: TrainMode): Promise<StepProfile> {
+/**
+ * one training step under the profiler; moves the BatchNorm running statistics once (the caller restores them);
+ * `onGradients` sees the step's gradients before they are released (so that one step serves both measures)
+ */
+export async function profileStep(
+  network: Network,
+  images: tf.Tensor4D,
+  labels: tf.Tensor1D,
+  mode: TrainMode,
+  onGradients?: (grads: ReadonlyMap<string, tf.Tensor>) => void,
+): Promise<StepProfile> {
   const markers: Marker[] = [{ fromKernel: 0, block: 'stem', phase: 'forward' }];
   const mark = (block: string, phase: PassPhase): void => {
     const last = markers[markers.length - 1];
@@ -116,7 +125,11 @@ export async function profileStep(network: Network, images: tf.Tensor4D, labels:
   const before = tf.memory().numBytes;
   const profile = await tf.profile(() => {
     const { loss, logits, grads } = computeGradientsWithHooks(network, images, labels, mode, hooks);
-    tf.dispose([loss, logits, ...grads.values()]);
+    try {
+      onGradients?.(grads);
+    } finally {
+      tf.dispose([loss, logits, ...grads.values()]);
+    }
   });
   const offset = ownedBytes(network, [images, labels]) - before;
   const points: (TimelinePoint & { phase: PassPhase })[] = [];

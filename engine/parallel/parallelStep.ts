@@ -94,6 +94,19 @@ export class ParallelStep {
 
   /** one training step, the same contract as computeGradients (the caller owns the returned tensors) */
   async step(net: Network, images: tf.Tensor4D, labels: tf.Tensor1D, mode: TrainMode): Promise<StepGradients> {
+    const answers = await this.runSteps(net, images, labels, mode);
+    return this.combine(net, answers);
+  }
+
+  /**
+   * steps whose results are dropped: the workers' first steps of a shape set up kernels and memory, and a step
+   * timed after this one measures the steady state; `net` is only read (its running statistics stay as they are)
+   */
+  async warmUp(net: Network, images: tf.Tensor4D, labels: tf.Tensor1D, modes: readonly TrainMode[]): Promise<void> {
+    for (const mode of modes) await this.runSteps(net, images, labels, mode);
+  }
+
+  private async runSteps(net: Network, images: tf.Tensor4D, labels: tf.Tensor1D, mode: TrainMode): Promise<StepReply[]> {
     if (this.failure !== undefined) throw this.failure;
     if (this.disposed) throw new Error('the training workers were stopped');
     const [batch, height, width, channels] = images.shape;
@@ -121,10 +134,10 @@ export class ParallelStep {
       return reply;
     });
     const answers = await Promise.all(replies);
-    return this.combine(net, answers.map((answer, index) => {
+    return answers.map((answer, index) => {
       if (answer.kind !== 'step') throw new Error(`training worker ${index + 1} answered "${answer.kind}" to a step`);
       return answer;
-    }));
+    });
   }
 
   /**
