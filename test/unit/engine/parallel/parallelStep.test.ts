@@ -135,6 +135,29 @@ test('predict over the workers equals net.predict with weights and running stati
   }
 });
 
+test('warmUp runs steps on the workers and leaves the network as it was: running statistics bit-equal, no tensors left', async () => {
+  const net = buildNetwork(stridedConfig, 43);
+  const pool = await ParallelStep.start(net, 2, tf.getBackend());
+  try {
+    const images = randomImages(stridedConfig, 6, 7);
+    const labels = randomLabels(stridedConfig, 6, 8);
+    const before = [...net.weights.buffers.values()].map((v) => Float32Array.from(v.dataSync() as Float32Array));
+    const tensorsBefore = tf.memory().numTensors;
+    await pool.warmUp(net, images, labels, ['standard', 'reversible']);
+    assert.equal(tf.memory().numTensors, tensorsBefore, 'tensors left behind in the main thread');
+    [...net.weights.buffers.values()].forEach((v, i) => {
+      assert.deepEqual(v.dataSync(), before[i], 'a running statistic moved');
+    });
+    // a real step does move them: the comparison above can fail
+    disposeStep(await pool.step(net, images, labels, 'reversible'));
+    assert.ok([...net.weights.buffers.values()].some((v, i) => (v.dataSync() as Float32Array).some((x, k) => x !== before[i]?.[k])), 'a step should move the running statistics');
+    tf.dispose([images, labels]);
+  } finally {
+    await pool.dispose();
+    net.dispose();
+  }
+});
+
 test('a worker that dies during a step fails the step with an error naming it, instead of hanging', { timeout: 120_000 }, async () => {
   const net = buildNetwork(stridedConfig, 5);
   const pool = await ParallelStep.start(net, 2, tf.getBackend());
