@@ -67,11 +67,12 @@ export function chunkedFilterGradient(k: KernelComposer, backend: tf.KernelBacke
     const length = segments.reduce((sum, s) => sum + s.rows, 0) * paddedWidth;
     const left = k.track(backend.makeOutput([1, rows, length], 'float32'));
     const right = k.track(backend.makeOutput([1, length, outChannels], 'float32'));
-    // views after the allocations: an allocation may grow (and so detach) the wasm memory
-    const source = backend.typedArrayFromHeap(padded);
-    const leftValues = backend.typedArrayFromHeap(left);
+    // views after the allocations: an allocation may grow (and so detach) the wasm memory. The copies run
+    // inside one view of the whole heap (copyWithin: no view object per run of a few hundred values)
     const rightValues = backend.typedArrayFromHeap(right);
-    const dyValues = backend.typedArrayFromHeap(dy);
+    const heap = new Float32Array(rightValues.buffer);
+    const at = (info: tf.TensorInfo): number => backend.typedArrayFromHeap(info).byteOffset / Float32Array.BYTES_PER_ELEMENT;
+    const [sourceAt, leftAt, rightAt, dyAt] = [at(padded), at(left), rightValues.byteOffset / Float32Array.BYTES_PER_ELEMENT, at(dy)];
     // dy's rows, each followed by zeros up to the padded width
     if (paddedWidth > outWidth) rightValues.fill(0);
     let offset = 0;
@@ -80,14 +81,14 @@ export function chunkedFilterGradient(k: KernelComposer, backend: tf.KernelBacke
       for (let a = 0; a < filterHeight; a++) {
         for (let b = 0; b < filterWidth; b++) {
           for (let i = 0; i < inChannels; i++) {
-            const start = (n * inChannels + i) * planeSize + (r0 + a) * paddedWidth + b;
-            leftValues.set(source.subarray(start, start + segmentLength), ((a * filterWidth + b) * inChannels + i) * length + offset);
+            const start = sourceAt + (n * inChannels + i) * planeSize + (r0 + a) * paddedWidth + b;
+            heap.copyWithin(leftAt + ((a * filterWidth + b) * inChannels + i) * length + offset, start, start + segmentLength);
           }
         }
       }
       for (let r = 0; r < segmentRows; r++) {
-        const dyStart = (n * outHeight + r0 + r) * rowLength;
-        rightValues.set(dyValues.subarray(dyStart, dyStart + rowLength), (offset / paddedWidth + r) * paddedRowLength);
+        const dyStart = dyAt + (n * outHeight + r0 + r) * rowLength;
+        heap.copyWithin(rightAt + (offset / paddedWidth + r) * paddedRowLength, dyStart, dyStart + rowLength);
       }
       offset += segmentLength;
     }
