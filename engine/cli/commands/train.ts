@@ -15,6 +15,7 @@ import { CliError, helpText, numberOption, parseArgs, stringOption, type OptionS
 import { ProgressBar } from '../progressBar';
 import { formatPercent } from '../../../shared/format';
 import { boundedMessage } from '../../../protocol/boundedMessage';
+import type { TrainDependencies } from '../../train/trainModel';
 
 const summary = 'train a model (preset or config) on a data set; writes the model files and checkpoints into --out';
 
@@ -204,8 +205,13 @@ async function run(argv: string[]): Promise<number> {
   const started = Date.now();
   let result: TrainResult;
   try {
-    const { trainModel } = await import('../../train/trainModel');
-    result = await trainModel(params, (event) => display.update(event), cancel);
+    const { defaultTrainDependencies, describeData, trainModel } = await import('../../train/trainModel');
+    // a large data set takes a while to load: say what is happening (Ctrl-C during the load stops the run too)
+    const loadData: TrainDependencies['loadData'] = (spec, loadOptions, stop) => {
+      log(`loading the training data: ${describeData(spec)}`);
+      return defaultTrainDependencies.loadData(spec, loadOptions, stop);
+    };
+    result = await trainModel(params, (event) => display.update(event), cancel, { loadData });
   } finally {
     process.off('SIGINT', onInterrupt);
     process.off('SIGTERM', onInterrupt);
@@ -232,7 +238,8 @@ async function run(argv: string[]): Promise<number> {
       if (result.message !== undefined) process.stdout.write(`${result.message}\n`);
     }
     if (result.configPath !== '') process.stdout.write(`model: ${result.configPath}\n       ${result.weightsPath}\n`);
-    if (result.status !== 'finished') process.stdout.write(`continue with: revnet train --resume ${params.outDir}\n`);
+    // a run stopped before its first checkpoint has nothing to continue
+    if (result.status !== 'finished' && result.configPath !== '') process.stdout.write(`continue with: revnet train --resume ${params.outDir}\n`);
   }
   switch (result.status) {
     case 'finished': return 0;
