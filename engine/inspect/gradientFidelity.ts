@@ -3,14 +3,34 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GradientStats } from '../../protocol/inspectReport';
 import { computeGradients } from '../backprop';
-import type { Network, TrainMode } from '../model/network.types';
+import { reversibleGradientsYielding, storedActivationGradientsYielding } from '../backprop/reversible';
+import type { Network, StepGradients, TrainMode } from '../model/network.types';
 import { vectorAgreement } from './errorStats';
 
 export type HostGradients = Map<string, Float32Array>;
 
 /** one training step's gradients as host arrays (BatchNorm in training mode; moves the running statistics once) */
 export function hostGradients(network: Network, images: tf.Tensor4D, labels: tf.Tensor1D, mode: TrainMode): HostGradients {
-  const { loss, logits, grads } = computeGradients(network, images, labels, mode);
+  return toHost(computeGradients(network, images, labels, mode));
+}
+
+/**
+ * hostGradients with `pause()` awaited after every step of the trunk, forward and backward (a pause that throws
+ * ends the pass and releases its tensors). Standard mode takes each step's vector-Jacobian product from its stored
+ * input instead of one tape over the network: the same gradients up to float32 rounding.
+ */
+export async function hostGradientsYielding(
+  network: Network,
+  images: tf.Tensor4D,
+  labels: tf.Tensor1D,
+  mode: TrainMode,
+  pause: () => Promise<void>,
+): Promise<HostGradients> {
+  const pass = mode === 'reversible' ? reversibleGradientsYielding : storedActivationGradientsYielding;
+  return toHost(await pass(network, images, labels, pause));
+}
+
+function toHost({ loss, logits, grads }: StepGradients): HostGradients {
   try {
     const out: HostGradients = new Map();
     for (const [name, grad] of grads) out.set(name, Float32Array.from(grad.dataSync() as Float32Array));

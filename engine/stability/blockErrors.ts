@@ -12,6 +12,7 @@ import type { Network } from '../model/network.types';
 import type { RunContext } from '../model/runContext';
 import { unsqueeze } from '../model/squeeze';
 import { reversibleInverse } from '../model/units';
+import { runToEnd, type Stepwise } from '../util/stepwise';
 
 export function isInvertible(step: TrunkStep): boolean {
   return step.kind === 'squeeze' || step.kind === 'reversible';
@@ -103,6 +104,11 @@ export function l2Distance(a: tf.Tensor, b: tf.Tensor): { distance: number; norm
 
 /** one-block and chain errors of every reversible unit, in step order */
 export function measureBlockErrors(activations: ForwardActivations): BlockErrors[] {
+  return runToEnd(measureBlockErrorsSteps(activations));
+}
+
+/** measureBlockErrors, yielding after every step of a segment's chain (a cancel thrown there frees the chain) */
+export function* measureBlockErrorsSteps(activations: ForwardActivations): Stepwise<BlockErrors[]> {
   const { steps, ctx } = activations;
   const errors = new Map<number, BlockErrors>();
   for (const [first, last] of invertibleSegments(steps)) {
@@ -120,6 +126,7 @@ export function measureBlockErrors(activations: ForwardActivations): BlockErrors
         single.dispose();
         const far = l2Distance(truth, chain);
         errors.set(i, { id: step.id, index: i, inputNorm: one.norm, oneBlock: one.distance, chain: far.distance, oneBlockMaxAbs: one.maxAbs, chainMaxAbs: far.maxAbs });
+        yield;
       }
     } finally {
       chain.dispose();
