@@ -80,7 +80,7 @@ export function largestSingularValue(fn: TensorMap, x: tf.Tensor, options: Power
   return runToEnd(largestSingularValueSteps(fn, x, options));
 }
 
-/** largestSingularValue, yielding after every power iteration (a cancel thrown there releases its vector) */
+/** largestSingularValue, yielding inside every power iteration, between its JVP and VJP (a cancel thrown there releases its vectors) */
 export function* largestSingularValueSteps(fn: TensorMap, x: tf.Tensor, options: PowerIterationOptions = {}): Stepwise<LipschitzEstimate> {
   const maxIterations = options.maxIterations ?? 20;
   const tolerance = options.tolerance ?? 1e-3;
@@ -100,6 +100,12 @@ export function* largestSingularValueSteps(fn: TensorMap, x: tf.Tensor, options:
       iterations++;
       const jv = jvp(fn, x, v, method);
       const next = norm(jv);
+      try {
+        yield;
+      } catch (error) {
+        jv.dispose();
+        throw error;
+      }
       const w = tf.tidy(() => vjp(fn, x, jv));
       jv.dispose();
       const wNorm = norm(w);

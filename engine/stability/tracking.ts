@@ -109,7 +109,7 @@ export class StabilityTracker {
   async measure(step: number, epoch: number, pause: () => Promise<void> = yieldToEventLoop): Promise<StabilityRecord> {
     const started = performance.now();
     const { network } = this.options;
-    const activations = new ForwardActivations(network, this.images, true);
+    const activations = await runWithPauses(ForwardActivations.build(network, this.images, true), pause);
     const blocks: StabilityRecord['blocks'] = [];
     let worstInverse: StabilityRecord['worstInverseLipschitz'];
     try {

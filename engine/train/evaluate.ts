@@ -22,7 +22,8 @@ export async function evaluateAccuracy(
   shape: ImageShape,
   normalization: Normalization,
   cancel: CancelSignal,
-  batchSize = 250,
+  // small enough that one trunk step of a batch is a short piece of work (the event loop runs between steps)
+  batchSize = 64,
 ): Promise<number | undefined> {
   const order = identityOrder(split.count);
   const steps = architectureOf(network).steps;
