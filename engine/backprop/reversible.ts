@@ -138,7 +138,8 @@ export async function storedActivationGradientsYielding(
   return runWithPauses(reversibleGradientSteps(net, images, labels, {}, true), pause);
 }
 
-function* reversibleGradientSteps(
+/** the reversible pass as a generator yielding after every step of the trunk, forward and backward (no tidy spans a yield) */
+export function* reversibleGradientSteps(
   net: Network,
   images: tf.Tensor4D,
   labels: tf.Tensor1D,

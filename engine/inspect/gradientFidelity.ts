@@ -1,4 +1,5 @@
-// Gradient fidelity: the reversible backward pass's parameter gradients against autodiff's (standard mode),
+// Gradient fidelity: the reversible backward pass's parameter gradients against standard backprop's (stored
+// activations; autodiff's tape, or the same per trunk step when the pass must yield),
 // per block over all of its parameters and per parameter tensor, compared on the host in float64.
 import * as tf from '@tensorflow/tfjs-core';
 import type { GradientStats } from '../../protocol/inspectReport';

@@ -16,9 +16,9 @@ import { defaultWeightsPath } from '../model/saveLoad';
 import type { CancelSignal } from '../util/cancelSignal';
 import { measureStability } from '../stability/measureStability';
 import { depthSeries } from './depthSeries';
-import { gradientStats, hostGradients } from './gradientFidelity';
+import { gradientStats, hostGradientsYielding } from './gradientFidelity';
 import { hostBatch, loadInspectionDataYielding } from './inspectionData';
-import { DEFAULT_RECONSTRUCTION_MODE, measureReconstruction } from './reconstruction';
+import { DEFAULT_RECONSTRUCTION_MODE, measureReconstructionYielding } from './reconstruction';
 import { resolveModel, type ResolvedModel } from '../model/resolveModel';
 import { profileStep } from './stepProfile';
 import { timePairedSteps, type PairedTiming, type StepRunner, type TimingOptions } from './stepTiming';
@@ -110,7 +110,7 @@ export async function inspectResolved(resolved: ResolvedModel, options: InspectO
   try {
     // inference mode reads the running statistics: measure before any training step moves them
     await phase('reconstruction');
-    const reconstruction = measureReconstruction(network, images, labels, reconstructionMode);
+    const reconstruction = await measureReconstructionYielding(network, images, labels, reconstructionMode, checkCancel);
     let stability: StabilityReport | undefined;
     if (options.stability !== undefined) {
       await phase('stability');
@@ -123,8 +123,8 @@ export async function inspectResolved(resolved: ResolvedModel, options: InspectO
       });
     }
     await phase('gradients');
-    const standardGrads = hostGradients(network, images, labels, 'standard');
-    const reversibleGrads = hostGradients(network, images, labels, 'reversible');
+    const standardGrads = await hostGradientsYielding(network, images, labels, 'standard', checkCancel);
+    const reversibleGrads = await hostGradientsYielding(network, images, labels, 'reversible', checkCancel);
     await phase('memory');
     const standardProfile = await profileStep(network, images, labels, 'standard');
     const reversibleProfile = await profileStep(network, images, labels, 'reversible');
@@ -137,7 +137,7 @@ export async function inspectResolved(resolved: ResolvedModel, options: InspectO
       const runner: StepRunner | undefined = pool && ((net, x, y, mode) => pool.step(net, x, y, mode));
       // the gradient and profile steps above were the warm-up in this thread; the workers warm up on their own
       const timing = { warmUp: pool === undefined ? 0 : 1, ...options.timing };
-      paired = await timePairedSteps(network, images, labels, timing, () => phase('timing'), runner);
+      paired = await timePairedSteps(network, images, labels, timing, () => phase('timing'), runner, checkCancel);
     } finally {
       await pool?.dispose();
     }
