@@ -141,6 +141,9 @@ export async function runTraining(run: TrainingRun): Promise<RunOutcome> {
       }
       const batch = makeBatch(dataset.train, shape, normalization, order, state.stepInEpoch * batchSize, batchSize);
       const gradients = await computeGradients(network, batch.images, batch.labels, options.mode);
+      // the step's main-thread pieces (summing the threads' gradients, the update, the bookkeeping) are tens of
+      // milliseconds each on a deep model: the event loop runs between them, not only between steps
+      await yieldToEventLoop();
       const loss = (gradients.loss.dataSync() as Float32Array)[0];
       let failure: string | undefined;
       if (!Number.isFinite(loss)) {
@@ -150,6 +153,7 @@ export async function runTraining(run: TrainingRun): Promise<RunOutcome> {
       if (failure === undefined) {
         correct = tf.tidy(() => (tf.sum(tf.cast(tf.equal(tf.argMax(gradients.logits, 1), batch.labels), 'int32')).dataSync() as Int32Array)[0]);
         optimizer.apply(network.weights.params, gradients.grads, lr);
+        await yieldToEventLoop();
       }
       gradients.loss.dispose();
       gradients.logits.dispose();
