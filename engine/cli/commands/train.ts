@@ -56,7 +56,8 @@ examples:
   revnet train --config my.revnet.json --data idx:images=train-images-idx3-ubyte.gz,labels=train-labels-idx1-ubyte.gz --epochs 10 --batch 128 --out out/my
   revnet train --resume out/my            (after Ctrl-C or a crash: continues from out/my/checkpoint)
 Ctrl-C (or SIGTERM) stops after the current step and writes a checkpoint; a second Ctrl-C quits at once
-(the last complete checkpoint stays). Exit codes: 0 finished, 130 stopped by Ctrl-C (SIGINT), 143 stopped by
+(the last complete checkpoint stays). Ctrl-C while the data loads stops the run before its first step (nothing
+trained, no checkpoint written). Exit codes: 0 finished, 130 stopped by Ctrl-C (SIGINT), 143 stopped by
 SIGTERM, 3 diverged, 2 bad arguments, 1 other errors.
 `;
 
