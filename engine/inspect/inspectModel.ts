@@ -14,7 +14,7 @@ import { isUnit } from '../model/architecture';
 import { architectureOf } from '../model/network';
 import { defaultWeightsPath } from '../model/saveLoad';
 import type { CancelSignal } from '../util/cancelSignal';
-import { measureStability } from '../stability/measureStability';
+import { measureStabilityYielding } from '../stability/measureStability';
 import { depthSeries } from './depthSeries';
 import { gradientStats, hostGradientsYielding } from './gradientFidelity';
 import { hostBatch, loadInspectionDataYielding } from './inspectionData';
@@ -114,13 +114,7 @@ export async function inspectResolved(resolved: ResolvedModel, options: InspectO
     let stability: StabilityReport | undefined;
     if (options.stability !== undefined) {
       await phase('stability');
-      stability = measureStability(network, images, reconstructionMode, {
-        ...options.stability,
-        seed,
-        checkCancelled: () => {
-          if (cancel.cancelled) throw new InspectionCancelled();
-        },
-      });
+      stability = await measureStabilityYielding(network, images, reconstructionMode, { ...options.stability, seed }, checkCancel);
     }
     await phase('gradients');
     const standardGrads = await hostGradientsYielding(network, images, labels, 'standard', checkCancel);
