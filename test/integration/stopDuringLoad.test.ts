@@ -66,6 +66,7 @@ for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     assert.equal(result.configPath, '');
     assert.equal(result.weightsPath, '');
     assert.ok(!run.lines.some((line) => line.includes('(total ')), `no step may run after the stop:\n${output}`);
+    assert.ok(run.lines.includes(`${signal}: stopping the data load; nothing was trained yet (Ctrl-C again to quit at once)`), output);
     assert.ok(!existsSync(outDir), 'the output folder the run created holds nothing and is removed');
   });
 }

@@ -193,13 +193,15 @@ async function run(argv: string[]): Promise<number> {
   const display = new ProgressBar(json ? process.stderr : process.stdout);
   const cancel = { cancelled: false };
   let stopSignal: NodeJS.Signals | undefined;
+  let loadingData = false;
   const onInterrupt = (signal: NodeJS.Signals) => {
     // the second signal quits at once: checkpoints are switched by one rename, so the last complete one stays
     if (stopSignal !== undefined) process.exit(signalExitCode(signal));
     stopSignal = signal;
     cancel.cancelled = true;
     display.closeLine();
-    log(`${signal}: stopping after the current step and writing a checkpoint (Ctrl-C again to quit at once)`);
+    if (loadingData) log(`${signal}: stopping the data load; nothing was trained yet (Ctrl-C again to quit at once)`);
+    else log(`${signal}: stopping after the current step and writing a checkpoint (Ctrl-C again to quit at once)`);
   };
   process.on('SIGINT', onInterrupt);
   process.on('SIGTERM', onInterrupt);
@@ -208,9 +210,14 @@ async function run(argv: string[]): Promise<number> {
   try {
     const { defaultTrainDependencies, describeData, trainModel } = await import('../../train/trainModel');
     // a large data set takes a while to load: say what is happening (Ctrl-C during the load stops the run too)
-    const loadData: TrainDependencies['loadData'] = (spec, loadOptions, stop) => {
+    const loadData: TrainDependencies['loadData'] = async (spec, loadOptions, stop) => {
+      loadingData = true;
       log(`loading the training data: ${describeData(spec)}`);
-      return defaultTrainDependencies.loadData(spec, loadOptions, stop);
+      try {
+        return await defaultTrainDependencies.loadData(spec, loadOptions, stop);
+      } finally {
+        loadingData = false;
+      }
     };
     result = await trainModel(params, (event) => display.update(event), cancel, { loadData });
   } finally {
