@@ -44,12 +44,14 @@ function* reversibleForwardSteps(
   images: tf.Tensor4D,
   hooks: BackpropHooks,
   live: Set<tf.Tensor>,
+  storeEveryInput = false,
 ): Generator<void, StoredForward> {
   const storedInputs = new Map<number, tf.Tensor4D>();
+  const mustStore = (step: TrunkStep) => storeEveryInput || mustStoreInput(step);
   let h: Activation = images;
   for (const [index, step] of steps.entries()) {
     hooks.onUnit?.(step.id, 'forward');
-    if (step.kind === 'reversible') {
+    if (step.kind === 'reversible' && !storeEveryInput) {
       const halves = toHalves(h, images);
       tensorsOf(h).forEach((t) => live.delete(t));
       h = reversibleForwardHalves(ctx, step, halves);
@@ -57,12 +59,12 @@ function* reversibleForwardSteps(
     } else {
       const whole = toWhole(h);
       tensorsOf(h).forEach((t) => live.delete(t));
-      if (mustStoreInput(step)) {
+      if (mustStore(step)) {
         storedInputs.set(index, whole);
         if (whole !== images) live.add(whole);
       }
       h = applyStep(ctx, step, whole);
-      if (whole !== images && !mustStoreInput(step)) whole.dispose();
+      if (whole !== images && !mustStore(step)) whole.dispose();
     }
     tensorsOf(h).forEach((t) => live.add(t));
     yield;
@@ -121,7 +123,29 @@ export async function reversibleGradientsYielding(
   return runWithPauses(reversibleGradientSteps(net, images, labels, hooks), pause);
 }
 
-function* reversibleGradientSteps(net: Network, images: tf.Tensor4D, labels: tf.Tensor1D, hooks: BackpropHooks): Generator<void, StepGradients> {
+/**
+ * Standard backprop (stored activations, nothing rebuilt) as the same stepwise pass: every step's input is kept
+ * in the forward pass and each step's vector-Jacobian product is taken from it, yielding after every step. The
+ * gradients equal standardGradients' one tape up to float32 rounding; for callers that must stay responsive
+ * (stability tracking during training) where that tape would block the event loop for the whole pass.
+ */
+export async function storedActivationGradientsYielding(
+  net: Network,
+  images: tf.Tensor4D,
+  labels: tf.Tensor1D,
+  pause: () => Promise<void>,
+): Promise<StepGradients> {
+  return runWithPauses(reversibleGradientSteps(net, images, labels, {}, true), pause);
+}
+
+/** the reversible pass as a generator yielding after every step of the trunk, forward and backward (no tidy spans a yield) */
+export function* reversibleGradientSteps(
+  net: Network,
+  images: tf.Tensor4D,
+  labels: tf.Tensor1D,
+  hooks: BackpropHooks,
+  storeEveryInput = false,
+): Generator<void, StepGradients> {
   const arch = architectureOf(net);
   const steps = arch.steps;
   const stats = new BatchStatsRecorder();
@@ -131,7 +155,7 @@ function* reversibleGradientSteps(net: Network, images: tf.Tensor4D, labels: tf.
   const live = new Set<tf.Tensor>();
   let loss: tf.Scalar | undefined;
   try {
-    const stored = yield* reversibleForwardSteps(forwardCtx, steps, images, hooks, live);
+    const stored = yield* reversibleForwardSteps(forwardCtx, steps, images, hooks, live, storeEveryInput);
 
     hooks.onUnit?.('head', 'forward');
     const headNames = headParamNames(arch);
@@ -160,7 +184,7 @@ function* reversibleGradientSteps(net: Network, images: tf.Tensor4D, labels: tf.
       let dx: Activation | undefined;
       release(y);
       release(dy);
-      if (step.kind === 'reversible') {
+      if (step.kind === 'reversible' && !storeEveryInput) {
         const yh: Halves = toHalves(y);
         const dyh: Halves = toHalves(dy);
         hold(yh);
@@ -177,7 +201,7 @@ function* reversibleGradientSteps(net: Network, images: tf.Tensor4D, labels: tf.
           hooks.onRebuilt(step.id, whole);
           whole.dispose();
         }
-      } else if (step.kind === 'squeeze') {
+      } else if (step.kind === 'squeeze' && !storeEveryInput) {
         const [yw, dyw] = [toWhole(y), toWhole(dy)];
         x = unsqueeze(yw, step.order);
         dx = unsqueeze(dyw, step.order);

@@ -1,6 +1,6 @@
 // MNIST-style data from IDX files (plain or gzip): images [N, H, W] or [N, H, W, C], labels [N].
 import { FileFormatError } from '../io/fileFormatError';
-import { readIdx, type IdxArray } from '../io/idx';
+import { readIdxSteps, type IdxArray } from '../io/idx';
 import { labelsToInt32, pixelsToFloatSteps, type IntegerArray } from './convert';
 import { runToEnd, type Stepwise } from '../util/stepwise';
 import { holdOut } from './holdOut';
@@ -10,9 +10,9 @@ import { UNLIMITED, type DataBudget } from './dataBudget';
 interface ImageFile { split: Split; height: number; width: number; channels: number }
 
 function* readImagesAndLabels(imagesPath: string, labelsPath: string, classes: number, budget: DataBudget): Stepwise<ImageFile> {
-  const images = readIdx(imagesPath, (header) => budget.takeArray(imagesPath, header.count, header.bytesPerElement));
+  const images = yield* readIdxSteps(imagesPath, (header) => budget.takeArray(imagesPath, header.count, header.bytesPerElement));
   yield;
-  const labels = readIdx(labelsPath, (header) => budget.takeArray(labelsPath, header.count, header.bytesPerElement));
+  const labels = yield* readIdxSteps(labelsPath, (header) => budget.takeArray(labelsPath, header.count, header.bytesPerElement));
   const shape = imageShape(images, imagesPath);
   if (labels.shape.length !== 1) throw new FileFormatError(labelsPath, `labels have shape [${labels.shape.join(', ')}]; expected one dimension [N]`);
   if (labels.dtype === 'float32' || labels.dtype === 'float64') throw new FileFormatError(labelsPath, `labels are ${labels.dtype}; expected integers`);

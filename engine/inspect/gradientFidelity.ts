@@ -1,16 +1,37 @@
-// Gradient fidelity: the reversible backward pass's parameter gradients against autodiff's (standard mode),
+// Gradient fidelity: the reversible backward pass's parameter gradients against standard backprop's (stored
+// activations; autodiff's tape, or the same per trunk step when the pass must yield),
 // per block over all of its parameters and per parameter tensor, compared on the host in float64.
 import * as tf from '@tensorflow/tfjs-core';
 import type { GradientStats } from '../../protocol/inspectReport';
 import { computeGradients } from '../backprop';
-import type { Network, TrainMode } from '../model/network.types';
+import { reversibleGradientsYielding, storedActivationGradientsYielding } from '../backprop/reversible';
+import type { Network, StepGradients, TrainMode } from '../model/network.types';
 import { vectorAgreement } from './errorStats';
 
 export type HostGradients = Map<string, Float32Array>;
 
 /** one training step's gradients as host arrays (BatchNorm in training mode; moves the running statistics once) */
 export function hostGradients(network: Network, images: tf.Tensor4D, labels: tf.Tensor1D, mode: TrainMode): HostGradients {
-  const { loss, logits, grads } = computeGradients(network, images, labels, mode);
+  return toHost(computeGradients(network, images, labels, mode));
+}
+
+/**
+ * hostGradients with `pause()` awaited after every step of the trunk, forward and backward (a pause that throws
+ * ends the pass and releases its tensors). Standard mode takes each step's vector-Jacobian product from its stored
+ * input instead of one tape over the network: the same gradients up to float32 rounding.
+ */
+export async function hostGradientsYielding(
+  network: Network,
+  images: tf.Tensor4D,
+  labels: tf.Tensor1D,
+  mode: TrainMode,
+  pause: () => Promise<void>,
+): Promise<HostGradients> {
+  const pass = mode === 'reversible' ? reversibleGradientsYielding : storedActivationGradientsYielding;
+  return toHost(await pass(network, images, labels, pause));
+}
+
+function toHost({ loss, logits, grads }: StepGradients): HostGradients {
   try {
     return toHostGradients(grads);
   } finally {

@@ -14,11 +14,11 @@ import { isUnit } from '../model/architecture';
 import { architectureOf } from '../model/network';
 import { defaultWeightsPath } from '../model/saveLoad';
 import type { CancelSignal } from '../util/cancelSignal';
-import { measureStability } from '../stability/measureStability';
+import { measureStabilityYielding } from '../stability/measureStability';
 import { depthSeries } from './depthSeries';
 import { gradientStats, toHostGradients, type HostGradients } from './gradientFidelity';
 import { hostBatch, loadInspectionDataYielding } from './inspectionData';
-import { DEFAULT_RECONSTRUCTION_MODE, measureReconstruction } from './reconstruction';
+import { DEFAULT_RECONSTRUCTION_MODE, measureReconstructionYielding } from './reconstruction';
 import { resolveModel, type ResolvedModel } from '../model/resolveModel';
 import { profileStep } from './stepProfile';
 import { timePairedSteps, type PairedTiming, type StepRunner, type TimingOptions } from './stepTiming';
@@ -113,19 +113,15 @@ export async function inspectResolved(resolved: ResolvedModel, options: InspectO
   try {
     // inference mode reads the running statistics: measure before any training step moves them
     await phase('reconstruction');
-    const reconstruction = measureReconstruction(network, images, labels, reconstructionMode);
+    const reconstruction = await measureReconstructionYielding(network, images, labels, reconstructionMode, checkCancel);
     let stability: StabilityReport | undefined;
     if (options.stability !== undefined) {
       await phase('stability');
-      stability = measureStability(network, images, reconstructionMode, {
-        ...options.stability,
-        seed,
-        checkCancelled: () => {
-          if (cancel.cancelled) throw new InspectionCancelled();
-        },
-      });
+      stability = await measureStabilityYielding(network, images, reconstructionMode, { ...options.stability, seed }, checkCancel);
     }
-    // one step per mode gives both its gradients (for the comparison) and its memory profile
+    // one step per mode gives both its gradients (for the comparison) and its memory profile. Each runs whole: a
+    // pause inside a profiled step would let another request's kernels (an invert, a training step) into its
+    // memory timeline
     await phase('gradients and memory: standard step');
     let standardGrads: HostGradients = new Map();
     const standardProfile = await profileStep(network, images, labels, 'standard', (grads) => (standardGrads = toHostGradients(grads)));
@@ -138,7 +134,7 @@ export async function inspectResolved(resolved: ResolvedModel, options: InspectO
       const pool = await warmPool?.ready;
       const runner: StepRunner | undefined = pool && ((net, x, y, mode) => pool.step(net, x, y, mode));
       // the gradient and profile steps above were the warm-up in this thread; the workers warmed up on their own
-      paired = await timePairedSteps(network, images, labels, { warmUp: 0, ...options.timing }, () => phase('timing'), runner);
+      paired = await timePairedSteps(network, images, labels, { warmUp: 0, ...options.timing }, () => phase('timing'), runner, checkCancel);
     } finally {
       await warmPool?.dispose();
     }

@@ -11,10 +11,12 @@
 // - inference: running statistics; the chain is inverted here, step by step.
 import * as tf from '@tensorflow/tfjs-core';
 import type { ReconstructionMode, ReconstructionStats } from '../../protocol/inspectReport';
-import { computeGradientsWithHooks, disposeStep } from '../backprop';
-import { forwardTrunk } from '../model/forward';
+import { disposeStep } from '../backprop';
+import { reversibleGradientSteps } from '../backprop/reversible';
 import { invertStep } from '../model/invert';
-import { architectureOf, trainingContext } from '../model/network';
+import { architectureOf, inferenceContext, trainingContext } from '../model/network';
+import { applyStep } from '../model/trunk';
+import { runToEnd, runWithPauses, type Stepwise } from '../util/stepwise';
 import type { Network } from '../model/network.types';
 import { reversibleInverse } from '../model/units';
 import { activationError, worstOf, type ActivationError } from './errorStats';
@@ -32,24 +34,48 @@ export function measureReconstruction(
   labels: tf.Tensor1D,
   mode: ReconstructionMode = DEFAULT_RECONSTRUCTION_MODE,
 ): Map<string, ReconstructionStats> {
+  return runToEnd(measureReconstructionSteps(network, images, labels, mode));
+}
+
+/** measureReconstruction with `pause()` awaited after every block of each of its passes (a cancel thrown there frees everything) */
+export async function measureReconstructionYielding(
+  network: Network,
+  images: tf.Tensor4D,
+  labels: tf.Tensor1D,
+  mode: ReconstructionMode,
+  pause: () => Promise<void>,
+): Promise<Map<string, ReconstructionStats>> {
+  return runWithPauses(measureReconstructionSteps(network, images, labels, mode), pause);
+}
+
+function* measureReconstructionSteps(network: Network, images: tf.Tensor4D, labels: tf.Tensor1D, mode: ReconstructionMode): Stepwise<Map<string, ReconstructionStats>> {
   const steps = architectureOf(network).steps;
-  const run = forwardTrunk(network, images, { keepBlockOutputs: true, training: mode === 'training' });
-  const outputs = run.blockOutputs as Map<string, tf.Tensor4D>;
-  const inputOf = (i: number): tf.Tensor4D => (i === 0 ? images : (outputs.get(steps[i - 1].id) as tf.Tensor4D));
+  // every step's output (the last is the features), made one step at a time
+  const outputs = new Map<string, tf.Tensor4D>();
   try {
+    const forwardCtx = mode === 'training' ? trainingContext(network) : inferenceContext(network);
+    let h = images;
+    for (const step of steps) {
+      h = applyStep(forwardCtx, step, h);
+      outputs.set(step.id, h);
+      yield;
+    }
+    const features = h;
+    const inputOf = (i: number): tf.Tensor4D => (i === 0 ? images : (outputs.get(steps[i - 1].id) as tf.Tensor4D));
     const oneBlock = new Map<string, ActivationError>();
     const truths = new Map<string, Float32Array>();
     const ctx = trainingContext(network);
-    steps.forEach((step, i) => {
-      if (step.kind !== 'reversible') return;
+    for (const [i, step] of steps.entries()) {
+      if (step.kind !== 'reversible') continue;
       const output = outputs.get(step.id) as tf.Tensor4D;
       const single = mode === 'training' ? reversibleInverse(ctx, step, output) : invertStep(network, step.id, output);
       const truth = inputOf(i).dataSync() as Float32Array;
       truths.set(step.id, truth);
       oneBlock.set(step.id, activationError(truth, single.dataSync(), step.inShape[2]));
       single.dispose();
-    });
-    const chain = mode === 'training' ? chainOfBackwardPass(network, images, labels, truths) : chainInInferenceMode(network, run.features, inputOf, truths);
+      yield;
+    }
+    const chain = mode === 'training' ? yield* chainOfBackwardPass(network, images, labels, truths) : yield* chainInInferenceMode(network, features, inputOf, truths);
     const stats = new Map<string, ReconstructionStats>();
     for (const [id, one] of oneBlock) {
       const far = chain.get(id);
@@ -66,23 +92,22 @@ export function measureReconstruction(
     }
     return stats;
   } finally {
-    // blockOutputs holds every step's output (features is the last of them)
     tf.dispose([...outputs.values()]);
   }
 }
 
 /** the inputs one real reversible training step rebuilds, against the true ones; the step's effects undone */
-function chainOfBackwardPass(
+function* chainOfBackwardPass(
   network: Network,
   images: tf.Tensor4D,
   labels: tf.Tensor1D,
   truths: Map<string, Float32Array>,
-): Map<string, ActivationError> {
+): Stepwise<Map<string, ActivationError>> {
   const chain = new Map<string, ActivationError>();
   // the step moves the running statistics once
   const snapshot = snapshotWeights(network);
   try {
-    const step = computeGradientsWithHooks(network, images, labels, 'reversible', {
+    const step = yield* reversibleGradientSteps(network, images, labels, {
       onRebuilt(id, rebuilt) {
         const truth = truths.get(id);
         if (truth === undefined) throw new Error(`the backward pass rebuilt ${id}, which is not a reversible unit of the forward pass`);
@@ -97,12 +122,12 @@ function chainOfBackwardPass(
 }
 
 /** the chain inverted here with running statistics, from the features back to the first step */
-function chainInInferenceMode(
+function* chainInInferenceMode(
   network: Network,
   features: tf.Tensor4D,
   inputOf: (i: number) => tf.Tensor4D,
   truths: Map<string, Float32Array>,
-): Map<string, ActivationError> {
+): Stepwise<Map<string, ActivationError>> {
   const steps = architectureOf(network).steps;
   const errors = new Map<string, ActivationError>();
   let chain = tf.clone(features);
@@ -120,6 +145,7 @@ function chainInInferenceMode(
       chain = rebuilt;
       if (step.kind !== 'reversible') continue;
       errors.set(step.id, activationError(truths.get(step.id) as Float32Array, chain.dataSync(), step.inShape[2]));
+      yield;
     }
   } finally {
     chain.dispose();

@@ -1,7 +1,8 @@
 // The IDX format of MNIST and Fashion-MNIST: magic 0x00 0x00 <type> <rank>, then rank big-endian
 // uint32 dimensions, then big-endian data. Files may be gzipped (detected by the gzip magic bytes).
 import { FileFormatError, displayName } from './fileFormatError';
-import { gunzipBounded, gunzipPrefix, isGzip, MAX_GUNZIP_BYTES } from './gzip';
+import { gunzipPrefix, gunzipSteps, isGzip, MAX_GUNZIP_BYTES } from './gzip';
+import { runToEnd, type Stepwise } from '../util/stepwise';
 import { readInputFile } from './readBytes';
 import { boundedProduct, copyElements } from './typedArrays';
 
@@ -37,7 +38,12 @@ export interface IdxHeader {
 export type BeforeIdxData = (header: IdxHeader) => void;
 
 export function readIdx(path: string, beforeData?: BeforeIdxData): IdxArray {
-  return parseIdxFile(readInputFile(path), path, undefined, beforeData);
+  return runToEnd(readIdxSteps(path, beforeData));
+}
+
+/** readIdx, yielding while a gzipped file inflates (engine/io/gzip.ts gunzipSteps) */
+export function* readIdxSteps(path: string, beforeData?: BeforeIdxData): Stepwise<IdxArray> {
+  return yield* parseIdxFileSteps(readInputFile(path), path, undefined, beforeData);
 }
 
 /**
@@ -48,6 +54,11 @@ const GZIP_HEADER_PEEK_BYTES = 4096;
 
 /** Plain or gzipped IDX bytes; a gzipped file is inflated only up to the size its header declares. */
 export function parseIdxFile(bytes: Uint8Array, file?: string, maxGunzipBytes = MAX_GUNZIP_BYTES, beforeData?: BeforeIdxData): IdxArray {
+  return runToEnd(parseIdxFileSteps(bytes, file, maxGunzipBytes, beforeData));
+}
+
+/** parseIdxFile, yielding between the chunks a gzipped file inflates in */
+export function* parseIdxFileSteps(bytes: Uint8Array, file?: string, maxGunzipBytes = MAX_GUNZIP_BYTES, beforeData?: BeforeIdxData): Stepwise<IdxArray> {
   const name = displayName(file);
   if (!isGzip(bytes)) {
     beforeData?.(parseIdxHeader(bytes, name));
@@ -58,17 +69,18 @@ export function parseIdxFile(bytes: Uint8Array, file?: string, maxGunzipBytes = 
     header = parseIdxHeader(gunzipPrefix(bytes.subarray(0, GZIP_HEADER_PEEK_BYTES), name), name);
   } catch {
     // not a header the first bytes can show (corrupt gzip, a short file): inflate it all, bounded, and say why
-    const plain = gunzipBounded(bytes, name, maxGunzipBytes);
+    const plain = yield* gunzipSteps(bytes, name, maxGunzipBytes);
     beforeData?.(parseIdxHeader(plain, name));
     return parseIdx(plain, name);
   }
   beforeData?.(header);
   // inflating past the declared size only ever ends in "extra bytes": one byte more is enough to say so
   const declared = header.count < 0 ? Infinity : header.dataStart + header.count * header.bytesPerElement + 1;
-  if (declared >= maxGunzipBytes) return parseIdx(gunzipBounded(bytes, name, maxGunzipBytes), name);
-  let plain: Buffer;
+  if (declared >= maxGunzipBytes) return parseIdx(yield* gunzipSteps(bytes, name, maxGunzipBytes), name);
+  let plain: Uint8Array;
   try {
-    plain = gunzipBounded(bytes, name, declared);
+    // allocated once at the declared size (checked by beforeData) plus the one byte that tells of extra data
+    plain = yield* gunzipSteps(bytes, name, declared, declared);
   } catch (error) {
     if (!(error instanceof FileFormatError) || !error.problem.startsWith('decompresses to more than')) throw error;
     throw new FileFormatError(name, `holds more data than its header declares (shape [${header.shape.join(', ')}] of ${header.dtype}, ${declared - 1 - header.dataStart} bytes)`);

@@ -11,7 +11,9 @@ import { architectureOf, inferenceContext, trainingContext } from '../model/netw
 import type { Network } from '../model/network.types';
 import type { RunContext } from '../model/runContext';
 import { unsqueeze } from '../model/squeeze';
+import { applyStep } from '../model/trunk';
 import { reversibleInverse } from '../model/units';
+import { runToEnd, type Stepwise } from '../util/stepwise';
 
 export function isInvertible(step: TrunkStep): boolean {
   return step.kind === 'squeeze' || step.kind === 'reversible';
@@ -41,11 +43,30 @@ export class ForwardActivations {
     readonly network: Network,
     readonly images: tf.Tensor4D,
     readonly training: boolean,
+    /** every step's output by step id, already made (build); otherwise made here in one pass */
+    outputs?: Map<string, tf.Tensor4D>,
   ) {
     this.steps = architectureOf(network).steps;
     this.ctx = training ? trainingContext(network) : inferenceContext(network);
-    const run = forwardTrunk(network, images, { keepBlockOutputs: true, training });
-    this.outputs = run.blockOutputs as Map<string, tf.Tensor4D>;
+    this.outputs = outputs ?? (forwardTrunk(network, images, { keepBlockOutputs: true, training }).blockOutputs as Map<string, tf.Tensor4D>);
+  }
+
+  /** the same activations, made one trunk step at a time (a cancel thrown at a yield frees those made so far) */
+  static *build(network: Network, images: tf.Tensor4D, training: boolean): Stepwise<ForwardActivations> {
+    const ctx = training ? trainingContext(network) : inferenceContext(network);
+    const outputs = new Map<string, tf.Tensor4D>();
+    try {
+      let h = images;
+      for (const step of architectureOf(network).steps) {
+        h = applyStep(ctx, step, h);
+        outputs.set(step.id, h);
+        yield;
+      }
+    } catch (error) {
+      tf.dispose([...outputs.values()]);
+      throw error;
+    }
+    return new ForwardActivations(network, images, training, outputs);
   }
 
   inputOf(i: number): tf.Tensor4D {
@@ -103,6 +124,11 @@ export function l2Distance(a: tf.Tensor, b: tf.Tensor): { distance: number; norm
 
 /** one-block and chain errors of every reversible unit, in step order */
 export function measureBlockErrors(activations: ForwardActivations): BlockErrors[] {
+  return runToEnd(measureBlockErrorsSteps(activations));
+}
+
+/** measureBlockErrors, yielding after every step of a segment's chain (a cancel thrown there frees the chain) */
+export function* measureBlockErrorsSteps(activations: ForwardActivations): Stepwise<BlockErrors[]> {
   const { steps, ctx } = activations;
   const errors = new Map<number, BlockErrors>();
   for (const [first, last] of invertibleSegments(steps)) {
@@ -120,6 +146,7 @@ export function measureBlockErrors(activations: ForwardActivations): BlockErrors
         single.dispose();
         const far = l2Distance(truth, chain);
         errors.set(i, { id: step.id, index: i, inputNorm: one.norm, oneBlock: one.distance, chain: far.distance, oneBlockMaxAbs: one.maxAbs, chainMaxAbs: far.maxAbs });
+        yield;
       }
     } finally {
       chain.dispose();

@@ -4,6 +4,7 @@
 // from a central finite difference (a cross-check; float32 makes it accurate to ~1e-3 at best).
 import * as tf from '@tensorflow/tfjs-core';
 import { SeededRandom } from '../util/random';
+import { runToEnd, type Stepwise } from '../util/stepwise';
 
 export type JvpMethod = 'double-vjp' | 'finite-difference';
 
@@ -76,6 +77,11 @@ export function norm(t: tf.Tensor): number {
 
 /** the largest singular value of fn's Jacobian at x; leaves tf.memory().numTensors as it found it */
 export function largestSingularValue(fn: TensorMap, x: tf.Tensor, options: PowerIterationOptions = {}): LipschitzEstimate {
+  return runToEnd(largestSingularValueSteps(fn, x, options));
+}
+
+/** largestSingularValue, yielding inside every power iteration, between its JVP and VJP (a cancel thrown there releases its vectors) */
+export function* largestSingularValueSteps(fn: TensorMap, x: tf.Tensor, options: PowerIterationOptions = {}): Stepwise<LipschitzEstimate> {
   const maxIterations = options.maxIterations ?? 20;
   const tolerance = options.tolerance ?? 1e-3;
   const method = options.jvp ?? 'double-vjp';
@@ -94,6 +100,12 @@ export function largestSingularValue(fn: TensorMap, x: tf.Tensor, options: Power
       iterations++;
       const jv = jvp(fn, x, v, method);
       const next = norm(jv);
+      try {
+        yield;
+      } catch (error) {
+        jv.dispose();
+        throw error;
+      }
       const w = tf.tidy(() => vjp(fn, x, jv));
       jv.dispose();
       const wNorm = norm(w);
@@ -109,6 +121,7 @@ export function largestSingularValue(fn: TensorMap, x: tf.Tensor, options: Power
       previous.dispose();
       w.dispose();
       if (change < tolerance) break;
+      yield;
     }
   } catch (error) {
     v.dispose();

@@ -8,9 +8,10 @@ import type { TrunkStep } from '../model/architecture';
 import type { Network } from '../model/network.types';
 import { runSteps, stageOf } from '../model/trunk';
 import { reversibleForward, reversibleInverse } from '../model/units';
-import { ForwardActivations, inverseOf, isInvertible, measureBlockErrors, predictChainErrors, type BlockErrors } from './blockErrors';
+import { ForwardActivations, inverseOf, isInvertible, measureBlockErrorsSteps, predictChainErrors, type BlockErrors } from './blockErrors';
 import { float64Errors } from './float64Chain';
-import { largestSingularValue, type JvpMethod, type LipschitzEstimate, type PowerIterationOptions } from './lipschitz';
+import { largestSingularValueSteps, type JvpMethod, type LipschitzEstimate, type PowerIterationOptions } from './lipschitz';
+import { runToEnd, runWithPauses, type Stepwise } from '../util/stepwise';
 import { makeProbe, PROBE_DESCRIPTIONS, PROBE_NAMES } from './probes';
 
 export const DEFAULT_STABILITY_BATCH = 8;
@@ -65,22 +66,46 @@ function conditionNumber(forward: LipschitzEstimate, inverse: LipschitzEstimate)
 }
 
 export function measureStability(network: Network, images: tf.Tensor4D, mode: 'training' | 'inference', options: StabilityOptions = {}): StabilityReport {
+  return runToEnd(measureStabilitySteps(network, images, mode, options));
+}
+
+/**
+ * measureStability with `pause()` awaited between its pieces of work: every trunk step of a forward pass, every
+ * step of a chain, every power iteration (a pause that throws, a cancel, ends it and frees its tensors)
+ */
+export async function measureStabilityYielding(
+  network: Network,
+  images: tf.Tensor4D,
+  mode: 'training' | 'inference',
+  options: StabilityOptions,
+  pause: () => Promise<void>,
+): Promise<StabilityReport> {
+  return runWithPauses(measureStabilitySteps(network, images, mode, options), pause);
+}
+
+function* measureStabilitySteps(network: Network, images: tf.Tensor4D, mode: 'training' | 'inference', options: StabilityOptions): Stepwise<StabilityReport> {
   const started = performance.now();
   const batchSize = Math.min(options.batchSize ?? DEFAULT_STABILITY_BATCH, images.shape[0]);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`stability batch size must be a positive integer, got ${options.batchSize}`);
   const power: PowerIterationOptions = { maxIterations: options.maxIterations ?? DEFAULT_MAX_ITERATIONS, tolerance: options.tolerance ?? 1e-3, jvp: options.jvp ?? 'double-vjp', seed: options.seed ?? 0 };
   const check = options.checkCancelled ?? (() => undefined);
   const batch = tf.slice(images, 0, batchSize);
-  const activations = new ForwardActivations(network, batch, mode === 'training');
+  let activations: ForwardActivations;
+  try {
+    activations = yield* ForwardActivations.build(network, batch, mode === 'training');
+  } catch (error) {
+    batch.dispose();
+    throw error;
+  }
   try {
     const { steps, ctx } = activations;
-    const errors = measureBlockErrors(activations);
+    const errors = yield* measureBlockErrorsSteps(activations);
     const lipschitz = new Map<string, { forward: LipschitzEstimate; inverse: LipschitzEstimate }>();
     for (const e of errors) {
       check();
       const step = steps[e.index] as Extract<TrunkStep, { kind: 'reversible' }>;
-      const forward = largestSingularValue((x) => reversibleForward(ctx, step, x as tf.Tensor4D), activations.inputOf(e.index), power);
-      const inverse = largestSingularValue((y) => reversibleInverse(ctx, step, y as tf.Tensor4D), activations.outputOf(e.index), power);
+      const forward = yield* largestSingularValueSteps((x) => reversibleForward(ctx, step, x as tf.Tensor4D), activations.inputOf(e.index), power);
+      const inverse = yield* largestSingularValueSteps((y) => reversibleInverse(ctx, step, y as tf.Tensor4D), activations.outputOf(e.index), power);
       lipschitz.set(e.id, { forward, inverse });
     }
     const predicted = predictChainErrors(steps, errors, new Map([...lipschitz].map(([id, l]) => [id, l.inverse.value])));
@@ -93,11 +118,12 @@ export function measureStability(network: Network, images: tf.Tensor4D, mode: 't
     for (const name of probeNames) {
       check();
       const probe = tf.tensor4d(makeProbe(name, host, batch.shape, (options.seed ?? 0) + 1), batch.shape);
-      const probeActivations = new ForwardActivations(network, probe, mode === 'training');
+      let probeActivations: ForwardActivations | undefined;
       try {
-        probeErrors.set(name, new Map(measureBlockErrors(probeActivations).map((e) => [e.id, relative(e)])));
+        probeActivations = yield* ForwardActivations.build(network, probe, mode === 'training');
+        probeErrors.set(name, new Map((yield* measureBlockErrorsSteps(probeActivations)).map((e) => [e.id, relative(e)])));
       } finally {
-        probeActivations.dispose();
+        probeActivations?.dispose();
         probe.dispose();
       }
     }
@@ -130,8 +156,8 @@ export function measureStability(network: Network, images: tf.Tensor4D, mode: 't
             for (let i = part.last; i >= part.first; i--) h = inverseOf(ctx, steps[i], h);
             return h;
           });
-        const forward = largestSingularValue(forwardMap, activations.inputOf(part.first), power);
-        const inverse = largestSingularValue(inverseMap, activations.outputOf(part.last), power);
+        const forward = yield* largestSingularValueSteps(forwardMap, activations.inputOf(part.first), power);
+        const inverse = yield* largestSingularValueSteps(inverseMap, activations.outputOf(part.last), power);
         parts.push({ id: part.id, forwardLipschitz: forward, inverseLipschitz: inverse, conditionNumber: conditionNumber(forward, inverse) });
       }
     }

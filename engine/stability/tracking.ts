@@ -7,13 +7,14 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { StabilityRecord } from '../../protocol/stabilityReport';
 import { vectorAgreement } from '../inspect/errorStats';
-import { hostGradients } from '../inspect/gradientFidelity';
+import { hostGradientsYielding } from '../inspect/gradientFidelity';
 import { snapshotWeights } from '../inspect/weightSnapshot';
 import type { TrunkStep } from '../model/architecture';
 import type { Network } from '../model/network.types';
 import { reversibleInverse } from '../model/units';
-import { ForwardActivations, measureBlockErrors } from './blockErrors';
-import { largestSingularValue, type JvpMethod } from './lipschitz';
+import { ForwardActivations, measureBlockErrorsSteps } from './blockErrors';
+import { largestSingularValueSteps, type JvpMethod } from './lipschitz';
+import { runWithPauses } from '../util/stepwise';
 import { yieldToEventLoop } from '../util/yieldToEventLoop';
 
 export const STABILITY_FILE = 'stability.jsonl';
@@ -108,23 +109,23 @@ export class StabilityTracker {
   async measure(step: number, epoch: number, pause: () => Promise<void> = yieldToEventLoop): Promise<StabilityRecord> {
     const started = performance.now();
     const { network } = this.options;
-    const activations = new ForwardActivations(network, this.images, true);
+    const activations = await runWithPauses(ForwardActivations.build(network, this.images, true), pause);
     const blocks: StabilityRecord['blocks'] = [];
     let worstInverse: StabilityRecord['worstInverseLipschitz'];
     try {
-      const errors = measureBlockErrors(activations);
+      const errors = await runWithPauses(measureBlockErrorsSteps(activations), pause);
       for (const e of errors) {
         await pause();
         const norm = e.inputNorm === 0 ? 1 : e.inputNorm;
         const step = activations.steps[e.index] as Extract<TrunkStep, { kind: 'reversible' }>;
         const warm = this.options.warmStart !== false ? this.vectors.get(e.id) : undefined;
-        const estimate = largestSingularValue((y) => reversibleInverse(activations.ctx, step, y as tf.Tensor4D), activations.outputOf(e.index), {
+        const estimate = await runWithPauses(largestSingularValueSteps((y) => reversibleInverse(activations.ctx, step, y as tf.Tensor4D), activations.outputOf(e.index), {
           maxIterations: warm !== undefined ? WARM_ITERATIONS : TRACKING_ITERATIONS,
           tolerance: 1e-2,
           jvp: this.options.jvp ?? 'finite-difference',
           keepVector: this.options.warmStart !== false,
           ...(warm !== undefined ? { start: warm } : {}),
-        });
+        }), pause);
         if (estimate.vector !== undefined) {
           warm?.dispose();
           this.vectors.set(e.id, estimate.vector);
@@ -141,9 +142,8 @@ export class StabilityTracker {
     const snapshot = snapshotWeights(network);
     let agreement: StabilityRecord['gradientAgreement'];
     try {
-      const standard = hostGradients(network, this.images, this.labels, 'standard');
-      await pause();
-      const reversible = hostGradients(network, this.images, this.labels, 'reversible');
+      const standard = await hostGradientsYielding(network, this.images, this.labels, 'standard', pause);
+      const reversible = await hostGradientsYielding(network, this.images, this.labels, 'reversible', pause);
       const names = [...standard.keys()];
       agreement = vectorAgreement(
         names.map((n) => standard.get(n) as Float32Array),

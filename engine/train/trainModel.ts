@@ -5,13 +5,13 @@ import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { DataSpec, ModelRef, ProgressEvent, TrainParams, TrainResult } from '../../protocol/engineApi';
 import { checkDatasetFitsModel, computeNormalization, loadDatasetYielding, resolveDataSpec, type Dataset, type Normalization } from '../data';
-import { stopPoint } from '../operations/stopPoint';
+import { OperationCancelled, stopPoint } from '../operations/stopPoint';
 import type { LoadOptions } from '../data/types';
 import type { RevNetConfig, TrainingMetadata } from '../model/config';
 import { loadConfig } from '../model/loadConfig';
 import { CONFIG_SUFFIX, readWeights, saveModel, WEIGHTS_SUFFIX, type ModelMetadata } from '../model/saveLoad';
 import { removeStaleTemporaries } from '../io/atomicWrite';
-import { lockOutputFolder } from './runLock';
+import { lockOutputFolder, type RunLock } from './runLock';
 import { buildNetwork, networkFromTensors, type RevNet } from '../model/network';
 import { presetConfig } from '../model/presets';
 import { withDefaults } from '../model/validateConfig';
@@ -121,6 +121,8 @@ function resumeStart(params: TrainParams, folder: string): RunStart {
 
 let runCounter = 0;
 
+const LOADING_DATA = 'loading the training data';
+
 /** the stability tracker of a run (engine/stability/tracking.ts), on the first examples of the test split; undefined when off */
 function startTracking(start: RunStart, dataset: Dataset, normalization: Normalization, outDir: string): StabilityTracker | undefined {
   const { stepsPerEpoch } = batchPlan(dataset.train.count, start.options.batchSize);
@@ -169,12 +171,16 @@ export interface TrainDependencies {
   loadData: (spec: DataSpec, options: LoadOptions, cancel: CancelSignal) => Dataset | Promise<Dataset>;
 }
 
+/** a long load checks the cancel between its chunks (Stop, Ctrl-C): a stop there ends the run as stopped */
+export const defaultTrainDependencies: TrainDependencies = {
+  loadData: (spec, options, stop) => loadDatasetYielding(spec, options, () => stopPoint(stop, LOADING_DATA)),
+};
+
 export async function trainModel(
   params: TrainParams,
   onProgress: (event: ProgressEvent) => void,
   cancel: CancelSignal,
-  // a long load checks the cancel between its chunks (Stop, Ctrl-C)
-  dependencies: TrainDependencies = { loadData: (spec, options, stop) => loadDatasetYielding(spec, options, () => stopPoint(stop, 'loading the training data')) },
+  dependencies: TrainDependencies = defaultTrainDependencies,
 ): Promise<TrainResult> {
   const outDir = resolve(params.outDir);
   const resumeFolder = params.resumeFrom !== undefined ? resolve(params.resumeFrom) : params.resume ? outDir : undefined;
@@ -184,21 +190,41 @@ export async function trainModel(
   try {
     removeStaleTemporaries(outDir);
     refuseToReplace(outDir, resumeFolder, params);
-    return await trainLocked(params, outDir, resumeFolder, onProgress, cancel, dependencies);
+    const result = await trainLocked(params, outDir, resumeFolder, onProgress, cancel, dependencies);
+    if (result.status === 'cancelled' && result.weightsPath === '') removeIfEmpty(lock, created, outDir);
+    return result;
   } catch (error) {
-    lock.release();
-    // a run refused before it wrote anything leaves no empty folder behind
-    if (created) {
-      try {
-        rmdirSync(outDir);
-      } catch {
-        // not empty: something was written, it stays
-      }
-    }
+    removeIfEmpty(lock, created, outDir);
     throw error;
   } finally {
     lock.release();
   }
+}
+
+/** a run refused or stopped before it wrote anything leaves no empty folder behind */
+function removeIfEmpty(lock: RunLock, created: boolean, outDir: string): void {
+  lock.release();
+  if (!created) return;
+  try {
+    rmdirSync(outDir);
+  } catch {
+    // not empty: something was written, it stays
+  }
+}
+
+/** The result of a run stopped (Stop, Ctrl-C, SIGTERM) before its first step: nothing trained, nothing written. */
+function stoppedBeforeTraining(start: RunStart, outDir: string, resumeFolder: string | undefined, phase: string): TrainResult {
+  const result: TrainResult = { outDir, configPath: '', weightsPath: '', status: 'cancelled', epochs: start.state.epoch, steps: start.state.step };
+  // a resumed run's checkpoint stays as it was; a fresh run has none yet
+  const kept = resumeFolder === outDir ? checkpointModelPaths(outDir) : undefined;
+  if (kept !== undefined) {
+    result.configPath = kept.configPath;
+    result.weightsPath = kept.weightsPath;
+    result.message = `stopped while ${phase}; the checkpoint at step ${start.state.step} is unchanged`;
+  } else {
+    result.message = `stopped while ${phase}; nothing was trained and no checkpoint was written`;
+  }
+  return result;
 }
 
 /** The files in outDir a new run would replace, unless the user asked for it (--force / the extension's question). */
@@ -264,7 +290,13 @@ async function trainLocked(
       loadOptions.shape = start.network.config.input;
       loadOptions.classes = start.network.config.classes;
     }
-    const dataset = await dependencies.loadData(start.data, loadOptions, cancel);
+    let dataset: Dataset;
+    try {
+      dataset = await dependencies.loadData(start.data, loadOptions, cancel);
+    } catch (error) {
+      if (error instanceof OperationCancelled && cancel.cancelled) return stoppedBeforeTraining(start, outDir, resumeFolder, LOADING_DATA);
+      throw error;
+    }
     checkDatasetFitsModel(dataset, start.network.config);
     const normalization = start.normalization ?? computeNormalization(dataset.train, dataset.channels);
     if (![...normalization.mean, ...normalization.std].every(Number.isFinite) || normalization.std.some((s) => s <= 0)) {

@@ -143,6 +143,9 @@ export async function runTraining(run: TrainingRun): Promise<RunOutcome> {
       }
       const batch = makeBatch(dataset.train, shape, normalization, order, state.stepInEpoch * batchSize, batchSize);
       const gradients = await computeGradients(network, batch.images, batch.labels, options.mode);
+      // the step's main-thread pieces (summing the threads' gradients, the update, the bookkeeping) are tens of
+      // milliseconds each on a deep model: the event loop runs between them, not only between steps
+      await yieldToEventLoop();
       const loss = (gradients.loss.dataSync() as Float32Array)[0];
       let failure: string | undefined;
       if (!Number.isFinite(loss)) {
@@ -152,6 +155,7 @@ export async function runTraining(run: TrainingRun): Promise<RunOutcome> {
       if (failure === undefined) {
         correct = tf.tidy(() => (tf.sum(tf.cast(tf.equal(tf.argMax(gradients.logits, 1), batch.labels), 'int32')).dataSync() as Int32Array)[0]);
         optimizer.apply(network.weights.params, gradients.grads, lr);
+        await yieldToEventLoop();
       }
       gradients.loss.dispose();
       gradients.logits.dispose();
@@ -184,7 +188,7 @@ export async function runTraining(run: TrainingRun): Promise<RunOutcome> {
     const meanLoss = totals.examples > 0 ? totals.loss / totals.examples : Number.NaN;
     const meanAccuracy = totals.examples > 0 ? totals.correct / totals.examples : Number.NaN;
     const predict = run.predict;
-    const evaluated = await evaluateAccuracy(network, dataset.test, shape, normalization, run.cancel, predict && ((images) => predict(network, images)));
+    const evaluated = await evaluateAccuracy(network, dataset.test, shape, normalization, run.cancel, predict && { predict: (images) => predict(network, images) });
     if (evaluated === undefined) {
       // stopped during the evaluation: the position stays at the end of the epoch, evaluated again on resume
       const problem = await checkpoint();

@@ -308,6 +308,55 @@ describe('RevNet Inspector in code-server', { timeout: 15 * 60_000 }, () => {
     assert.ok(maxAbs < 1e-3, `inverse of the forward pass is ${maxAbs} away from the input image`);
   }, () => wb);
 
+  step('Invert Tensor… onto an existing result asks first: Cancel leaves the file, Overwrite replaces it', async () => {
+    await wb.page.mouse.move(5, 400);
+    await wb.page.keyboard.press('Escape');
+    await wb.dismissNotifications();
+    // self-contained: the model, an input image, its features (through the engine) and a result already there
+    const configPath = tinyConfig('mnist-tiny');
+    const image = new Float32Array(28 * 28);
+    for (let i = 0; i < image.length; i++) image[i] = ((i * 104729) % 256) / 255;
+    const inputPath = join(server.workspace, 'overwrite-sample.npy');
+    writeFileSync(inputPath, encodeNpyToBuffer({ shape: [1, 28, 28, 1], data: image }));
+    const engine = new EngineClient({ enginePath: join(root, 'dist', 'engine.js'), backend: () => 'cpu', onLog: () => undefined });
+    try {
+      await engine.request(Requests.forward, { model: { configPath }, inputPath, outputPath: join(server.workspace, 'overwrite-features.npy'), overwrite: true });
+    } finally {
+      await engine.stop();
+    }
+    const outputPath = join(server.workspace, 'overwrite-features.inverted.npy');
+    const placeholder = encodeNpyToBuffer({ shape: [2], data: new Float32Array([42, 43]) });
+    writeFileSync(outputPath, placeholder);
+    const dialog = wb.page.locator('.monaco-dialog-box', { hasText: 'overwrite-features.inverted.npy already exists' });
+    /** runs Invert Tensor on the features and waits for the question (picking the model if none was used yet) */
+    const invertAndAsk = async () => {
+      await wb.explorerAction('overwrite-features.npy', 'Invert Tensor');
+      const picker = wb.quickInput.locator('.quick-input-list .monaco-list-row', { hasText: 'mnist-tiny.revnet.json' }).first();
+      await eventuallyAsync('the overwrite question (or the model picker first)', 30_000, async () => {
+        if (await dialog.isVisible()) return true;
+        if (await picker.isVisible()) await wb.pick('mnist-tiny.revnet.json');
+        return undefined;
+      });
+    };
+
+    await invertAndAsk();
+    await wb.screenshot('08b-invert-overwrite-question');
+    await dialog.locator('.monaco-button', { hasText: 'Cancel' }).first().click();
+    await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
+    await wb.page.waitForTimeout(2000);
+    assert.deepEqual(readFileSync(outputPath), placeholder, 'Cancel must leave the existing file as it was');
+    assert.equal(await wb.notification(/Inverted overwrite-features\.npy/).count(), 0, 'Cancel must not invert');
+
+    await invertAndAsk();
+    await dialog.locator('.monaco-button', { hasText: 'Overwrite' }).first().click();
+    await wb.waitOrFail(wb.notification(/Inverted overwrite-features\.npy/), 120_000);
+    const inverted = parseNpy(readFileSync(outputPath), outputPath);
+    assert.deepEqual(inverted.shape, [1, 28, 28, 1], 'Overwrite must replace the file with the inverted tensor');
+    const values = Array.from(inverted.data as Float32Array);
+    const maxAbs = values.reduce((m, v, i) => Math.max(m, Math.abs(v - image[i])), 0);
+    assert.ok(maxAbs < 1e-3, `the replaced file is ${maxAbs} away from the input image`);
+  }, () => wb);
+
   step('Inspect Model on mnist-small: time from the command to numbers in the panel', async () => {
     await wb.dismissNotifications();
     await wb.runCommand('RevNet: New Model Config…');

@@ -15,6 +15,7 @@ import { CliError, helpText, numberOption, parseArgs, stringOption, type OptionS
 import { ProgressBar } from '../progressBar';
 import { formatPercent } from '../../../shared/format';
 import { boundedMessage } from '../../../protocol/boundedMessage';
+import type { TrainDependencies } from '../../train/trainModel';
 
 const summary = 'train a model (preset or config) on a data set; writes the model files and checkpoints into --out';
 
@@ -55,7 +56,8 @@ examples:
   revnet train --config my.revnet.json --data idx:images=train-images-idx3-ubyte.gz,labels=train-labels-idx1-ubyte.gz --epochs 10 --batch 128 --out out/my
   revnet train --resume out/my            (after Ctrl-C or a crash: continues from out/my/checkpoint)
 Ctrl-C (or SIGTERM) stops after the current step and writes a checkpoint; a second Ctrl-C quits at once
-(the last complete checkpoint stays). Exit codes: 0 finished, 130 stopped by Ctrl-C (SIGINT), 143 stopped by
+(the last complete checkpoint stays). Ctrl-C while the data loads stops the run before its first step (nothing
+trained, no checkpoint written). Exit codes: 0 finished, 130 stopped by Ctrl-C (SIGINT), 143 stopped by
 SIGTERM, 3 diverged, 2 bad arguments, 1 other errors.
 `;
 
@@ -191,21 +193,33 @@ async function run(argv: string[]): Promise<number> {
   const display = new ProgressBar(json ? process.stderr : process.stdout);
   const cancel = { cancelled: false };
   let stopSignal: NodeJS.Signals | undefined;
+  let loadingData = false;
   const onInterrupt = (signal: NodeJS.Signals) => {
     // the second signal quits at once: checkpoints are switched by one rename, so the last complete one stays
     if (stopSignal !== undefined) process.exit(signalExitCode(signal));
     stopSignal = signal;
     cancel.cancelled = true;
     display.closeLine();
-    log(`${signal}: stopping after the current step and writing a checkpoint (Ctrl-C again to quit at once)`);
+    if (loadingData) log(`${signal}: stopping the data load; nothing was trained yet (Ctrl-C again to quit at once)`);
+    else log(`${signal}: stopping after the current step and writing a checkpoint (Ctrl-C again to quit at once)`);
   };
   process.on('SIGINT', onInterrupt);
   process.on('SIGTERM', onInterrupt);
   const started = Date.now();
   let result: TrainResult;
   try {
-    const { trainModel } = await import('../../train/trainModel');
-    result = await trainModel(params, (event) => display.update(event), cancel);
+    const { defaultTrainDependencies, describeData, trainModel } = await import('../../train/trainModel');
+    // a large data set takes a while to load: say what is happening (Ctrl-C during the load stops the run too)
+    const loadData: TrainDependencies['loadData'] = async (spec, loadOptions, stop) => {
+      loadingData = true;
+      log(`loading the training data: ${describeData(spec)}`);
+      try {
+        return await defaultTrainDependencies.loadData(spec, loadOptions, stop);
+      } finally {
+        loadingData = false;
+      }
+    };
+    result = await trainModel(params, (event) => display.update(event), cancel, { loadData });
   } finally {
     process.off('SIGINT', onInterrupt);
     process.off('SIGTERM', onInterrupt);
@@ -232,7 +246,8 @@ async function run(argv: string[]): Promise<number> {
       if (result.message !== undefined) process.stdout.write(`${result.message}\n`);
     }
     if (result.configPath !== '') process.stdout.write(`model: ${result.configPath}\n       ${result.weightsPath}\n`);
-    if (result.status !== 'finished') process.stdout.write(`continue with: revnet train --resume ${params.outDir}\n`);
+    // a run stopped before its first checkpoint has nothing to continue
+    if (result.status !== 'finished' && result.configPath !== '') process.stdout.write(`continue with: revnet train --resume ${params.outDir}\n`);
   }
   switch (result.status) {
     case 'finished': return 0;
