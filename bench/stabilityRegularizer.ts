@@ -6,7 +6,10 @@
 // Prints a table, writes JSON + CSV and an SVG plot (worst chain max |Δ| through training, per λ).
 //
 // Usage: node --import tsx bench/stabilityRegularizer.ts [--lambdas 0,0.1] [--units 8] [--width 32] [--lr 0.01]
-//          [--steps 300] [--batch 32] [--every 25] [--backend wasm] [--out bench/results/stability-regularizer]
+//          [--steps 300] [--batch 32] [--every 25] [--lr-drops EPOCHS] [--threads N] [--backend wasm]
+//          [--out bench/results/stability-regularizer]
+//          (--lr-drops 1: the learning rate ×0.1 from the second epoch, 250 steps of batch 32 on the digits;
+//          --threads: training threads, default 0 = one per core; 1 keeps a run on one core)
 //        node --import tsx bench/stabilityRegularizer.ts --combine a/results.json,b/results.json --out DIR
 //          (one table, CSV and plot from runs made separately, e.g. one λ per process on a shared machine)
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -34,6 +37,8 @@ const { values } = parseArgs({
     steps: { type: 'string', default: '300' },
     batch: { type: 'string', default: '32' },
     every: { type: 'string', default: '25' },
+    'lr-drops': { type: 'string', default: '' },
+    threads: { type: 'string', default: '0' },
     seed: { type: 'string', default: '0' },
     backend: { type: 'string', default: 'wasm' },
     out: { type: 'string', default: 'bench/results/stability-regularizer' },
@@ -64,6 +69,9 @@ interface Measured {
   worstInverseLipschitz: number;
   worstForwardLipschitz: number;
   trunkInverseLipschitz: number | undefined;
+  /** the worst unit's chain / one-block relL2 rebuilt in float64 from the same float32 inputs (rounding-free) */
+  float64ChainRelL2?: number;
+  float64OneBlockRelL2?: number;
 }
 
 interface RunResult {
@@ -96,6 +104,8 @@ async function runOne(lambda: number, folder: string): Promise<RunResult> {
       seed: Number(values.seed),
       optimizer: values.optimizer as 'adam' | 'sgd',
       learningRate: Number(values.lr),
+      lrDrops: values['lr-drops'] === '' ? [] : values['lr-drops'].split(',').map(Number),
+      threads: Number(values.threads),
       weightDecay: 0,
       stabilityEvery: Number(values.every),
       stabilityThreshold: 1e-3,
@@ -128,7 +138,7 @@ async function runOne(lambda: number, folder: string): Promise<RunResult> {
     const images = tf.tensor4d(normalizeImages(dataset.test.images.subarray(0, EXAMPLES * 784), normalization), [EXAMPLES, 28, 28, 1]);
     for (const mode of ['training', 'inference'] as const) {
       // a rough inverse Lipschitz (12 power steps, no stage/trunk composites): the probes' errors are the point here
-      const report = measureStability(model.network, images, mode, { batchSize: EXAMPLES, maxIterations: 12, tolerance: 1e-2, parts: false });
+      const report = measureStability(model.network, images, mode, { batchSize: EXAMPLES, maxIterations: 12, tolerance: 1e-2, parts: false, float64: true });
       const chain = { data: worst(report.blocks.map((b) => b.errors.chainRelL2)) } as Record<'data' | ProbeName, number>;
       for (const probe of report.probes) chain[probe.name] = worst(report.blocks.map((b) => b.probes[probe.name]?.chainRelL2 ?? Number.NaN));
       measured.push({
@@ -138,6 +148,8 @@ async function runOne(lambda: number, folder: string): Promise<RunResult> {
         worstInverseLipschitz: worst(report.blocks.map((b) => b.inverseLipschitz.value)),
         worstForwardLipschitz: worst(report.blocks.map((b) => b.forwardLipschitz.value)),
         trunkInverseLipschitz: report.parts.find((p) => p.id === 'trunk')?.inverseLipschitz.value,
+        float64ChainRelL2: worst(report.blocks.map((b) => b.float64?.chainRelL2 ?? Number.NaN)),
+        float64OneBlockRelL2: worst(report.blocks.map((b) => b.float64?.oneBlockRelL2 ?? Number.NaN)),
       });
     }
     images.dispose();
@@ -207,18 +219,18 @@ async function main(): Promise<void> {
 function report(results: RunResult[]): void {
   const fmt = (v: number | undefined) => (v === undefined ? '-' : Number.isNaN(v) ? 'NaN' : v.toExponential(2));
   if (values.combine !== undefined) console.log(`combined from ${values.combine} (each file's options are in it)`);
-  else console.log(`${config.name}: ${units} units, width ${width}, ${values.optimizer} lr ${values.lr}, no weight decay, batch ${values.batch}, ${steps} steps, seed ${values.seed}, backend ${tf.getBackend()}`);
-  console.log('| λ | test acc. | BN mode | one-block | chain (data) | gaussian | ×2 | ×5 | uniform | interp. | worst Lip inv | trunk Lip inv | train s |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
-  const csv = ['lambda,testAccuracy,mode,oneBlockRelL2,chainData,chainGaussian,chainScaled2,chainScaled5,chainUniform,chainInterpolation,worstInverseLipschitz,trunkInverseLipschitz,seconds'];
+  else console.log(`${config.name}: ${units} units, width ${width}, ${values.optimizer} lr ${values.lr}, no weight decay, batch ${values.batch}, ${steps} steps, lr drops ${values['lr-drops'] || 'none'}, threads ${values.threads}, seed ${values.seed}, backend ${tf.getBackend()}`);
+  console.log('| λ | test acc. | BN mode | one-block | chain (data) | gaussian | ×2 | ×5 | uniform | interp. | worst Lip inv | trunk Lip inv | float64 chain | train s |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  const csv = ['lambda,testAccuracy,mode,oneBlockRelL2,chainData,chainGaussian,chainScaled2,chainScaled5,chainUniform,chainInterpolation,worstInverseLipschitz,trunkInverseLipschitz,float64ChainRelL2,seconds'];
   for (const r of results) {
     for (const m of r.measured) {
       const c = m.chainRelL2;
       const acc = r.testAccuracy === undefined ? r.status : `${(100 * r.testAccuracy).toFixed(2)}%`;
-      console.log(`| ${r.lambda} | ${acc} | ${m.mode} | ${fmt(m.oneBlockRelL2)} | ${fmt(c.data)} | ${fmt(c.gaussian)} | ${fmt(c['scaled-2'])} | ${fmt(c['scaled-5'])} | ${fmt(c.uniform)} | ${fmt(c.interpolation)} | ${m.worstInverseLipschitz.toFixed(2)} | ${m.trunkInverseLipschitz?.toFixed(2) ?? '-'} | ${r.seconds.toFixed(0)} |`);
-      csv.push([r.lambda, r.testAccuracy ?? '', m.mode, m.oneBlockRelL2, c.data, c.gaussian, c['scaled-2'], c['scaled-5'], c.uniform, c.interpolation, m.worstInverseLipschitz, m.trunkInverseLipschitz ?? '', r.seconds.toFixed(1)].join(','));
+      console.log(`| ${r.lambda} | ${acc} | ${m.mode} | ${fmt(m.oneBlockRelL2)} | ${fmt(c.data)} | ${fmt(c.gaussian)} | ${fmt(c['scaled-2'])} | ${fmt(c['scaled-5'])} | ${fmt(c.uniform)} | ${fmt(c.interpolation)} | ${m.worstInverseLipschitz.toFixed(2)} | ${m.trunkInverseLipschitz?.toFixed(2) ?? '-'} | ${fmt(m.float64ChainRelL2)} | ${r.seconds.toFixed(0)} |`);
+      csv.push([r.lambda, r.testAccuracy ?? '', m.mode, m.oneBlockRelL2, c.data, c.gaussian, c['scaled-2'], c['scaled-5'], c.uniform, c.interpolation, m.worstInverseLipschitz, m.trunkInverseLipschitz ?? '', m.float64ChainRelL2 ?? '', r.seconds.toFixed(1)].join(','));
     }
-    if (r.measured.length === 0) console.log(`| ${r.lambda} | ${r.status} | - | | | | | | | | | | ${r.seconds.toFixed(0)} |`);
+    if (r.measured.length === 0) console.log(`| ${r.lambda} | ${r.status} | - | | | | | | | | | | | ${r.seconds.toFixed(0)} |`);
     const last = r.curve.at(-1);
     console.log(`  λ ${r.lambda}: tracked curve worst chain max|Δ| ${r.curve.map((p) => fmt(p.worstChainMaxAbs)).join(' ')}; last worst inverse Lipschitz ${last?.worstInverseLipschitz.toFixed(2) ?? '-'}; tracking ${r.trackingSeconds.toFixed(0)} s of ${r.seconds.toFixed(0)} s`);
   }
