@@ -5,7 +5,6 @@
 // Ctrl-C quits at once, before step 2 ends, exit 130, and the last checkpoint (the run's first) still loads as
 // a pair. On main a signal waited for the step's end.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,8 +13,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { checkpointModelPaths, readCheckpoint } from '../../engine/train/checkpoint';
 import { resolveModel } from '../../engine/model/resolveModel';
+import { cliPath, runCli, type CliRun } from './cliRun';
 
-const cliPath = join(__dirname, '..', '..', 'dist', 'cli.js');
 const dir = mkdtempSync(join(tmpdir(), 'revnet-signals-'));
 before(async () => {
   assert.ok(existsSync(cliPath), `${cliPath} is missing: run node esbuild.mjs first`);
@@ -23,34 +22,12 @@ before(async () => {
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  /** stderr lines in order */
-  lines: string[];
-}
-
 /** trains revnet-38 for 8 steps; `onLine` sees each stderr line as it comes and may signal the child */
-function train(outDir: string, onLine: (line: string, signal: (name: NodeJS.Signals, delayMs?: number) => void) => void): Promise<Run> {
-  const child = spawn(
-    process.execPath,
-    [cliPath, 'train', '--preset', 'revnet-38', '--data', 'random:count=32', '--epochs', '1', '--batch', '4', '--backend', 'cpu',
-      '--stability-every', '0', '--out', outDir, '--json', '--no-inspect'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+function train(outDir: string, onLine: Parameters<typeof runCli>[1]): Promise<CliRun> {
+  return runCli(
+    ['train', '--preset', 'revnet-38', '--data', 'random:count=32', '--epochs', '1', '--batch', '4', '--backend', 'cpu', '--stability-every', '0', '--out', outDir, '--json', '--no-inspect'],
+    onLine,
   );
-  const run: Run = { code: null, stdout: '', lines: [] };
-  let pending = '';
-  child.stdout.on('data', (chunk: Buffer) => (run.stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => {
-    pending += chunk.toString();
-    const parts = pending.split('\n');
-    pending = parts.pop() ?? '';
-    for (const line of parts) {
-      run.lines.push(line);
-      onLine(line, (name, delayMs = 0) => setTimeout(() => child.kill(name), delayMs));
-    }
-  });
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ ...run, code })));
 }
 
 const stepLine = (step: number) => (line: string) => line.includes(`(total ${step})`);

@@ -4,16 +4,15 @@
 // checkpoint claimed and no folder left behind; through the engine's JSON-RPC, Stop Training answers the train
 // request with a stopped result, not an error. On main the load's cancel surfaced as an error (exit 1, a failed run).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { Requests, type ProgressEvent } from '../../protocol/engineApi';
 import { EngineClient } from '../../extension/engine/engineClient';
+import { runCli, type CliRun } from './cliRun';
 
 const root = join(__dirname, '..', '..', 'dist');
-const cliPath = join(root, 'cli.js');
 const enginePath = join(root, 'engine.js');
 const dir = mkdtempSync(join(tmpdir(), 'revnet-stop-load-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -22,34 +21,14 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 const LARGE_RANDOM = { kind: 'random', count: 150_000, seed: 2 } as const;
 const STOPPED_MESSAGE = 'stopped while loading the training data; nothing was trained and no checkpoint was written';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  lines: string[];
-}
-
 /** `revnet train` on the large random data; `signal` is sent when the CLI says it loads the data */
-function trainAndSignal(outDir: string, signal: NodeJS.Signals): Promise<Run> {
-  assert.ok(existsSync(cliPath), `${cliPath} is missing: run node esbuild.mjs first`);
-  const child = spawn(
-    process.execPath,
-    [cliPath, 'train', '--preset', 'mnist-tiny', '--data', `random:count=${LARGE_RANDOM.count}`, '--epochs', '1', '--batch', '8', '--backend', 'cpu',
-      '--out', outDir, '--json', '--no-inspect'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+function trainAndSignal(outDir: string, signal: NodeJS.Signals): Promise<CliRun> {
+  return runCli(
+    ['train', '--preset', 'mnist-tiny', '--data', `random:count=${LARGE_RANDOM.count}`, '--epochs', '1', '--batch', '8', '--backend', 'cpu', '--out', outDir, '--json', '--no-inspect'],
+    (line, send) => {
+      if (line.startsWith('loading the training data')) send(signal);
+    },
   );
-  const run: Run = { code: null, stdout: '', lines: [] };
-  let pending = '';
-  child.stdout.on('data', (chunk: Buffer) => (run.stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => {
-    pending += chunk.toString();
-    const parts = pending.split('\n');
-    pending = parts.pop() ?? '';
-    for (const line of parts) {
-      run.lines.push(line);
-      if (line.startsWith('loading the training data')) child.kill(signal);
-    }
-  });
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ ...run, code })));
 }
 
 for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {

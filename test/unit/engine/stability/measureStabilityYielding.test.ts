@@ -8,10 +8,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { buildNetwork } from '../../../../engine/model/network';
 import { measureStability, measureStabilityYielding } from '../../../../engine/stability/measureStability';
 import { mnistLikeConfig, randomImages, useTestBackend } from '../networkFixtures';
+import { assertStopsCleanlyAtEveryPause } from '../stopAtPauses';
 
 before(useTestBackend);
-
-class Stop extends Error {}
 
 test('a yielding stability measurement gives the synchronous numbers and stops at any pause without leaks', async () => {
   const net = buildNetwork(mnistLikeConfig, 3);
@@ -32,19 +31,7 @@ test('a yielding stability measurement gives the synchronous numbers and stops a
     assert.ok(pauses >= net.architecture.steps.length + 2 * units, `${pauses} pauses`);
     // every pause of the first pieces, then every fifth, and the last
     const stops = new Set([...Array.from({ length: pauses }, (_, i) => i + 1).filter((at) => at <= 12 || at % 5 === 0), pauses]);
-    for (const at of stops) {
-      let seen = 0;
-      await assert.rejects(
-        measureStabilityYielding(net, images, 'training', options, async () => {
-          seen += 1;
-          await Promise.resolve();
-          if (seen === at) throw new Stop();
-        }),
-        Stop,
-      );
-      assert.equal(seen, at);
-      assert.equal(tf.memory().numTensors, tensors, `stopped at pause ${at}: ${tf.memory().numTensors - tensors} tensors left`);
-    }
+    await assertStopsCleanlyAtEveryPause(stops, (pause) => measureStabilityYielding(net, images, 'training', options, pause));
   } finally {
     tf.dispose(images);
     net.dispose();
