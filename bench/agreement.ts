@@ -27,13 +27,35 @@ export interface Comparison {
   tensor: string;
 }
 
+/** over a heading's tensors (the gradients: one per parameter), ‖a − ref‖₂ / ‖ref‖₂ of ours and PyTorch float32's */
+export interface RelativeL2 {
+  /** the tensor whose ours / torch ratio is largest */
+  worst: { tensor: string; ours: number; torch: number };
+  /** the median over the tensors of ours / torch */
+  medianRatio: number;
+  tensors: number;
+}
+
 export interface Agreement {
   comparisons: Record<string, Comparison>;
+  /** reported beside the bounds, not judged: whole-tensor error, which a few flipped ReLU masks cannot dominate */
+  relativeL2: Record<string, RelativeL2>;
   /** outputs within max(FACTOR x torch, FLOOR), gradients within GRADIENT_BOUND */
   agrees: boolean;
   worst: { name: string; error: number };
   ours: { loss: number; reversibleLoss: number };
   peer: { loss: number; loss64: number };
+}
+
+/** ‖ours − theirs‖₂ / ‖theirs‖₂ */
+export function relativeL2(ours: ArrayLike<number>, theirs: ArrayLike<number>): number {
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < theirs.length; i++) {
+    diff += (ours[i] - theirs[i]) ** 2;
+    scale += theirs[i] ** 2;
+  }
+  return Math.sqrt(diff) / Math.max(Math.sqrt(scale), 1e-30);
 }
 
 /** max |ours − theirs| / max |theirs| */
@@ -59,8 +81,10 @@ export function compareWithPeer(stack: Stack, peerFile: string, peerLoss: number
     return t.data as Float32Array;
   };
   const comparisons: Record<string, Comparison> = {};
+  const l2: Record<string, { tensor: string; ours: number; torch: number }[]> = {};
   const compare = (what: string, name: string, ours: ArrayLike<number>): Comparison => {
     const reference = get(`f64.${name}`);
+    (l2[what] ??= []).push({ tensor: name, ours: relativeL2(ours, reference), torch: relativeL2(get(name), reference) });
     const c = { ours: relativeError(ours, reference), torch: relativeError(get(name), reference), tensor: name };
     const previous = comparisons[what] as typeof c | undefined;
     // several tensors under one heading (gradients): keep the one furthest outside its bound
@@ -84,5 +108,12 @@ export function compareWithPeer(stack: Stack, peerFile: string, peerLoss: number
   }
   const [name, worst] = Object.entries(comparisons).reduce((a, b) => (b[1].ours > a[1].ours ? b : a));
   const agrees = Object.entries(comparisons).every(([what, c]) => within(what, c));
-  return { comparisons, agrees, worst: { name: `${name} (${worst.tensor})`, error: worst.ours }, ours: { loss: losses.standard, reversibleLoss: losses.reversible }, peer: { loss: peerLoss, loss64: peerLoss64 } };
+  const ratio = (e: { ours: number; torch: number }) => e.ours / Math.max(e.torch, 1e-30);
+  const relativeL2s: Record<string, RelativeL2> = {};
+  for (const [what, entries] of Object.entries(l2)) {
+    const ratios = entries.map(ratio).sort((a, b) => a - b);
+    const worst = entries.reduce((a, b) => (ratio(b) > ratio(a) ? b : a));
+    relativeL2s[what] = { worst, medianRatio: ratios[Math.floor(ratios.length / 2)] ?? Number.NaN, tensors: entries.length };
+  }
+  return { comparisons, relativeL2: relativeL2s, agrees, worst: { name: `${name} (${worst.tensor})`, error: worst.ours }, ours: { loss: losses.standard, reversibleLoss: losses.reversible }, peer: { loss: peerLoss, loss64: peerLoss64 } };
 }

@@ -58,6 +58,12 @@ export function markdown(r: BenchResults): string {
     const agree = d.agreement === undefined ? '–' : `${d.agreement.agrees ? 'yes' : 'NO'} (${d.agreement.worst.error.toExponential(1)}, ${d.agreement.worst.name})`;
     lines.push(`| ${d.depth} | ${agree} | ${ms(m('oursForward'))} | ${ms(m('oursForwardThreads'))} | ${ms(m('oursStandard'))} | ${ms(m('oursReversible'))} | ${ms(m('oursStandardThreads'))} | ${ms(m('oursReversibleThreads'))} | ${ms(m('torchForward'))} | ${ms(m('torchStep'))} | ${ms(m('torchForwardAll'))} | ${ms(m('torchStepAll'))} |`);
   }
+  for (const d of r.depths) {
+    const grads = d.agreement?.relativeL2['reversible gradients'];
+    if (grads === undefined) continue;
+    const e = (x: number) => x.toExponential(1);
+    lines.push('', `${d.depth} blocks, reversible gradients by whole-tensor error ‖a − ref‖₂ / ‖ref‖₂ (not judged; a few flipped ReLU masks cannot dominate it): ours / PyTorch float32, median over ${grads.tensors} tensors ${grads.medianRatio.toFixed(2)}x; worst ${grads.worst.tensor}: ours ${e(grads.worst.ours)}, PyTorch float32 ${e(grads.worst.torch)}.`);
+  }
   lines.push(
     '',
     '## Ratios (ours / theirs, from the medians above)',
