@@ -10,7 +10,7 @@ import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { architectureOf } from '../model/network';
 import type { Network, StepGradients, TrainMode } from '../model/network.types';
-import type { PredictRequest, StepRequest, WorkerReply, WorkerSetup } from './messages';
+import type { WorkerReply, WorkerRequest, WorkerSetup } from './messages';
 import { abortSharedGather, allocateSharedGather, type SharedGatherMemory } from './sharedGather';
 
 /** the worker script: dist/stepWorker.js next to the bundle, or the TypeScript source under tsx */
@@ -27,12 +27,28 @@ export function sliceSizes(batch: number, workers: number): number[] {
   return Array.from({ length: workers }, (_, i) => Math.floor(batch / workers) + (i < batch % workers ? 1 : 0));
 }
 
+interface HostWeights {
+  params: Float32Array[];
+  buffers: Float32Array[];
+}
+
 /** the weights as they are now, in weights order: what every request carries */
-function hostWeights(net: Network): { params: Float32Array[]; buffers: Float32Array[] } {
+function hostWeights(net: Network): HostWeights {
   return {
     params: [...net.weights.params.values()].map((v) => v.dataSync() as Float32Array),
     buffers: [...net.weights.buffers.values()].map((v) => v.dataSync() as Float32Array),
   };
+}
+
+/** the slices' logits, in slice order, as one [rows, classes] tensor */
+function joinLogits(net: Network, slices: Float32Array[]): tf.Tensor2D {
+  const logits = new Float32Array(slices.reduce((n, slice) => n + slice.length, 0));
+  let offset = 0;
+  for (const slice of slices) {
+    logits.set(slice, offset);
+    offset += slice.length;
+  }
+  return tf.tensor2d(logits, [logits.length / net.config.classes, net.config.classes]);
 }
 
 type StepReply = Extract<WorkerReply, { kind: 'step' }>;
@@ -107,33 +123,18 @@ export class ParallelStep {
   }
 
   private async runSteps(net: Network, images: tf.Tensor4D, labels: tf.Tensor1D, mode: TrainMode): Promise<StepReply[]> {
-    if (this.failure !== undefined) throw this.failure;
-    if (this.disposed) throw new Error('the training workers were stopped');
-    const [batch, height, width, channels] = images.shape;
+    this.checkUsable();
+    const batch = images.shape[0];
     if (batch < this.threads) throw new Error(`a batch of ${batch} cannot be split over ${this.threads} training threads; use --threads ${batch} or fewer`);
-    const pixels = height * width * channels;
-    const imageData = images.dataSync() as Float32Array;
     const labelData = labels.dataSync() as Int32Array | Float32Array;
-    const { params, buffers } = hostWeights(net);
-    let start = 0;
-    const replies = sliceSizes(batch, this.threads).map((size, index) => {
-      const sliceImages = imageData.slice(start * pixels, (start + size) * pixels);
-      const request: StepRequest = {
-        kind: 'step',
-        images: sliceImages,
-        imageShape: [size, height, width, channels],
-        labels: labelData.slice(start, start + size),
-        lossWeight: size / batch,
-        mode,
-        params,
-        buffers,
-      };
-      start += size;
-      const reply = this.awaitReply(index);
-      this.workers[index].postMessage(request, [sliceImages.buffer]);
-      return reply;
-    });
-    const answers = await Promise.all(replies);
+    const answers = await this.scatter(net, images, this.threads, (slice, start, weights) => ({
+      kind: 'step',
+      ...slice,
+      labels: labelData.slice(start, start + slice.imageShape[0]),
+      lossWeight: slice.imageShape[0] / batch,
+      mode,
+      ...weights,
+    }));
     return answers.map((answer, index) => {
       if (answer.kind !== 'step') throw new Error(`training worker ${index + 1} answered "${answer.kind}" to a step`);
       return answer;
@@ -145,30 +146,46 @@ export class ParallelStep {
    * than the pool uses as many workers as it has images); the caller owns the returned tensor
    */
   async predict(net: Network, images: tf.Tensor4D): Promise<tf.Tensor2D> {
-    if (this.failure !== undefined) throw this.failure;
-    if (this.disposed) throw new Error('the training workers were stopped');
+    this.checkUsable();
+    const answers = await this.scatter(net, images, Math.min(this.threads, images.shape[0]), (slice, _start, weights) => ({ kind: 'predict', ...slice, ...weights }));
+    return joinLogits(
+      net,
+      answers.map((answer, index) => {
+        if (answer.kind !== 'predict') throw new Error(`training worker ${index + 1} answered "${answer.kind}" to a prediction`);
+        return answer.logits;
+      }),
+    );
+  }
+
+  /**
+   * cuts the batch into one slice per worker (the first `workers`), sends each its request with the weights as they
+   * are now, and waits for every answer, in worker order
+   */
+  private async scatter(
+    net: Network,
+    images: tf.Tensor4D,
+    workers: number,
+    request: (slice: { images: Float32Array; imageShape: [number, number, number, number] }, start: number, weights: HostWeights) => WorkerRequest,
+  ): Promise<WorkerReply[]> {
     const [batch, height, width, channels] = images.shape;
     const pixels = height * width * channels;
     const imageData = images.dataSync() as Float32Array;
-    const { params, buffers } = hostWeights(net);
+    const weights = hostWeights(net);
     let start = 0;
-    const replies = sliceSizes(batch, Math.min(this.threads, batch)).map((size, index) => {
+    const replies = sliceSizes(batch, workers).map((size, index) => {
       const sliceImages = imageData.slice(start * pixels, (start + size) * pixels);
-      const request: PredictRequest = { kind: 'predict', images: sliceImages, imageShape: [size, height, width, channels], params, buffers };
+      const message = request({ images: sliceImages, imageShape: [size, height, width, channels] }, start, weights);
       start += size;
       const reply = this.awaitReply(index);
-      this.workers[index].postMessage(request, [sliceImages.buffer]);
+      this.workers[index].postMessage(message, [sliceImages.buffer]);
       return reply;
     });
-    const answers = await Promise.all(replies);
-    const logits = new Float32Array(batch * net.config.classes);
-    let offset = 0;
-    answers.forEach((answer, index) => {
-      if (answer.kind !== 'predict') throw new Error(`training worker ${index + 1} answered "${answer.kind}" to a prediction`);
-      logits.set(answer.logits, offset);
-      offset += answer.logits.length;
-    });
-    return tf.tensor2d(logits, [batch, net.config.classes]);
+    return Promise.all(replies);
+  }
+
+  private checkUsable(): void {
+    if (this.failure !== undefined) throw this.failure;
+    if (this.disposed) throw new Error('the training workers were stopped');
   }
 
   /** stops every worker; safe to call twice */
@@ -198,17 +215,9 @@ export class ParallelStep {
       v.assign(value);
       value.dispose();
     }
-    const logitRows = replies.reduce((n, r) => n + r.logits.length, 0);
-    const logits = new Float32Array(logitRows);
-    let offset = 0;
-    for (const reply of replies) {
-      logits.set(reply.logits, offset);
-      offset += reply.logits.length;
-    }
-    const classCount = net.config.classes;
     return {
       loss: tf.scalar(replies.reduce((sum, reply) => sum + reply.loss, 0)),
-      logits: tf.tensor2d(logits, [logitRows / classCount, classCount]),
+      logits: joinLogits(net, replies.map((reply) => reply.logits)),
       grads,
     };
   }
