@@ -86,7 +86,6 @@ export function reversibleForwardPass(
   return runToEnd(reversibleForwardSteps(ctx, steps, images, hooks, new Set()));
 }
 
-
 /** vector-Jacobian product of a whole step from its stored input: the parameter gradients and, if asked, dx */
 function stepBackwardFromInput(
   ctx: RunContext,

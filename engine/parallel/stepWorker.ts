@@ -21,8 +21,6 @@ function assignAll(variables: Iterable<tf.Variable>, values: Float32Array[]): vo
 }
 
 function step(net: RevNet, request: StepRequest): Extract<WorkerReply, { kind: 'step' }> {
-  assignAll(net.weights.params.values(), request.params);
-  assignAll(net.weights.buffers.values(), request.buffers);
   const images = tf.tensor4d(request.images, request.imageShape);
   const labels = tf.tensor1d(request.labels, request.labels instanceof Int32Array ? 'int32' : 'float32');
   try {
@@ -42,8 +40,6 @@ function step(net: RevNet, request: StepRequest): Extract<WorkerReply, { kind: '
 }
 
 function predict(net: RevNet, request: PredictRequest): Extract<WorkerReply, { kind: 'predict' }> {
-  assignAll(net.weights.params.values(), request.params);
-  assignAll(net.weights.buffers.values(), request.buffers);
   const logits = tf.tidy(() => net.predict(tf.tensor4d(request.images, request.imageShape)));
   try {
     return { kind: 'predict', logits: Float32Array.from(logits.dataSync() as Float32Array) };
@@ -53,6 +49,9 @@ function predict(net: RevNet, request: PredictRequest): Extract<WorkerReply, { k
 }
 
 function answer(net: RevNet, request: WorkerRequest): { reply: WorkerReply; transfer: ArrayBuffer[] } {
+  // every request carries the coordinator's weights as they are now
+  assignAll(net.weights.params.values(), request.params);
+  assignAll(net.weights.buffers.values(), request.buffers);
   if (request.kind === 'predict') {
     const reply = predict(net, request);
     return { reply, transfer: [reply.logits.buffer as ArrayBuffer] };
