@@ -85,19 +85,18 @@ export async function inspectResolved(resolved: ResolvedModel, options: InspectO
   if (reconstructionMode !== 'training' && reconstructionMode !== 'inference') {
     throw new Error(`reconstruction mode must be "training" or "inference", got ${JSON.stringify(reconstructionMode)}`);
   }
-  // each phase is a few training steps at most: yielding first lets a cancel (or a signal) arrive in time
-  const phase = async (name: string): Promise<void> => {
-    await yieldToEventLoop();
-    if (cancel.cancelled) throw new InspectionCancelled();
-    options.onPhase?.(name);
-  };
-
-  await phase('data');
-  // a long load (a big file, many random images) checks the cancel between its chunks
+  // yielding first lets a cancel (or a signal) arrive in time: between the chunks of a long load, between blocks
+  // inside the phases, and before each phase
   const checkCancel = async (): Promise<void> => {
     await yieldToEventLoop();
     if (cancel.cancelled) throw new InspectionCancelled();
   };
+  const phase = async (name: string): Promise<void> => {
+    await checkCancel();
+    options.onPhase?.(name);
+  };
+
+  await phase('data');
   const data = await loadInspectionDataYielding(config, options.data, checkCancel, seed, batchSize, options.memoryLimitBytes);
   const batch = hostBatch(data, 0, batchSize);
   const limit = resolveMemoryLimit(options.memoryLimitBytes);

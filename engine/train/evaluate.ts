@@ -8,12 +8,11 @@ import type { Network } from '../model/network.types';
 import { runStepsYielding } from '../model/trunk';
 import type { CancelSignal } from '../util/cancelSignal';
 import { yieldToEventLoop } from '../util/yieldToEventLoop';
+import { OperationCancelled, stopPoint } from '../operations/stopPoint';
 import { identityOrder, makeBatch, type ImageShape } from './batches';
 
 /** logits of a batch in inference mode computed elsewhere (the training threads); this thread stays free meanwhile */
 export type Predictor = (images: tf.Tensor4D) => Promise<tf.Tensor2D>;
-
-class EvaluationStopped extends Error {}
 
 /**
  * undefined when the cancel signal stopped it. In this thread, a batch's forward pass yields to the event loop
@@ -34,10 +33,7 @@ export async function evaluateAccuracy(
   const order = identityOrder(split.count);
   const steps = architectureOf(network).steps;
   const ctx = inferenceContext(network);
-  const pause = async () => {
-    await yieldToEventLoop();
-    if (cancel.cancelled) throw new EvaluationStopped();
-  };
+  const pause = () => stopPoint(cancel, 'evaluation');
   const logitsOf = async (images: tf.Tensor4D): Promise<tf.Tensor2D> => {
     if (predict !== undefined) return predict(images);
     const features = await runStepsYielding(ctx, steps, 0, steps.length - 1, images, pause);
@@ -60,7 +56,7 @@ export async function evaluateAccuracy(
       correct += (hits.dataSync() as Int32Array)[0];
       hits.dispose();
     } catch (error) {
-      if (error instanceof EvaluationStopped) return undefined;
+      if (error instanceof OperationCancelled) return undefined;
       throw error;
     } finally {
       batch.images.dispose();
