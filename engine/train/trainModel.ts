@@ -374,7 +374,7 @@ async function trainOn(
     cancel,
     ...(tracker !== undefined ? { afterStep: (step: number, epoch: number) => tracker.afterStep(step, epoch, () => cancel.cancelled) } : {}),
     ...stepGradients(options, start.state.step, parallel),
-    ...(parallel !== undefined ? { predict: (net: Network, images: tf.Tensor4D) => parallel.predict(net, images) } : {}),
+    ...(parallel !== undefined ? { predict: (images: tf.Tensor4D) => parallel.predict(network, images) } : {}),
   });
   } finally {
     tracker?.dispose();

@@ -17,7 +17,7 @@ import { yieldToEventLoop } from '../util/yieldToEventLoop';
 import { batchPlan, identityOrder, makeBatch } from './batches';
 import { writeCheckpoint, type TrainingState } from './checkpoint';
 import { describeNonFinite, findNonFinite, firstNonFiniteWeight } from './divergence';
-import { evaluateAccuracy } from './evaluate';
+import { evaluateAccuracy, type Predictor } from './evaluate';
 import type { Optimizer } from './optimizers';
 import type { TrainOptions } from './options';
 import { learningRateAt } from './schedule';
@@ -42,7 +42,7 @@ export interface TrainingRun {
   /** after every step, with the steps done and the epoch: stability tracking, whose record goes with the step's event */
   afterStep?: (step: number, epoch: number) => Promise<StabilityRecord | undefined>;
   /** the test split's logits, when not the network's own predict in this thread (the training threads) */
-  predict?: (network: Network, images: tf.Tensor4D) => Promise<tf.Tensor2D>;
+  predict?: Predictor;
 }
 
 export interface RunOutcome {
@@ -187,8 +187,7 @@ export async function runTraining(run: TrainingRun): Promise<RunOutcome> {
     const totals = state.epochTotals;
     const meanLoss = totals.examples > 0 ? totals.loss / totals.examples : Number.NaN;
     const meanAccuracy = totals.examples > 0 ? totals.correct / totals.examples : Number.NaN;
-    const predict = run.predict;
-    const evaluated = await evaluateAccuracy(network, dataset.test, shape, normalization, run.cancel, predict && { predict: (images) => predict(network, images) });
+    const evaluated = await evaluateAccuracy(network, dataset.test, shape, normalization, run.cancel, run.predict && { predict: run.predict });
     if (evaluated === undefined) {
       // stopped during the evaluation: the position stays at the end of the epoch, evaluated again on resume
       const problem = await checkpoint();
