@@ -3,6 +3,7 @@
 // parts again, so the shares add up to more than the step.
 // Run: node --import tsx bench/profile.ts [--mode reversible|standard] [--depth 8] [--backend wasm]
 //      node --import tsx bench/profile.ts --preset mnist-small [--batch 128] [--mode ...] [--backend ...]
+//      --shapes: one row per kernel and input shapes
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../engine/backend';
 import { isBackendName } from '../protocol/engineApi';
@@ -57,12 +58,14 @@ async function main(): Promise<void> {
   const info = await tf.profile(run);
   const wall = performance.now() - start;
   const byName = new Map<string, { ms: number; count: number; bytesAdded: number }>();
+  const byShapes = process.argv.includes('--shapes');
   for (const k of info.kernels) {
-    const entry = byName.get(k.name) ?? { ms: 0, count: 0, bytesAdded: 0 };
+    const key = byShapes ? `${k.name} ${(k.inputShapes as (number[] | null)[]).map((shape) => (shape === null ? '?' : shape.join('x'))).join(', ')}` : k.name;
+    const entry = byName.get(key) ?? { ms: 0, count: 0, bytesAdded: 0 };
     entry.bytesAdded += k.bytesAdded;
     entry.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
     entry.count += 1;
-    byName.set(k.name, entry);
+    byName.set(key, entry);
   }
   const total = [...byName.values()].reduce((a, b) => a + b.ms, 0);
   console.log(`${tf.getBackend()}, ${mode} step, ${profiled.label}: wall ${wall.toFixed(0)} ms (profiled), kernels ${total.toFixed(0)} ms in ${info.kernels.length} calls, peak ${(info.peakBytes / 2 ** 20).toFixed(1)} MiB`);
