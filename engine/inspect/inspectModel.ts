@@ -3,7 +3,7 @@
 // (weights and BatchNorm running statistics restored bit for bit), and so is tf.memory().numTensors.
 import * as tf from '@tensorflow/tfjs-core';
 import type { DataSpec, InspectParams } from '../../protocol/engineApi';
-import type { BlockStats, InspectReport, ReconstructionMode } from '../../protocol/inspectReport';
+import type { BlockStats, InspectReport, ReconstructionMode, ReconstructionStats } from '../../protocol/inspectReport';
 import { SETTING_DEFAULTS } from '../../shared/settingDefaults';
 import type { StabilityParams, StabilityReport } from '../../protocol/stabilityReport';
 import { stepParamNames } from '../backprop';
@@ -18,7 +18,7 @@ import { measureStabilityYielding } from '../stability/measureStability';
 import { depthSeries } from './depthSeries';
 import { gradientStats, toHostGradients, type HostGradients } from './gradientFidelity';
 import { hostBatch, loadInspectionDataYielding } from './inspectionData';
-import { DEFAULT_RECONSTRUCTION_MODE, measureReconstructionYielding } from './reconstruction';
+import { DEFAULT_RECONSTRUCTION_MODE, measureOneBlockYielding, measureReconstructionYielding, type PendingChain } from './reconstruction';
 import { resolveModel, type ResolvedModel } from '../model/resolveModel';
 import { profileStep } from './stepProfile';
 import { timePairedSteps, type PairedTiming, type StepRunner, type TimingOptions } from './stepTiming';
@@ -112,7 +112,12 @@ export async function inspectResolved(resolved: ResolvedModel, options: InspectO
   try {
     // inference mode reads the running statistics: measure before any training step moves them
     await phase('reconstruction');
-    const reconstruction = await measureReconstructionYielding(network, images, labels, reconstructionMode, checkCancel);
+    // training mode: the chain errors come from the profiled reversible step below (its onRebuilt), which is the
+    // reversible backward pass they measure, instead of from a step of their own
+    let pendingChain: PendingChain | undefined;
+    let reconstruction: Map<string, ReconstructionStats> | undefined;
+    if (reconstructionMode === 'training') pendingChain = await measureOneBlockYielding(network, images, checkCancel);
+    else reconstruction = await measureReconstructionYielding(network, images, labels, reconstructionMode, checkCancel);
     let stability: StabilityReport | undefined;
     if (options.stability !== undefined) {
       await phase('stability');
@@ -124,9 +129,17 @@ export async function inspectResolved(resolved: ResolvedModel, options: InspectO
     await phase('gradients and memory: standard step');
     let standardGrads: HostGradients = new Map();
     const standardProfile = await profileStep(network, images, labels, 'standard', (grads) => (standardGrads = toHostGradients(grads)));
-    await phase('gradients and memory: reversible step');
+    await phase(pendingChain !== undefined ? 'gradients, memory and chain reconstruction: reversible step' : 'gradients and memory: reversible step');
     let reversibleGrads: HostGradients = new Map();
-    const reversibleProfile = await profileStep(network, images, labels, 'reversible', (grads) => (reversibleGrads = toHostGradients(grads)));
+    const reversibleProfile = await profileStep(network, images, labels, 'reversible', (grads) => (reversibleGrads = toHostGradients(grads)), pendingChain?.onRebuilt);
+    if (pendingChain !== undefined) reconstruction = pendingChain.finish();
+    // memory only, so measured while the training threads warm up: the timing phase then has every core to itself
+    const own = { standardPeakBytes: standardProfile.peakBytes, reversiblePeakBytes: reversibleProfile.peakBytes };
+    let depth: InspectReport['memory']['depth'] = [];
+    if (options.depth !== false) {
+      await phase('depth');
+      depth = await depthSeries(config, images, labels, own, seed, cancel);
+    }
     await phase('timing');
     let paired: PairedTiming;
     try {
@@ -139,12 +152,6 @@ export async function inspectResolved(resolved: ResolvedModel, options: InspectO
     }
     const standardTime = paired.standard;
     const reversibleTime = paired.reversible;
-    const own = { standardPeakBytes: standardProfile.peakBytes, reversiblePeakBytes: reversibleProfile.peakBytes };
-    let depth: InspectReport['memory']['depth'] = [];
-    if (options.depth !== false) {
-      await phase('depth');
-      depth = await depthSeries(config, images, labels, own, seed, cancel);
-    }
     await phase('report');
 
     const analysis = analyzeModel(config, batch.count);
@@ -163,7 +170,7 @@ export async function inspectResolved(resolved: ResolvedModel, options: InspectO
         outputShape: unit.outputShape,
         params: unit.params,
         flops: unit.flops,
-        reconstruction: reconstruction.get(step.id) ?? null,
+        reconstruction: reconstruction?.get(step.id) ?? null,
         gradient: gradientStats(stepParamNames(step), standardGrads, reversibleGrads),
         memory: { storedBytes: unit.storedBytes, reversibleBytes: unit.reversibleBytes },
       });

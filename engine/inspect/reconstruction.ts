@@ -48,7 +48,38 @@ export async function measureReconstructionYielding(
   return runWithPauses(measureReconstructionSteps(network, images, labels, mode), pause);
 }
 
-function* measureReconstructionSteps(network: Network, images: tf.Tensor4D, labels: tf.Tensor1D, mode: ReconstructionMode): Stepwise<Map<string, ReconstructionStats>> {
+/**
+ * Training mode, with the chain left to a reversible training step the caller runs anyway (an inspection's
+ * profiled step): the true activations and one-block errors now, pausing after every block; the chain errors from
+ * the step's `onRebuilt`, which must be given this object's. `finish()` after that step.
+ */
+export interface PendingChain {
+  onRebuilt: (id: string, rebuilt: tf.Tensor4D) => void;
+  /** the stats, once the caller's step has rebuilt every reversible unit's input */
+  finish: () => Map<string, ReconstructionStats>;
+}
+
+export async function measureOneBlockYielding(network: Network, images: tf.Tensor4D, pause: () => Promise<void>): Promise<PendingChain> {
+  const { oneBlock, truths } = await runWithPauses(oneBlockSteps(network, images, 'training'), pause);
+  const chain = new Map<string, ActivationError>();
+  return {
+    onRebuilt: (id, rebuilt) => {
+      chain.set(id, chainError(truths, id, rebuilt));
+    },
+    finish: () => combine(oneBlock, chain),
+  };
+}
+
+interface OneBlock {
+  oneBlock: Map<string, ActivationError>;
+  /** every reversible unit's true input */
+  truths: Map<string, Float32Array>;
+  /** inference mode: the chain, inverted from the forward's features while its step outputs are alive */
+  inferenceChain?: Map<string, ActivationError>;
+}
+
+/** a forward pass one step at a time, then every reversible unit inverted from its true output */
+function* oneBlockSteps(network: Network, images: tf.Tensor4D, mode: ReconstructionMode): Stepwise<OneBlock> {
   const steps = architectureOf(network).steps;
   // every step's output (the last is the features), made one step at a time
   const outputs = new Map<string, tf.Tensor4D>();
@@ -75,25 +106,40 @@ function* measureReconstructionSteps(network: Network, images: tf.Tensor4D, labe
       single.dispose();
       yield;
     }
-    const chain = mode === 'training' ? yield* chainOfBackwardPass(network, images, labels, truths) : yield* chainInInferenceMode(network, features, inputOf, truths);
-    const stats = new Map<string, ReconstructionStats>();
-    for (const [id, one] of oneBlock) {
-      const far = chain.get(id);
-      if (far === undefined) throw new Error(`the reversible backward pass did not rebuild the input of ${id}`);
-      stats.set(id, {
-        maxAbs: one.maxAbs,
-        relL2: one.relL2,
-        chainMaxAbs: far.maxAbs,
-        chainRelL2: far.relL2,
-        worstChannel: worstOf(one.channelMaxAbs),
-        channelMaxAbs: one.channelMaxAbs,
-        channelChainMaxAbs: far.channelMaxAbs,
-      });
-    }
-    return stats;
+    if (mode === 'training') return { oneBlock, truths };
+    return { oneBlock, truths, inferenceChain: yield* chainInInferenceMode(network, features, inputOf, truths) };
   } finally {
     tf.dispose([...outputs.values()]);
   }
+}
+
+function* measureReconstructionSteps(network: Network, images: tf.Tensor4D, labels: tf.Tensor1D, mode: ReconstructionMode): Stepwise<Map<string, ReconstructionStats>> {
+  const { oneBlock, truths, inferenceChain } = yield* oneBlockSteps(network, images, mode);
+  return combine(oneBlock, inferenceChain ?? (yield* chainOfBackwardPass(network, images, labels, truths)));
+}
+
+function chainError(truths: Map<string, Float32Array>, id: string, rebuilt: tf.Tensor4D): ActivationError {
+  const truth = truths.get(id);
+  if (truth === undefined) throw new Error(`the backward pass rebuilt ${id}, which is not a reversible unit of the forward pass`);
+  return activationError(truth, rebuilt.dataSync(), rebuilt.shape[3]);
+}
+
+function combine(oneBlock: Map<string, ActivationError>, chain: Map<string, ActivationError>): Map<string, ReconstructionStats> {
+  const stats = new Map<string, ReconstructionStats>();
+  for (const [id, one] of oneBlock) {
+    const far = chain.get(id);
+    if (far === undefined) throw new Error(`the reversible backward pass did not rebuild the input of ${id}`);
+    stats.set(id, {
+      maxAbs: one.maxAbs,
+      relL2: one.relL2,
+      chainMaxAbs: far.maxAbs,
+      chainRelL2: far.relL2,
+      worstChannel: worstOf(one.channelMaxAbs),
+      channelMaxAbs: one.channelMaxAbs,
+      channelChainMaxAbs: far.channelMaxAbs,
+    });
+  }
+  return stats;
 }
 
 /** the inputs one real reversible training step rebuilds, against the true ones; the step's effects undone */
@@ -109,9 +155,7 @@ function* chainOfBackwardPass(
   try {
     const step = yield* reversibleGradientSteps(network, images, labels, {
       onRebuilt(id, rebuilt) {
-        const truth = truths.get(id);
-        if (truth === undefined) throw new Error(`the backward pass rebuilt ${id}, which is not a reversible unit of the forward pass`);
-        chain.set(id, activationError(truth, rebuilt.dataSync(), rebuilt.shape[3]));
+        chain.set(id, chainError(truths, id, rebuilt));
       },
     });
     disposeStep(step);

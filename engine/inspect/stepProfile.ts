@@ -100,7 +100,8 @@ function ownedBytes(network: Network, tensors: tf.Tensor[]): number {
 
 /**
  * one training step under the profiler; moves the BatchNorm running statistics once (the caller restores them);
- * `onGradients` sees the step's gradients before they are released (so that one step serves both measures)
+ * `onGradients` sees the step's gradients before they are released, and `onRebuilt` (reversible mode) each input its
+ * backward pass rebuilds, so that one step serves several measures
  */
 export async function profileStep(
   network: Network,
@@ -108,6 +109,7 @@ export async function profileStep(
   labels: tf.Tensor1D,
   mode: TrainMode,
   onGradients?: (grads: ReadonlyMap<string, tf.Tensor>) => void,
+  onRebuilt?: BackpropHooks['onRebuilt'],
 ): Promise<StepProfile> {
   const markers: Marker[] = [{ fromKernel: 0, block: 'stem', phase: 'forward' }];
   const mark = (block: string, phase: PassPhase): void => {
@@ -121,6 +123,7 @@ export async function profileStep(
       mark(id, phase);
       if (mode === 'standard' && phase === 'forward') tape.enter(id);
     },
+    ...(onRebuilt !== undefined ? { onRebuilt } : {}),
   };
   const before = tf.memory().numBytes;
   const profile = await tf.profile(() => {
