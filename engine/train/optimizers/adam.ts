@@ -2,7 +2,7 @@
 //   g' = g + weightDecay * w;  m = b1 m + (1-b1) g';  v = b2 v + (1-b2) g'^2
 //   w = w - lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + epsilon)
 import * as tf from '@tensorflow/tfjs-core';
-import { StateSlots } from './stateSlots';
+import { assignHost, hostCopy, hostValues, StateSlots } from './stateSlots';
 import { takesWeightDecay, type Optimizer, type OptimizerState } from './types';
 
 export interface AdamOptions {
@@ -31,18 +31,18 @@ export class AdamOptimizer implements Optimizer {
     for (const [name, variable] of params) {
       const grad = grads.get(name);
       if (grad === undefined) continue;
-      const m0 = this.firstMoment.get(name, variable);
-      const v0 = this.secondMoment.get(name, variable);
-      const [m, v] = tf.tidy(() => {
-        const g = weightDecay !== 0 && takesWeightDecay(name) ? tf.add(grad, tf.mul(variable, weightDecay)) : grad;
-        const m1 = tf.add(tf.mul(m0, beta1), tf.mul(g, 1 - beta1));
-        const v1 = tf.add(tf.mul(v0, beta2), tf.mul(tf.square(g), 1 - beta2));
-        const update = tf.div(tf.div(m1, correction1), tf.add(tf.sqrt(tf.div(v1, correction2)), epsilon));
-        variable.assign(tf.sub(variable, tf.mul(update, lr)));
-        return [m1, v1];
-      });
-      this.firstMoment.set(name, m);
-      this.secondMoment.set(name, v);
+      const g = hostValues(grad);
+      const w = hostCopy(variable);
+      const m = this.firstMoment.get(name, variable);
+      const v = this.secondMoment.get(name, variable);
+      const decay = weightDecay !== 0 && takesWeightDecay(name) ? weightDecay : 0;
+      for (let i = 0; i < w.length; i++) {
+        const gi = g[i] + decay * w[i];
+        m[i] = beta1 * m[i] + (1 - beta1) * gi;
+        v[i] = beta2 * v[i] + (1 - beta2) * gi * gi;
+        w[i] -= (lr * (m[i] / correction1)) / (Math.sqrt(v[i] / correction2) + epsilon);
+      }
+      assignHost(variable, w);
     }
   }
 

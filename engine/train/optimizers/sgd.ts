@@ -3,7 +3,7 @@
 //   v = momentum * v + d
 //   w = w - lr * v
 import * as tf from '@tensorflow/tfjs-core';
-import { StateSlots } from './stateSlots';
+import { assignHost, hostCopy, hostValues, StateSlots } from './stateSlots';
 import { takesWeightDecay, type Optimizer, type OptimizerState } from './types';
 
 export interface SgdOptions {
@@ -22,22 +22,19 @@ export class SgdOptimizer implements Optimizer {
     for (const [name, variable] of params) {
       const grad = grads.get(name);
       if (grad === undefined) continue;
-      const decay = weightDecay !== 0 && takesWeightDecay(name);
+      const g = hostValues(grad);
+      const w = hostCopy(variable);
+      const decay = weightDecay !== 0 && takesWeightDecay(name) ? weightDecay : 0;
       if (momentum === 0) {
-        tf.tidy(() => {
-          const direction = decay ? tf.add(grad, tf.mul(variable, weightDecay)) : grad;
-          variable.assign(tf.sub(variable, tf.mul(direction, lr)));
-        });
-        continue;
+        for (let i = 0; i < w.length; i++) w[i] -= lr * (g[i] + decay * w[i]);
+      } else {
+        const v = this.velocity.get(name, variable);
+        for (let i = 0; i < w.length; i++) {
+          v[i] = momentum * v[i] + (g[i] + decay * w[i]);
+          w[i] -= lr * v[i];
+        }
       }
-      const previous = this.velocity.get(name, variable);
-      const next = tf.tidy(() => {
-        const direction = decay ? tf.add(grad, tf.mul(variable, weightDecay)) : grad;
-        const v = tf.add(tf.mul(previous, momentum), direction);
-        variable.assign(tf.sub(variable, tf.mul(v, lr)));
-        return v;
-      });
-      this.velocity.set(name, next);
+      assignHost(variable, w);
     }
   }
 

@@ -1,32 +1,27 @@
-// Per-parameter optimiser slots (momentum buffers, Adam moments) kept as tensors outside any tidy scope.
+// Per-parameter optimiser slots (momentum buffers, Adam moments), kept as host float32 arrays: an update is one
+// loop per parameter over host copies (with tensors it was a dozen small kernels per parameter, a few hundred per
+// step, each costing more in bookkeeping than in arithmetic).
 import * as tf from '@tensorflow/tfjs-core';
 import type { HostTensor } from './types';
 
 export class StateSlots {
-  private readonly slots = new Map<string, tf.Tensor>();
+  private readonly slots = new Map<string, { shape: number[]; data: Float32Array }>();
 
   constructor(private readonly prefix: string) {}
 
-  /** the slot of a parameter, zeros of its shape the first time */
-  get(param: string, like: tf.Tensor): tf.Tensor {
+  /** the slot of a parameter, zeros of its shape the first time; updated in place by the optimiser */
+  get(param: string, like: tf.Tensor): Float32Array {
     let slot = this.slots.get(param);
     if (slot === undefined) {
-      slot = tf.keep(tf.zerosLike(like));
+      slot = { shape: [...like.shape], data: new Float32Array(like.size) };
       this.slots.set(param, slot);
     }
-    return slot;
-  }
-
-  /** replaces a slot's tensor (the caller made it inside a tidy; it is kept here) */
-  set(param: string, value: tf.Tensor): void {
-    const old = this.slots.get(param);
-    this.slots.set(param, tf.keep(value));
-    if (old !== undefined && old !== value) old.dispose();
+    return slot.data;
   }
 
   save(into: Map<string, HostTensor>): void {
     for (const [param, slot] of [...this.slots].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-      into.set(`${this.prefix}.${param}`, { shape: [...slot.shape], data: Float32Array.from(slot.dataSync() as Float32Array) });
+      into.set(`${this.prefix}.${param}`, { shape: [...slot.shape], data: Float32Array.from(slot.data) });
     }
   }
 
@@ -44,12 +39,28 @@ export class StateSlots {
         problems.push(`optimiser state "${name}" has shape [${value.shape.join(',')}], its parameter has [${variable.shape.join(',')}]`);
         continue;
       }
-      this.slots.set(param, tf.keep(tf.tensor(Float32Array.from(value.data), value.shape, 'float32')));
+      this.slots.set(param, { shape: [...value.shape], data: Float32Array.from(value.data) });
     }
   }
 
   dispose(): void {
-    for (const slot of this.slots.values()) slot.dispose();
     this.slots.clear();
   }
+}
+
+/** a parameter's values as a host array the caller may change */
+export function hostCopy(variable: tf.Variable): Float32Array {
+  return Float32Array.from(variable.dataSync() as Float32Array);
+}
+
+/** a gradient's values, read only */
+export function hostValues(tensor: tf.Tensor): Float32Array {
+  return tensor.dataSync() as Float32Array;
+}
+
+/** replaces a parameter's values with a host array of its size */
+export function assignHost(variable: tf.Variable, values: Float32Array): void {
+  tf.tidy(() => {
+    variable.assign(tf.tensor(values, variable.shape, 'float32'));
+  });
 }
