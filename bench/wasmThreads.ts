@@ -24,6 +24,9 @@ type Build = 'single' | 'threaded-1' | 'threaded-2';
 const BUILDS: readonly Build[] = ['single', 'threaded-1', 'threaded-2'];
 const MNIST_BATCH = 128;
 const CONV_REPS = 10;
+const SINGLE_INFERENCE_REPS = 5;
+/** calls per timed sample: the short cases are repeated and their mean taken */
+const repsOf = (item: string): number => (item.startsWith('conv') ? CONV_REPS : item.includes('forward1') ? SINGLE_INFERENCE_REPS : 1);
 
 /** NHWC input, 3x3 'same' filter to `out` channels: the shapes of the bench stack's and mnist-small's convolutions */
 const CONVS = [
@@ -33,12 +36,15 @@ const CONVS = [
 ] as const;
 
 type Request = { cmd: 'check' } | { cmd: 'time'; item: string } | { cmd: 'exit' };
-interface CheckAnswer { threads: number; values: Record<string, Float32Array> }
+interface CheckAnswer { threads: number; values: Record<string, Float32Array>; idleCpuMs: number }
 interface TimeAnswer { ms: number; cpuPerWall: number }
 
 // ---------------------------------------------------------------- child: one build, its cases
 
 interface Case { net: Network; images: tf.Tensor4D; labels: tf.Tensor1D; pool?: ParallelStep }
+
+/** a single inference: the first image of the batch */
+const firstImage = (c: Case): tf.Tensor4D => tf.slice(c.images, [0, 0, 0, 0], [1, ...c.images.shape.slice(1)]);
 
 function mnistCase(): Case {
   const config = presetConfig('mnist-small');
@@ -96,6 +102,22 @@ function checkValues(): Record<string, Float32Array> {
   return values;
 }
 
+const IDLE_MS = 100;
+const cpuMs = (usage: NodeJS.CpuUsage): number => (usage.user + usage.system) / 1000;
+
+/** CPU time this process spends in the IDLE_MS after a Conv2D returns, while this thread only waits */
+async function idleCpuAfterKernel(): Promise<number> {
+  const [x, filter] = convInputs(0);
+  tf.conv2d(x, filter, 1, 'same').dispose();
+  const y = tf.conv2d(x, filter, 1, 'same');
+  y.dataSync();
+  const start = process.cpuUsage();
+  await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
+  const idle = cpuMs(process.cpuUsage(start));
+  tf.dispose([x, filter, y]);
+  return idle;
+}
+
 async function child(build: Build): Promise<void> {
   const threads = build === 'single' ? (await initBackend('wasm'), getThreadsCount()) : await useThreadedWasm(build === 'threaded-1' ? 1 : 2);
   const cases = { stack: stackCase(), mnist: mnistCase() };
@@ -107,11 +129,9 @@ async function child(build: Build): Promise<void> {
     const [what, name] = item.split(':');
     if (what === 'conv') {
       const [x, filter] = convs[Number(name)];
-      for (let rep = 0; rep < CONV_REPS; rep++) {
-        const y = tf.conv2d(x, filter, 1, 'same');
-        y.dataSync();
-        y.dispose();
-      }
+      const y = tf.conv2d(x, filter, 1, 'same');
+      y.dataSync();
+      y.dispose();
       return;
     }
     const c = name === 'stack' ? cases.stack : cases.mnist;
@@ -119,14 +139,18 @@ async function child(build: Build): Promise<void> {
       const step = computeGradients(c.net, c.images, c.labels, 'reversible');
       for (const grad of step.grads.values()) grad.dataSync();
       disposeStep(step);
-    } else if (what === 'forward') {
-      const logits = c.net.predict(c.images);
+    } else if (what === 'forward' || what === 'forward1') {
+      const images = what === 'forward' ? c.images : firstImage(c);
+      const logits = c.net.predict(images);
+      if (images !== c.images) images.dispose();
       logits.dataSync();
       logits.dispose();
     } else if (c.pool !== undefined && what === 'parallel-step') {
       disposeStep(await c.pool.step(c.net, c.images, c.labels, 'reversible'));
-    } else if (c.pool !== undefined && what === 'parallel-forward') {
-      (await c.pool.predict(c.net, c.images)).dispose();
+    } else if (c.pool !== undefined && (what === 'parallel-forward' || what === 'parallel-forward1')) {
+      const images = what === 'parallel-forward' ? c.images : firstImage(c);
+      (await c.pool.predict(c.net, images)).dispose();
+      if (images !== c.images) images.dispose();
     } else {
       throw new Error(`${build}: no case ${item}`);
     }
@@ -135,17 +159,17 @@ async function child(build: Build): Promise<void> {
     void (async () => {
       switch (request.cmd) {
         case 'check': {
-          const answer: CheckAnswer = { threads, values: checkValues() };
+          const answer: CheckAnswer = { threads, values: checkValues(), idleCpuMs: await idleCpuAfterKernel() };
           process.send?.(answer);
           return;
         }
         case 'time': {
           const cpu = process.cpuUsage();
           const start = performance.now();
-          await run(request.item);
+          for (let rep = 0; rep < repsOf(request.item); rep++) await run(request.item);
           const wall = performance.now() - start;
           const used = process.cpuUsage(cpu);
-          const answer: TimeAnswer = { ms: request.item.startsWith('conv') ? wall / CONV_REPS : wall, cpuPerWall: (used.user + used.system) / 1000 / wall };
+          const answer: TimeAnswer = { ms: wall / repsOf(request.item), cpuPerWall: cpuMs(used) / wall };
           process.send?.(answer);
           return;
         }
@@ -244,16 +268,17 @@ function checkAgainst(build: Build, values: Record<string, Float32Array>, refere
   return `${identical}/${names.length} values bitwise identical; worst error ${worst.toExponential(2)}${worstName === '' ? '' : ` (${worstName})`}`;
 }
 
-interface Row { label: string; item: string; builds: readonly Build[] }
+interface Row { label: string; item: string }
 
 const ROWS: readonly Row[] = [
-  ...CONVS.map(({ name }, index) => ({ label: `${name} (one kernel)`, item: `conv:${String(index)}`, builds: BUILDS })),
-  { label: 'forward, bench stack 8 blocks, batch 32', item: 'forward:stack', builds: BUILDS },
-  { label: `forward, mnist-small, batch ${String(MNIST_BATCH)}`, item: 'forward:mnist', builds: BUILDS },
-  { label: 'reversible step, bench stack 8 blocks, batch 32', item: 'step:stack', builds: BUILDS },
-  { label: `reversible step, mnist-small, batch ${String(MNIST_BATCH)}`, item: 'step:mnist', builds: BUILDS },
+  ...CONVS.map(({ name }, index) => ({ label: `${name} (one kernel)`, item: `conv:${String(index)}` })),
+  { label: 'forward, bench stack 8 blocks, batch 1 (one inference)', item: 'forward1:stack' },
+  { label: 'forward, bench stack 8 blocks, batch 32', item: 'forward:stack' },
+  { label: `forward, mnist-small, batch ${String(MNIST_BATCH)}`, item: 'forward:mnist' },
+  { label: 'reversible step, bench stack 8 blocks, batch 32', item: 'step:stack' },
+  { label: `reversible step, mnist-small, batch ${String(MNIST_BATCH)}`, item: 'step:mnist' },
 ];
-const PARALLEL: Record<string, string> = { 'forward:stack': 'parallel-forward:stack', 'forward:mnist': 'parallel-forward:mnist', 'step:stack': 'parallel-step:stack', 'step:mnist': 'parallel-step:mnist' };
+const PARALLEL: Record<string, string> = { 'forward1:stack': 'parallel-forward1:stack', 'forward:stack': 'parallel-forward:stack', 'forward:mnist': 'parallel-forward:mnist', 'step:stack': 'parallel-step:stack', 'step:mnist': 'parallel-step:mnist' };
 
 async function parent(): Promise<void> {
   const repeats = Number(option('--repeats', '7'));
@@ -265,12 +290,12 @@ async function parent(): Promise<void> {
     for (const c of children) checks.set(c.build, await c.ask<CheckAnswer>({ cmd: 'check' }));
     const reference = checks.get('single');
     if (reference === undefined) throw new Error('no single-threaded reference');
-    console.log(`Load before: ${loadBefore}. Medians of ${String(repeats)} interleaved rounds after one warm-up round; Conv2D rows: the mean of ${String(CONV_REPS)} calls per round.`);
+    console.log(`Load before: ${loadBefore}. Medians of ${String(repeats)} interleaved rounds after one warm-up round; Conv2D rows: the mean of ${String(CONV_REPS)} calls per round, one inference: of ${String(SINGLE_INFERENCE_REPS)}.`);
     for (const build of BUILDS) {
       const answer = checks.get(build);
       if (answer === undefined) continue;
       const agreement = build === 'single' ? 'the reference' : checkAgainst(build, answer.values, reference.values);
-      console.log(`- ${build}: getThreadsCount() = ${String(answer.threads)}; ${agreement}`);
+      console.log(`- ${build}: getThreadsCount() = ${String(answer.threads)}; ${agreement}; CPU time in the ${String(IDLE_MS)} ms after a Conv2D returned: ${answer.idleCpuMs.toFixed(1)} ms`);
     }
     // [row][column] samples; columns: the three builds, then route (b)
     const samples = ROWS.map(() => [[], [], [], []] as number[][]);
