@@ -5,7 +5,7 @@
 // computes what the single-threaded one does (Conv2D, MatMul, one reversible training step), then times every
 // case in every child, round by round, so that load changes hit all alike. Prints medians, getThreadsCount(),
 // each child's CPU time / wall time while timing (2 threads at work ≈ 2), and the load (uptime) before/after.
-// Run: node --import tsx bench/wasmThreads.ts [--repeats 7]
+// Run: node --import tsx bench/wasmThreads.ts [--repeats 7]   (--repeats 0: the checks only)
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs-core';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
@@ -36,7 +36,7 @@ const CONVS = [
 ] as const;
 
 type Request = { cmd: 'check' } | { cmd: 'time'; item: string } | { cmd: 'exit' };
-interface CheckAnswer { threads: number; values: Record<string, Float32Array>; idleCpuMs: number }
+interface CheckAnswer { threads: number; values: Record<string, Float32Array>; idle: { afterKernel: number; atRest: number } }
 interface TimeAnswer { ms: number; cpuPerWall: number }
 
 // ---------------------------------------------------------------- child: one build, its cases
@@ -105,17 +105,33 @@ function checkValues(): Record<string, Float32Array> {
 const IDLE_MS = 100;
 const cpuMs = (usage: NodeJS.CpuUsage): number => (usage.user + usage.system) / 1000;
 
-/** CPU time this process spends in the IDLE_MS after a Conv2D returns, while this thread only waits */
-async function idleCpuAfterKernel(): Promise<number> {
-  const [x, filter] = convInputs(0);
-  tf.conv2d(x, filter, 1, 'same').dispose();
-  const y = tf.conv2d(x, filter, 1, 'same');
-  y.dataSync();
+const IDLE_REPS = 7;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function cpuWhileWaiting(): Promise<number> {
   const start = process.cpuUsage();
-  await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
-  const idle = cpuMs(process.cpuUsage(start));
-  tf.dispose([x, filter, y]);
-  return idle;
+  await sleep(IDLE_MS);
+  return cpuMs(process.cpuUsage(start));
+}
+
+/**
+ * CPU time this process spends in the IDLE_MS right after a Conv2D returns, and in an IDLE_MS that follows
+ * another IDLE_MS of rest, while this thread only waits (medians of IDLE_REPS): the first minus the second
+ * is what the pool's threads spin after a kernel (the second holds V8's own background work)
+ */
+async function idleCpu(): Promise<{ afterKernel: number; atRest: number }> {
+  const [x, filter] = convInputs(0);
+  const afterKernel: number[] = [];
+  const atRest: number[] = [];
+  for (let rep = 0; rep < IDLE_REPS; rep++) {
+    const y = tf.conv2d(x, filter, 1, 'same');
+    y.dataSync();
+    y.dispose();
+    afterKernel.push(await cpuWhileWaiting());
+    atRest.push(await cpuWhileWaiting());
+  }
+  tf.dispose([x, filter]);
+  return { afterKernel: median(afterKernel), atRest: median(atRest) };
 }
 
 async function child(build: Build): Promise<void> {
@@ -159,7 +175,7 @@ async function child(build: Build): Promise<void> {
     void (async () => {
       switch (request.cmd) {
         case 'check': {
-          const answer: CheckAnswer = { threads, values: checkValues(), idleCpuMs: await idleCpuAfterKernel() };
+          const answer: CheckAnswer = { threads, values: checkValues(), idle: await idleCpu() };
           process.send?.(answer);
           return;
         }
@@ -282,7 +298,7 @@ const PARALLEL: Record<string, string> = { 'forward1:stack': 'parallel-forward1:
 
 async function parent(): Promise<void> {
   const repeats = Number(option('--repeats', '7'));
-  if (!Number.isSafeInteger(repeats) || repeats < 1) throw new Error(`--repeats must be a positive integer, got ${String(repeats)}`);
+  if (!Number.isSafeInteger(repeats) || repeats < 0) throw new Error(`--repeats must be 0 (the checks only) or more, got ${String(repeats)}`);
   const loadBefore = load();
   const children = await Promise.all(BUILDS.map((build) => Child.start(build)));
   try {
@@ -295,8 +311,9 @@ async function parent(): Promise<void> {
       const answer = checks.get(build);
       if (answer === undefined) continue;
       const agreement = build === 'single' ? 'the reference' : checkAgainst(build, answer.values, reference.values);
-      console.log(`- ${build}: getThreadsCount() = ${String(answer.threads)}; ${agreement}; CPU time in the ${String(IDLE_MS)} ms after a Conv2D returned: ${answer.idleCpuMs.toFixed(1)} ms`);
+      console.log(`- ${build}: getThreadsCount() = ${String(answer.threads)}; ${agreement}; process CPU time while its JS thread waits ${String(IDLE_MS)} ms: ${answer.idle.afterKernel.toFixed(1)} ms right after a Conv2D, ${answer.idle.atRest.toFixed(1)} ms after ${String(IDLE_MS)} ms of rest (medians of ${String(IDLE_REPS)})`);
     }
+    if (repeats === 0) return;
     // [row][column] samples; columns: the three builds, then route (b)
     const samples = ROWS.map(() => [[], [], [], []] as number[][]);
     const cpu = ROWS.map(() => [[], [], [], []] as number[][]);
