@@ -116,8 +116,8 @@ async function cpuWhileWaiting(): Promise<number> {
 
 /**
  * CPU time this process spends in the IDLE_MS right after a Conv2D returns, and in an IDLE_MS that follows
- * another IDLE_MS of rest, while this thread only waits (medians of IDLE_REPS): the first minus the second
- * is what the pool's threads spin after a kernel (the second holds V8's own background work)
+ * another IDLE_MS of rest, while this thread only waits (medians of IDLE_REPS): a pool that spins after a
+ * kernel would show as the first well above the second (the second holds V8's own background work)
  */
 async function idleCpu(): Promise<{ afterKernel: number; atRest: number }> {
   const [x, filter] = convInputs(0);
