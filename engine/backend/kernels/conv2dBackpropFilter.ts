@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { convGeometry, type ConvGeometry, type ConvPad } from './convGeometry';
 import { chunkedFilterGradient, suitsChunkedFilterGradient } from './filterGradientByChunks';
+import { gridFilterGradient, suitsGridFilterGradient } from './filterGradientOnGrid';
 import { compose, type KernelComposer } from './kernelComposer';
 
 interface Attrs {
@@ -69,15 +70,16 @@ export function filterGradientByConv(k: KernelComposer, x: tf.TensorInfo, dy: tf
 }
 
 /** How a filter gradient is composed: chunked products (wasm, stride 1), one product (1x1), or a convolution. */
-export type FilterGradientMethod = 'chunks' | 'conv';
+export type FilterGradientMethod = 'grid' | 'chunks' | 'conv';
 
-export function conv2dBackpropFilterByConv(backendName: string, method: FilterGradientMethod = 'chunks') {
+export function conv2dBackpropFilterByConv(backendName: string, method: FilterGradientMethod = 'grid') {
   return ({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap }): tf.TensorInfo => {
     const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
     const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as Attrs;
     const g = convGeometry(x.shape as [number, number, number, number], filterShape, strides, pad, dimRoundingMode, dataFormat);
     return compose(backend, backendName, (k) => {
       if (isPointwise(g)) return pointwiseFilterGradient(k, x, dy, g);
+      if (method === 'grid' && backendName === 'wasm' && suitsGridFilterGradient(g, backend)) return gridFilterGradient(k, backend, x, dy, g);
       if (method === 'chunks' && backendName === 'wasm' && suitsChunkedFilterGradient(g, backend)) return chunkedFilterGradient(k, backend, x, dy, g);
       return filterGradientByConv(k, x, dy, g);
     });
