@@ -43,8 +43,28 @@ export function suitsGridFilterGradient(g: ConvGeometry, backend: tf.KernelBacke
   return g.strideHeight === 1 && g.strideWidth === 1 && isWasmMemory(backend);
 }
 
-/** One image's cell: dy's rows and columns, then as many zeros as the filter needs beyond both paddings. */
-export function gridCell(g: ConvGeometry): { cellHeight: number; cellWidth: number } {
+/** How the kernel lays out one convolution's gradient (exported for the tests, which cover every choice). */
+export interface GridPlan {
+  /** one image's cell: dy's rows and columns, then as many zeros as the filter needs beyond both paddings */
+  cellHeight: number;
+  cellWidth: number;
+  /** which side is spread over the taps on the left of the product: the one with more channels (x on a tie) */
+  left: 'x' | 'dy';
+  /** whether the right side is spread over the filter's columns (it is narrower than a product tile even so) */
+  spreadRight: boolean;
+}
+
+export function gridPlan(g: ConvGeometry): GridPlan {
+  const left = g.inChannels >= g.outChannels ? 'x' : 'dy';
+  const rightChannels = left === 'x' ? g.outChannels : g.inChannels;
+  return {
+    ...gridCell(g),
+    left,
+    spreadRight: g.filterWidth > 1 && g.filterWidth * rightChannels <= PRODUCT_TILE_COLUMNS,
+  };
+}
+
+function gridCell(g: ConvGeometry): { cellHeight: number; cellWidth: number } {
   // Stride 1: the padded input is out + filter - 1 tall; two neighbouring cells may overlap in as many
   // rows as are zero in both (the smaller of the two paddings), and a cell holds at least dy's rows.
   const paddedHeight = g.outHeight + g.filterHeight - 1;
@@ -91,18 +111,21 @@ function spreadsOverCacheSets(stride: number, rows: number): boolean {
   return Math.ceil(rows / sets) <= 8;
 }
 
+/** Cells per plane: the batch, and up to 15 empty cells more where that keeps the planes' stride from aliasing. */
+export function planeCells(batch: number, cellSize: number, channels: number): number {
+  for (let cells = batch; cells < batch + 16; cells++) if (spreadsOverCacheSets(cells * cellSize, channels)) return cells;
+  return batch;
+}
+
 /**
  * The side's channel-major grid [C, stride]: a plane per channel, positions 0 … N·cellHeight·cellWidth - 1
  * (padded as rows first, then transposed: cheaper than padding the planes' short rows), then a few empty
  * cells where the planes' stride would otherwise alias in the cache.
  */
 function gridPlanes(k: KernelComposer, side: GridSide, cellHeight: number, cellWidth: number): { planes: tf.TensorInfo; stride: number } {
-  const cellSize = cellHeight * cellWidth;
   const batch = side.tensor.shape[0];
-  let cells = batch;
-  while (cells < batch + 16 && !spreadsOverCacheSets(cells * cellSize, side.channels)) cells++;
-  if (!spreadsOverCacheSets(cells * cellSize, side.channels)) cells = batch;
-  const stride = cells * cellSize;
+  const cells = planeCells(batch, cellHeight * cellWidth, side.channels);
+  const stride = cells * cellHeight * cellWidth;
   const rows = k.reshape(gridRows(k, side, cellHeight, cellWidth, cells - batch), [stride, side.channels]);
   return { planes: k.transpose(rows, [1, 0]), stride };
 }
@@ -136,16 +159,15 @@ export function gridFilterGradient(k: KernelComposer, backend: tf.KernelBackend,
   const shape = [filterHeight, filterWidth, inChannels, outChannels];
   // an empty batch or output sums nothing (and the wasm Transpose cannot take an empty tensor)
   if (batch * outHeight * outWidth === 0) return k.run('Fill', {}, { shape, value: 0, dtype: 'float32' });
-  const { cellHeight, cellWidth } = gridCell(g);
+  const { cellHeight, cellWidth, left: leftName, spreadRight } = gridPlan(g);
   const positions = batch * cellHeight * cellWidth;
   // x on the left: shifted by +(a·cellWidth + b). dy on the left (q → q - shift): dy shifted by -(…)
   // against x as it is. A right side spread over the filter's columns takes the b part, with the opposite sign.
-  const xLeft = inChannels >= outChannels;
+  const xLeft = leftName === 'x';
   const xSide: GridSide = { tensor: x, channels: inChannels, top: g.padTop, left: g.padLeft };
   const dySide: GridSide = { tensor: dy, channels: outChannels, top: 0, left: 0 };
   const [leftSide, rightSide] = xLeft ? [xSide, dySide] : [dySide, xSide];
   const leftSign = xLeft ? 1 : -1;
-  const spreadRight = filterWidth > 1 && filterWidth * rightSide.channels <= PRODUCT_TILE_COLUMNS;
   const rowShifts = Array.from({ length: filterHeight }, (_, a) => a * cellWidth);
   const columnShifts = Array.from({ length: filterWidth }, (_, b) => b);
   const leftShifts = spreadRight
