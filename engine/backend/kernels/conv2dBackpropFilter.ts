@@ -4,7 +4,6 @@
 // dilated by the stride, giving [Ci,KH,KW,Co]. Unpadded 1x1 filters are one matrix product.
 import * as tf from '@tensorflow/tfjs-core';
 import { convGeometry, type ConvGeometry, type ConvPad } from './convGeometry';
-import { chunkedFilterGradient, suitsChunkedFilterGradient } from './filterGradientByChunks';
 import { gridFilterGradient, suitsGridFilterGradient } from './filterGradientOnGrid';
 import { compose, type KernelComposer } from './kernelComposer';
 
@@ -69,8 +68,8 @@ export function filterGradientByConv(k: KernelComposer, x: tf.TensorInfo, dy: tf
   return k.transpose(conv, [1, 2, 0, 3]);
 }
 
-/** How a filter gradient is composed: chunked products (wasm, stride 1), one product (1x1), or a convolution. */
-export type FilterGradientMethod = 'grid' | 'chunks' | 'conv';
+/** How a filter gradient is composed: products on a grid (wasm, stride 1), one product (1x1), or a convolution. */
+export type FilterGradientMethod = 'grid' | 'conv';
 
 export function conv2dBackpropFilterByConv(backendName: string, method: FilterGradientMethod = 'grid') {
   return ({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap }): tf.TensorInfo => {
@@ -80,7 +79,6 @@ export function conv2dBackpropFilterByConv(backendName: string, method: FilterGr
     return compose(backend, backendName, (k) => {
       if (isPointwise(g)) return pointwiseFilterGradient(k, x, dy, g);
       if (method === 'grid' && backendName === 'wasm' && suitsGridFilterGradient(g, backend)) return gridFilterGradient(k, backend, x, dy, g);
-      if (method === 'chunks' && backendName === 'wasm' && suitsChunkedFilterGradient(g, backend)) return chunkedFilterGradient(k, backend, x, dy, g);
       return filterGradientByConv(k, x, dy, g);
     });
   };
