@@ -16,27 +16,19 @@
 // multiplies at ~16 GMAC/s when the result has ≥ 8 columns and 4x slower at 2 (8-wide tiles). So the packed
 // side is the thin one, the thin side is widened to a tile where it is very thin (mnist-small's 32 → 2
 // and 2 → 32 channels), and JavaScript copies (~0.05 µs each however short) take chunk-long runs.
-// Precision: every accumulator sums at most CHUNK_POSITIONS products; the chunk results are added pairwise.
+// Precision: every accumulator sums at most CHUNK_POSITIONS products; the chunk results are added pairwise
+// (at most log2(chunks) + 1 filter-sized partial results alive).
 import type * as tf from '@tensorflow/tfjs-core';
 import type { ConvGeometry } from './convGeometry';
 import type { KernelComposer } from './kernelComposer';
+import { PairwiseSum } from './pairwiseSum';
+import { isWasmMemory } from './wasmMemory';
 
 /** grid positions per chunk: the longest sum one accumulator makes (precision), long enough for few calls */
 export const CHUNK_POSITIONS = 2048;
 
 /** the wasm product's tile width (XNNPACK's f32 GEMM on wasm SIMD): a right side narrower than this wastes work */
 const PRODUCT_TILE_COLUMNS = 8;
-
-/** What of the wasm backend this kernel uses: allocation and a view of a tensor's memory. */
-interface WasmMemory {
-  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
-  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
-}
-
-function isWasmMemory(backend: tf.KernelBackend): backend is tf.KernelBackend & WasmMemory {
-  const candidate = backend as Partial<WasmMemory>;
-  return typeof candidate.makeOutput === 'function' && typeof candidate.typedArrayFromHeap === 'function';
-}
 
 /** stride 1 (any filter size and padding): the case this kernel handles */
 export function suitsGridFilterGradient(g: ConvGeometry, backend: tf.KernelBackend): boolean {
@@ -178,16 +170,7 @@ export function gridFilterGradient(k: KernelComposer, backend: tf.KernelBackend,
   const rightGrid = spreadRight ? gridPlanes(k, rightSide, cellHeight, cellWidth) : { planes: gridRows(k, rightSide, cellHeight, cellWidth), stride: positions };
   const leftRows = leftShifts.length * leftSide.channels;
   const rightColumns = spreadRight ? filterWidth * rightSide.channels : rightSide.channels;
-  // Pairwise summation as the chunks come, like a binary counter: sums[j] covers 2^j chunks, and two
-  // sums of one size merge at once, so at most log2(chunks) + 1 partial results are alive (each is
-  // as large as the filter) and the rounding error grows with log2(chunks), not with their number.
-  const sums: { value: tf.TensorInfo; chunks: number }[] = [];
-  const add = (a: tf.TensorInfo, b: tf.TensorInfo): tf.TensorInfo => {
-    const total = k.run('Add', { a, b });
-    k.release(a);
-    k.release(b);
-    return total;
-  };
+  const sum = new PairwiseSum(k);
   for (let first = 0; first < positions; first += CHUNK_POSITIONS) {
     const length = Math.min(CHUNK_POSITIONS, positions - first);
     const left = k.track(backend.makeOutput([1, leftRows, length], 'float32'));
@@ -207,16 +190,11 @@ export function gridFilterGradient(k: KernelComposer, backend: tf.KernelBackend,
     } else {
       heap.copyWithin(rightAt, rightGridAt + first * rightColumns, rightGridAt + (first + length) * rightColumns);
     }
-    let sum = { value: k.run('BatchMatMul', { a: left, b: operands[operands.length - 1] }, { transposeA: false, transposeB: false }), chunks: 1 };
+    const product = k.run('BatchMatMul', { a: left, b: operands[operands.length - 1] }, { transposeA: false, transposeB: false });
     for (const info of operands) k.release(info);
-    for (let top = sums.at(-1); top?.chunks === sum.chunks; top = sums.at(-1)) {
-      sums.pop();
-      sum = { value: add(top.value, sum.value), chunks: 2 * sum.chunks };
-    }
-    sums.push(sum);
+    sum.add(product);
   }
-  let total: tf.TensorInfo | undefined;
-  for (let next = sums.pop(); next !== undefined; next = sums.pop()) total = total === undefined ? next.value : add(next.value, total);
+  const total = sum.total();
   if (total === undefined) throw new Error('the grid filter gradient summed no chunk');
   // the product's [rows, columns] as the filter's [KH, KW, Ci, Co]
   const [leftChannels, rightChannels] = xLeft ? [inChannels, outChannels] : [outChannels, inChannels];

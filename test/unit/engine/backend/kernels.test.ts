@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { builtInKernel, initBackend, trainingKernels } from '../../../../engine/backend';
 import { conv2dBackpropFilterByConv, type FilterGradientMethod } from '../../../../engine/backend/kernels/conv2dBackpropFilter';
 import { convGeometry } from '../../../../engine/backend/kernels/convGeometry';
+import { imageGroups, suitsImageGroups } from '../../../../engine/backend/kernels/filterGradientByImageGroups';
 import { CHUNK_POSITIONS, gridPlan, planeCells } from '../../../../engine/backend/kernels/filterGradientOnGrid';
 import { SeededRandom } from '../../../../engine/util/random';
 import { filterGradientFloat64 } from './convGradientsFloat64';
@@ -40,6 +41,19 @@ const gridCases: Case[] = [
   { x: [4, 9, 8, 3], filter: [5, 5, 3, 2], strides: [1, 1], pad: 'same' },
 ];
 
+/**
+ * Stride 1 on wasm, small images and 4-16 output channels: convolutions over groups of images
+ * (filterGradientByImageGroups.ts); mnist-small's 7x7x64 → 8, several groups of uneven sizes, 'valid' and
+ * unequal paddings.
+ */
+const groupCases: Case[] = [
+  { x: [3, 7, 7, 64], filter: [3, 3, 64, 8], strides: [1, 1], pad: 'same' },
+  { x: [50, 7, 7, 12], filter: [3, 3, 12, 6], strides: [1, 1], pad: 'same' },
+  { x: [83, 8, 8, 5], filter: [3, 3, 5, 4], strides: [1, 1], pad: 'same' },
+  { x: [150, 8, 7, 3], filter: [3, 3, 3, 16], strides: [1, 1], pad: 'valid' },
+  { x: [20, 7, 6, 4], filter: [3, 3, 4, 8], strides: [1, 1], pad: [[0, 0], [2, 0], [1, 2], [0, 0]] },
+];
+
 const cases: Case[] = [
   { x: [1, 5, 5, 1], filter: [3, 3, 1, 1], strides: [1, 1], pad: 'same' },
   { x: [2, 8, 8, 3], filter: [3, 3, 3, 5], strides: [1, 1], pad: 'same' },
@@ -72,6 +86,7 @@ const cases: Case[] = [
   { x: [2, 8, 8, 3], filter: [3, 3, 3, 2], strides: [2, 2], pad: [[0, 0], [0, 4], [1, 3], [0, 0]] },
   // (the two at batch 16 are left to the float64 test below: the cpu built-in loop takes seconds on them)
   ...gridCases.filter((c) => c.x[0] < 16),
+  ...groupCases,
 ];
 
 const describe = (c: Case): string => `x ${c.x.join('x')}, filter ${c.filter.join('x')}, strides ${c.strides.join(',')}, pad ${JSON.stringify(c.pad)}`;
@@ -180,15 +195,15 @@ test('Conv2DBackpropFilter on wasm and on cpu equals the cpu built-in (shapes, s
 });
 
 /** The largest error of one filter-gradient composition against the float64 loop, each relative to its entry. */
-async function filterGradientErrorOnPositiveInputs(method: FilterGradientMethod, inChannels = 4, outChannels = 4): Promise<number> {
+async function filterGradientErrorOnPositiveInputs(method: FilterGradientMethod, inChannels = 4, outChannels = 4, images: [number, number, number] = [32, 32, 32]): Promise<number> {
   await tf.setBackend('wasm');
-  const shape: [number, number, number, number] = [32, 32, 32, inChannels];
-  const dyShape: [number, number, number, number] = [32, 32, 32, outChannels];
+  const shape: [number, number, number, number] = [...images, inChannels];
+  const dyShape: [number, number, number, number] = [...images, outChannels];
   const filter: [number, number, number, number] = [3, 3, inChannels, outChannels];
   const rng = new SeededRandom(21);
   const positive = (size: number) => Float32Array.from({ length: size }, () => Math.abs(rng.normal()));
   const [xValues, dyValues] = [positive(shape.reduce((a, b) => a * b)), positive(dyShape.reduce((a, b) => a * b))];
-  const exact = filterGradientFloat64(xValues, dyValues, { x: shape, filter, out: [32, 32], strides: [1, 1], padTop: 1, padLeft: 1 });
+  const exact = filterGradientFloat64(xValues, dyValues, { x: shape, filter, out: [images[1], images[2]], strides: [1, 1], padTop: 1, padLeft: 1 });
   const x = tf.tensor4d(xValues, shape);
   const dy = tf.tensor4d(dyValues, dyShape);
   const backend = tf.engine().backend;
@@ -225,10 +240,22 @@ test('the grid cases cover every layout choice of the stride-1 filter gradient',
   }), 'planes given empty cells');
 });
 
-test('Conv2DBackpropFilter on wasm, stride 1 on the grid, equals the float64 loop and leaks nothing', async () => {
+test('the group cases take the image groups by default, three groups or more in one of them', () => {
+  for (const c of groupCases) assert.ok(suitsImageGroups(geometry(c)), describe(c));
+  assert.ok(groupCases.some((c) => imageGroups(c.x[0], Math.floor(CHUNK_POSITIONS / (outputShape(c)[1] * outputShape(c)[2]))).length > 2));
+  assert.deepEqual(imageGroups(83, 32), [{ first: 0, count: 27 }, { first: 27, count: 28 }, { first: 55, count: 28 }]);
+});
+
+const stride1Methods: { method: FilterGradientMethod; cases: Case[] }[] = [
+  { method: 'grid', cases: [...gridCases, ...groupCases] },
+  { method: 'groups', cases: [...groupCases, ...gridCases.filter((c) => suitsImageGroups(geometry(c)))] },
+  { method: 'auto', cases: [...gridCases, ...groupCases] },
+];
+
+test('Conv2DBackpropFilter on wasm, stride 1 (grid, image groups, and the choice between them) equals the float64 loop and leaks nothing', async () => {
   await tf.setBackend('wasm');
   const rng = new SeededRandom(14);
-  for (const c of gridCases) {
+  for (const { method, cases: methodCases } of stride1Methods) for (const c of methodCases) {
     const g = geometry(c);
     const dyShape = outputShape(c);
     const [xValues, dyValues] = [randomValues(rng, c.x.reduce((a, b) => a * b)), randomValues(rng, dyShape.reduce((a, b) => a * b))];
@@ -237,11 +264,13 @@ test('Conv2DBackpropFilter on wasm, stride 1 on the grid, equals the float64 loo
     const magnitudes = filterGradientFloat64(xValues.map(Math.abs), dyValues.map(Math.abs), layout);
     const x = tf.tensor4d(xValues, c.x);
     const dy = tf.tensor4d(dyValues, dyShape);
-    const buffersBefore = tf.engine().backend.numDataIds();
-    const out = tf.engine().runKernel<tf.Tensor>('Conv2DBackpropFilter', { x, dy }, { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', filterShape: c.filter });
-    const values = await out.data();
-    out.dispose();
-    assert.equal(tf.engine().backend.numDataIds(), buffersBefore, `${describe(c)}: leaked backend buffers`);
+    const backend = tf.engine().backend;
+    const buffersBefore = backend.numDataIds();
+    const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', filterShape: c.filter } as unknown as tf.NamedAttrMap;
+    const out = conv2dBackpropFilterByConv('wasm', method)({ inputs: { x, dy }, backend, attrs });
+    const values = backend.readSync(out.dataId) as Float32Array;
+    backend.disposeData(out.dataId);
+    assert.equal(backend.numDataIds(), buffersBefore, `${method}, ${describe(c)}: leaked backend buffers`);
     tf.dispose([x, dy]);
     assert.deepEqual(out.shape, c.filter);
     // Each entry is a float32 sum of at most CHUNK_POSITIONS products, then chunk sums added pairwise: within
@@ -251,7 +280,7 @@ test('Conv2DBackpropFilter on wasm, stride 1 on the grid, equals the float64 loo
     const terms = Math.min(positions, CHUNK_POSITIONS) + Math.ceil(Math.log2(Math.max(1, positions / CHUNK_POSITIONS))) + 2;
     let worst = 0;
     for (let i = 0; i < exact.length; i++) worst = Math.max(worst, Math.abs(values[i] - exact[i]) / (terms * float32Epsilon * magnitudes[i] + 1e-30));
-    assert.ok(worst <= 1, `${describe(c)}: error ${worst.toFixed(3)} times the float32 bound`);
+    assert.ok(worst <= 1, `${method}, ${describe(c)}: error ${worst.toFixed(3)} times the float32 bound`);
   }
 });
 
@@ -266,6 +295,9 @@ test('Conv2DBackpropFilter on wasm sums in short runs: over 32,768 positive term
     const chunked = await filterGradientErrorOnPositiveInputs('grid', inChannels, outChannels);
     assert.ok(chunked <= bound, `${inChannels} → ${outChannels} channels: relative error ${chunked.toExponential(2)} above ${bound.toExponential(2)}`);
   }
+  // the image groups: 7x7 images, 41 to a group (2,009 positions), 17 groups over 32,928 positions
+  const grouped = await filterGradientErrorOnPositiveInputs('groups', 16, 8, [672, 7, 7]);
+  assert.ok(grouped <= bound, `image groups: relative error ${grouped.toExponential(2)} above ${bound.toExponential(2)}`);
   const oneSum = await filterGradientErrorOnPositiveInputs('conv');
   assert.ok(oneSum > bound, `the bound should reject one 32,768-term sum (the convolution composition): ${oneSum.toExponential(2)} <= ${bound.toExponential(2)}`);
 });
