@@ -1,7 +1,9 @@
-// Conv2DBackpropFilter (the filter gradient of a convolution), which tfjs-backend-wasm lacks.
-// dw[a,b,i,o] = sum over n,y,x of xPadded[n, y*s+a, x*s+b, i] * dy[n,y,x,o]: a convolution in
-// which the batch plays the channels: input x as [Ci,H,W,N], "filter" dy as [OH,OW,N,Co],
-// dilated by the stride, giving [Ci,KH,KW,Co]. Unpadded 1x1 filters are one matrix product.
+// Conv2DBackpropFilter (the filter gradient of a convolution), which tfjs-backend-wasm lacks (and the cpu
+// backend has as a plain loop): dw[a,b,i,o] = sum over n,y,x of xPadded[n, y*s+a, x*s+b, i] * dy[n,y,x,o].
+// Unpadded 1x1 filters: one matrix product. On wasm at stride 1: convolutions over groups of small images
+// (filterGradientByImageGroups.ts) where they suit, else products on a grid (filterGradientOnGrid.ts), both
+// summing at most 2,048 positions in one accumulator. Otherwise one convolution in which the batch plays
+// the channels (filterGradientByConv.ts).
 import * as tf from '@tensorflow/tfjs-core';
 import { convGeometry, type ConvGeometry, type ConvPad } from './convGeometry';
 import { filterGradientByConv } from './filterGradientByConv';
