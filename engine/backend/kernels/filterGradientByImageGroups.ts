@@ -53,7 +53,7 @@ export function filterGradientByImageGroups(k: KernelComposer, backend: tf.Kerne
   if (!isWasmMemory(backend)) throw new Error('the filter gradient over image groups needs the wasm backend');
   const shape = [g.filterHeight, g.filterWidth, g.inChannels, g.outChannels];
   // an empty batch or output sums nothing (and the wasm Transpose cannot take an empty tensor)
-  if (g.batch * g.outHeight * g.outWidth === 0) return k.run('Fill', {}, { shape, value: 0, dtype: 'float32' });
+  if (g.batch <= 0 || g.outHeight <= 0 || g.outWidth <= 0) return k.run('Fill', {}, { shape, value: 0, dtype: 'float32' });
   const sum = new PairwiseSum(k);
   for (const { first, count } of imageGroups(g.batch, Math.floor(CHUNK_POSITIONS / (g.outHeight * g.outWidth)))) {
     // each group in a composition of its own, so that only its [KH,KW,Ci,Co] result outlives it

@@ -150,7 +150,7 @@ export function gridFilterGradient(k: KernelComposer, backend: tf.KernelBackend,
   const { batch, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth } = g;
   const shape = [filterHeight, filterWidth, inChannels, outChannels];
   // an empty batch or output sums nothing (and the wasm Transpose cannot take an empty tensor)
-  if (batch * outHeight * outWidth === 0) return k.run('Fill', {}, { shape, value: 0, dtype: 'float32' });
+  if (batch <= 0 || outHeight <= 0 || outWidth <= 0) return k.run('Fill', {}, { shape, value: 0, dtype: 'float32' });
   const { cellHeight, cellWidth, left: leftName, spreadRight } = gridPlan(g);
   const positions = batch * cellHeight * cellWidth;
   // x on the left: shifted by +(a·cellWidth + b). dy on the left (q → q - shift): dy shifted by -(…)
