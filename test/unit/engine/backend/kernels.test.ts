@@ -23,7 +23,8 @@ interface Case {
  * Stride 1 on wasm: the filter gradient on a grid of cells (filterGradientOnGrid.ts). Between them: x or dy spread
  * on the left, with and without the right side spread over the filter's columns (mnist-small's four shapes, at a
  * small batch), planes given empty cells against cache aliasing (7x7 at batch 16), cells sharing zero rows or not,
- * several chunks with a short last one and images cut by a chunk's end, unequal paddings, filters 2x5, 3x1 and 5x5.
+ * several chunks with a short last one and images cut by a chunk's end, unequal paddings, filters 2x5, 3x1, 5x5 and
+ * a padded 1x1.
  */
 const gridCases: Case[] = [
   { x: [3, 14, 14, 32], filter: [3, 3, 32, 2], strides: [1, 1], pad: 'same' },
@@ -39,6 +40,7 @@ const gridCases: Case[] = [
   { x: [4, 8, 6, 2], filter: [3, 1, 2, 6], strides: [1, 1], pad: 'same' },
   { x: [3, 6, 7, 2], filter: [3, 3, 2, 3], strides: [1, 1], pad: [[0, 0], [2, 1], [1, 2], [0, 0]] },
   { x: [4, 9, 8, 3], filter: [5, 5, 3, 2], strides: [1, 1], pad: 'same' },
+  { x: [3, 5, 4, 6], filter: [1, 1, 6, 4], strides: [1, 1], pad: [[0, 0], [1, 0], [0, 2], [0, 0]] },
 ];
 
 /**
