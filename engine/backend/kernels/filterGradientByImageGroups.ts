@@ -1,6 +1,9 @@
 // The filter gradient of a stride-1 convolution on small images (≤ 64 output positions, e.g. 7x7 or 8x8) with
 // few output channels (4 to 16) as one convolution per group of images (filterGradientByConv.ts: the images
 // play the channels), each group ≤ CHUNK_POSITIONS output positions, the groups' results added pairwise.
+// With few input channels (4 to 16) instead, the mirror image: dy (padded) as the input, batch Co, and x as
+// the filter, whose correlation gives the filter flipped ([Co, KH, KW, Ci], reversed and transposed back);
+// mnist-small's 7x7x8 → 64 at batch 32: 0.90 ms against the grid's 1.13.
 // Why here: on such shapes the products on a grid (filterGradientOnGrid.ts) multiply 27-31% grid padding
 // (7x7 in 8x8 cells) and copy the wide side 9 times, where XNNPACK's convolution reads the taps in place and
 // skips the padding; with ≥ 32 images to a group its inner loops stay long, and a dy of 4-16 channels fills
@@ -19,14 +22,43 @@ import { isWasmMemory, type WasmMemory } from './wasmMemory';
 /** output positions per image at most (so that a group holds ≥ 32 images) */
 const SMALL_IMAGE_POSITIONS = 64;
 
+const fewChannels = (channels: number): boolean => channels >= 4 && channels <= 16;
+
+/**
+ * Which side each group's convolution takes as its input (the other is its filter), or undefined where the
+ * grid is as fast: x when dy has 4-16 channels, else dy when x has 4-16 channels and no padding exceeds the
+ * filter (dy's own padding in the mirror image would be negative).
+ */
+export function imageGroupsInput(g: ConvGeometry): 'x' | 'dy' | undefined {
+  if (g.strideHeight !== 1 || g.strideWidth !== 1 || g.outHeight * g.outWidth > SMALL_IMAGE_POSITIONS) return undefined;
+  if (fewChannels(g.outChannels)) return 'x';
+  const { padBottom, padRight } = farPaddings(g);
+  const padsWithinFilter = Math.max(g.padTop, padBottom) < g.filterHeight && Math.max(g.padLeft, padRight) < g.filterWidth;
+  return fewChannels(g.inChannels) && padsWithinFilter ? 'dy' : undefined;
+}
+
 export function suitsImageGroups(g: ConvGeometry): boolean {
-  return (
-    g.strideHeight === 1 &&
-    g.strideWidth === 1 &&
-    g.outHeight * g.outWidth <= SMALL_IMAGE_POSITIONS &&
-    g.outChannels >= 4 &&
-    g.outChannels <= 16
-  );
+  return imageGroupsInput(g) !== undefined;
+}
+
+function farPaddings(g: ConvGeometry): { padBottom: number; padRight: number } {
+  // stride 1: the padded input is exactly out + filter - 1 tall and wide
+  return { padBottom: g.outHeight + g.filterHeight - 1 - g.inHeight - g.padTop, padRight: g.outWidth + g.filterWidth - 1 - g.inWidth - g.padLeft };
+}
+
+/**
+ * dy (padded by filter - 1 - padding) as the input [Co, OH, OW, N], x as the filter [H, W, N, Ci]: the
+ * correlation out[o, a, b, i] = dw[KH-1-a, KW-1-b, i, o].
+ */
+function filterGradientByMirroredConv(k: KernelComposer, x: tf.TensorInfo, dy: tf.TensorInfo, g: ConvGeometry): tf.TensorInfo {
+  const { padBottom, padRight } = farPaddings(g);
+  const conv = k.run('Conv2D', { x: k.transpose(dy, [3, 1, 2, 0]), filter: k.transpose(x, [1, 2, 0, 3]) }, {
+    strides: [1, 1],
+    pad: [[0, 0], [g.filterHeight - 1 - g.padTop, g.filterHeight - 1 - padBottom], [g.filterWidth - 1 - g.padLeft, g.filterWidth - 1 - padRight], [0, 0]],
+    dataFormat: 'NHWC',
+    dilations: [1, 1],
+  });
+  return k.transpose(k.run('Reverse', { x: conv }, { dims: [1, 2] }), [1, 2, 3, 0]);
 }
 
 /** Images [first, first + count) of an [N, H, W, C] tensor, as one contiguous copy on the wasm heap. */
@@ -54,11 +86,12 @@ export function filterGradientByImageGroups(k: KernelComposer, backend: tf.Kerne
   const shape = [g.filterHeight, g.filterWidth, g.inChannels, g.outChannels];
   // an empty batch or output sums nothing (and the wasm Transpose cannot take an empty tensor)
   if (g.batch <= 0 || g.outHeight <= 0 || g.outWidth <= 0) return k.run('Fill', {}, { shape, value: 0, dtype: 'float32' });
+  const byConv = imageGroupsInput(g) === 'dy' ? filterGradientByMirroredConv : filterGradientByConv;
   const sum = new PairwiseSum(k);
   for (const { first, count } of imageGroups(g.batch, Math.floor(CHUNK_POSITIONS / (g.outHeight * g.outWidth)))) {
     // each group in a composition of its own, so that only its [KH,KW,Ci,Co] result outlives it
     const part = compose(backend, 'wasm', (group) =>
-      filterGradientByConv(group, images(group, backend, x, first, count), images(group, backend, dy, first, count), { ...g, batch: count }),
+      byConv(group, images(group, backend, x, first, count), images(group, backend, dy, first, count), { ...g, batch: count }),
     );
     sum.add(k.track(part));
   }

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { builtInKernel, initBackend, trainingKernels } from '../../../../engine/backend';
 import { conv2dBackpropFilterByConv, type FilterGradientMethod } from '../../../../engine/backend/kernels/conv2dBackpropFilter';
 import { convGeometry } from '../../../../engine/backend/kernels/convGeometry';
-import { imageGroups, suitsImageGroups } from '../../../../engine/backend/kernels/filterGradientByImageGroups';
+import { imageGroups, imageGroupsInput, suitsImageGroups } from '../../../../engine/backend/kernels/filterGradientByImageGroups';
 import { CHUNK_POSITIONS, gridPlan, planeCells } from '../../../../engine/backend/kernels/filterGradientOnGrid';
 import { SeededRandom } from '../../../../engine/util/random';
 import { filterGradientFloat64 } from './convGradientsFloat64';
@@ -41,14 +41,20 @@ const gridCases: Case[] = [
   { x: [3, 6, 7, 2], filter: [3, 3, 2, 3], strides: [1, 1], pad: [[0, 0], [2, 1], [1, 2], [0, 0]] },
   { x: [4, 9, 8, 3], filter: [5, 5, 3, 2], strides: [1, 1], pad: 'same' },
   { x: [3, 5, 4, 6], filter: [1, 1, 6, 4], strides: [1, 1], pad: [[0, 0], [1, 0], [0, 2], [0, 0]] },
+  // small, 4 input channels, but a padding wider than the filter: the grid, not the mirrored groups
+  { x: [2, 2, 2, 4], filter: [3, 3, 4, 20], strides: [1, 1], pad: [[0, 0], [3, 3], [3, 3], [0, 0]] },
 ];
 
 /**
- * Stride 1 on wasm, small images and 4-16 output channels: convolutions over groups of images
- * (filterGradientByImageGroups.ts); mnist-small's 7x7x64 → 8, several groups of uneven sizes, 'valid' and
- * unequal paddings.
+ * Stride 1 on wasm, small images and 4-16 output (or else input) channels: convolutions over groups of images
+ * (filterGradientByImageGroups.ts), x or (mirrored) dy as their input; mnist-small's 7x7x64 → 8 and 7x7x8 → 64,
+ * several groups of uneven sizes, 'valid' and unequal paddings.
  */
 const groupCases: Case[] = [
+  { x: [3, 7, 7, 8], filter: [3, 3, 8, 64], strides: [1, 1], pad: 'same' },
+  { x: [50, 7, 7, 6], filter: [3, 3, 6, 24], strides: [1, 1], pad: 'same' },
+  { x: [80, 8, 7, 5], filter: [3, 3, 5, 20], strides: [1, 1], pad: 'valid' },
+  { x: [20, 7, 6, 4], filter: [3, 3, 4, 32], strides: [1, 1], pad: [[0, 0], [2, 0], [1, 2], [0, 0]] },
   { x: [3, 7, 7, 64], filter: [3, 3, 64, 8], strides: [1, 1], pad: 'same' },
   { x: [50, 7, 7, 12], filter: [3, 3, 12, 6], strides: [1, 1], pad: 'same' },
   { x: [83, 8, 8, 5], filter: [3, 3, 5, 4], strides: [1, 1], pad: 'same' },
@@ -242,8 +248,10 @@ test('the grid cases cover every layout choice of the stride-1 filter gradient',
   }), 'planes given empty cells');
 });
 
-test('the group cases take the image groups by default, three groups or more in one of them', () => {
+test('the group cases take the image groups by default, x and dy as the input, three groups or more in one of them', () => {
   for (const c of groupCases) assert.ok(suitsImageGroups(geometry(c)), describe(c));
+  for (const input of ['x', 'dy'] as const) assert.ok(groupCases.filter((c) => imageGroupsInput(geometry(c)) === input).length >= 2, input);
+  assert.ok(!suitsImageGroups(geometry(gridCases[gridCases.length - 1])), 'a padding wider than the filter');
   assert.ok(groupCases.some((c) => imageGroups(c.x[0], Math.floor(CHUNK_POSITIONS / (outputShape(c)[1] * outputShape(c)[2]))).length > 2));
   assert.deepEqual(imageGroups(83, 32), [{ first: 0, count: 27 }, { first: 27, count: 28 }, { first: 55, count: 28 }]);
 });
@@ -298,8 +306,10 @@ test('Conv2DBackpropFilter on wasm sums in short runs: over 32,768 positive term
     assert.ok(chunked <= bound, `${inChannels} → ${outChannels} channels: relative error ${chunked.toExponential(2)} above ${bound.toExponential(2)}`);
   }
   // the image groups: 7x7 images, 41 to a group (2,009 positions), 17 groups over 32,928 positions
-  const grouped = await filterGradientErrorOnPositiveInputs('groups', 16, 8, [672, 7, 7]);
-  assert.ok(grouped <= bound, `image groups: relative error ${grouped.toExponential(2)} above ${bound.toExponential(2)}`);
+  for (const [inChannels, outChannels] of [[16, 8], [8, 32]]) {
+    const grouped = await filterGradientErrorOnPositiveInputs('groups', inChannels, outChannels, [672, 7, 7]);
+    assert.ok(grouped <= bound, `image groups, ${inChannels} → ${outChannels}: relative error ${grouped.toExponential(2)} above ${bound.toExponential(2)}`);
+  }
   const oneSum = await filterGradientErrorOnPositiveInputs('conv');
   assert.ok(oneSum > bound, `the bound should reject one 32,768-term sum (the convolution composition): ${oneSum.toExponential(2)} <= ${bound.toExponential(2)}`);
 });
