@@ -10,7 +10,8 @@
 // its 8-column tiles while staying cheap to pack as the convolution's filter. Measured on mnist-small's
 // 7x7x64 → 8 at batch 64: 1.55 ms against the grid's 2.09 (engine/backend/README.md). With 2 output channels,
 // with ≥ 32 channels, or on 16x16 images and larger, the grid is as fast or faster.
-// Precision: as the grid, no accumulator sums more than CHUNK_POSITIONS positions.
+// Precision: as the grid, no accumulator sums more than CHUNK_POSITIONS non-zero products (the mirror image also
+// adds the zeros of dy's padding, which round nothing).
 import type * as tf from '@tensorflow/tfjs-core';
 import type { ConvGeometry } from './convGeometry';
 import { filterGradientByConv } from './filterGradientByConv';
