@@ -1,6 +1,6 @@
-// Times the convolution kernels training needs on CIFAR-sized shapes: wasm conv2d forward, our
+// Times the convolution kernels training needs on CIFAR-sized shapes and mnist-small's: wasm conv2d forward, our
 // Conv2DBackpropInput and Conv2DBackpropFilter (engine/backend/kernels; the filter gradient also as the
-// single convolution it was before the chunked products, and the input gradient as the convolution of
+// single convolution it was before the products on a grid, and the input gradient as the convolution of
 // the dilated dy it was before the phases), the BackpropInput that
 // tfjs-backend-wasm ships, and on the cpu backend its conv2d, its BackpropInput and our
 // BackpropFilter. Prints a Markdown table of medians, each as a ratio to the wasm conv2d forward
@@ -29,6 +29,11 @@ const shapes: Shape[] = [
   { label: '16x16x32 → 64, 3x3 s2', x: [32, 16, 16, 32], filter: [3, 3, 32, 64], strides: 2 },
   { label: '32x32x16 → 32, 1x1 s2', x: [32, 32, 32, 16], filter: [1, 1, 16, 32], strides: 2 },
   { label: '32x32x64 → 16, 1x1 s1', x: [32, 32, 32, 64], filter: [1, 1, 64, 16], strides: 1 },
+  // mnist-small's four stride-1 convolutions at batch 64 (one training thread's slice of a batch of 128)
+  { label: '14x14x32 → 2, 3x3 s1, batch 64', x: [64, 14, 14, 32], filter: [3, 3, 32, 2], strides: 1 },
+  { label: '7x7x64 → 8, 3x3 s1, batch 64', x: [64, 7, 7, 64], filter: [3, 3, 64, 8], strides: 1 },
+  { label: '14x14x2 → 32, 3x3 s1, batch 64', x: [64, 14, 14, 2], filter: [3, 3, 2, 32], strides: 1 },
+  { label: '7x7x8 → 64, 3x3 s1, batch 64', x: [64, 7, 7, 8], filter: [3, 3, 8, 64], strides: 1 },
 ];
 
 function option(name: string, fallback: number): number {
@@ -71,7 +76,7 @@ interface Timings {
   backpropFilter: number;
   /** the backend's own kernel that ours replaced */
   builtIn?: number;
-  /** our BackpropFilter as one convolution (what wasm used before the chunked products) */
+  /** our BackpropFilter as one convolution (what wasm used before the products on a grid) */
   filterByConv?: number;
   /** our BackpropInput as one convolution of the dilated dy (what wasm used before the phases) */
   inputDilated?: number;
@@ -145,7 +150,7 @@ async function main(): Promise<void> {
     rows.push(`| ${cells.join(' | ')} |`);
     process.stderr.write(`done: ${shape.label}\n`);
   }
-  const header = ['shape (batch 32, same padding)', 'wasm conv2d fwd ms', 'our BackpropInput ms (ratio)', 'BackpropInput of the dilated dy ms (ratio)', 'our BackpropFilter ms (ratio)', 'BackpropFilter as one conv ms (ratio)', 'built-in wasm BackpropInput ms (ratio)'];
+  const header = ['shape (same padding, batch 32 unless told)', 'wasm conv2d fwd ms', 'our BackpropInput ms (ratio)', 'BackpropInput of the dilated dy ms (ratio)', 'our BackpropFilter ms (ratio)', 'BackpropFilter as one conv ms (ratio)', 'built-in wasm BackpropInput ms (ratio)'];
   if (withCpu) header.push('cpu conv2d fwd', 'cpu BackpropInput (built-in)', 'cpu BackpropFilter (ours)');
   console.log(`wasm backend, ${threads} XNNPACK thread(s), Node ${process.version}; medians of ${repeats} runs (wasm) and ${cpuRepeats} (cpu) after one warm-up; ratios to the wasm conv2d forward of the same row`);
   console.log('');

@@ -1,10 +1,14 @@
-// Conv2DBackpropFilter (the filter gradient of a convolution), which tfjs-backend-wasm lacks.
-// dw[a,b,i,o] = sum over n,y,x of xPadded[n, y*s+a, x*s+b, i] * dy[n,y,x,o]: a convolution in
-// which the batch plays the channels: input x as [Ci,H,W,N], "filter" dy as [OH,OW,N,Co],
-// dilated by the stride, giving [Ci,KH,KW,Co]. Unpadded 1x1 filters are one matrix product.
+// Conv2DBackpropFilter (the filter gradient of a convolution), which tfjs-backend-wasm lacks (and the cpu
+// backend has as a plain loop): dw[a,b,i,o] = sum over n,y,x of xPadded[n, y*s+a, x*s+b, i] * dy[n,y,x,o].
+// Unpadded 1x1 filters: one matrix product. On wasm at stride 1: convolutions over groups of small images
+// (filterGradientByImageGroups.ts) where they suit, else products on a grid (filterGradientOnGrid.ts), both
+// summing at most 2,048 positions in one accumulator. Otherwise one convolution in which the batch plays
+// the channels (filterGradientByConv.ts).
 import * as tf from '@tensorflow/tfjs-core';
 import { convGeometry, type ConvGeometry, type ConvPad } from './convGeometry';
-import { chunkedFilterGradient, suitsChunkedFilterGradient } from './filterGradientByChunks';
+import { filterGradientByConv } from './filterGradientByConv';
+import { filterGradientByImageGroups, suitsImageGroups } from './filterGradientByImageGroups';
+import { gridFilterGradient, suitsGridFilterGradient } from './filterGradientOnGrid';
 import { compose, type KernelComposer } from './kernelComposer';
 
 interface Attrs {
@@ -44,41 +48,24 @@ function pointwiseFilterGradient(k: KernelComposer, x: tf.TensorInfo, dy: tf.Ten
   return k.reshape(product, [1, 1, g.inChannels, g.outChannels]);
 }
 
-export function filterGradientByConv(k: KernelComposer, x: tf.TensorInfo, dy: tf.TensorInfo, g: ConvGeometry): tf.TensorInfo {
-  // Rows of x beyond the last one any output reads are cut, so that no padding is negative.
-  const spanHeight = (g.outHeight - 1) * g.strideHeight + g.filterHeight;
-  const spanWidth = (g.outWidth - 1) * g.strideWidth + g.filterWidth;
-  const bottom = spanHeight - g.padTop - g.inHeight;
-  const right = spanWidth - g.padLeft - g.inWidth;
-  let input = x;
-  if (bottom < 0 || right < 0) {
-    input = k.run('Slice', { x }, {
-      begin: [0, 0, 0, 0],
-      size: [g.batch, g.inHeight + Math.min(bottom, 0), g.inWidth + Math.min(right, 0), g.inChannels],
-    });
-  }
-  const channelsAsBatch = k.transpose(input, [3, 1, 2, 0]);
-  const dyAsFilter = k.transpose(dy, [1, 2, 0, 3]);
-  const conv = k.run('Conv2D', { x: channelsAsBatch, filter: dyAsFilter }, {
-    strides: [1, 1],
-    pad: [[0, 0], [g.padTop, Math.max(bottom, 0)], [g.padLeft, Math.max(right, 0)], [0, 0]],
-    dataFormat: 'NHWC',
-    dilations: [g.strideHeight, g.strideWidth],
-  });
-  return k.transpose(conv, [1, 2, 0, 3]);
-}
+/**
+ * How a filter gradient is composed: one product (unpadded 1x1, always); on wasm at stride 1 by default
+ * convolutions over groups of small images where they suit (few output channels), else products on a grid;
+ * otherwise one convolution. 'grid', 'groups' and 'conv' force one (where it applies), for tests and benchmarks.
+ */
+export type FilterGradientMethod = 'auto' | 'grid' | 'groups' | 'conv';
 
-/** How a filter gradient is composed: chunked products (wasm, stride 1), one product (1x1), or a convolution. */
-export type FilterGradientMethod = 'chunks' | 'conv';
-
-export function conv2dBackpropFilterByConv(backendName: string, method: FilterGradientMethod = 'chunks') {
+export function conv2dBackpropFilterByConv(backendName: string, method: FilterGradientMethod = 'auto') {
   return ({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap }): tf.TensorInfo => {
     const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
     const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as Attrs;
     const g = convGeometry(x.shape as [number, number, number, number], filterShape, strides, pad, dimRoundingMode, dataFormat);
     return compose(backend, backendName, (k) => {
       if (isPointwise(g)) return pointwiseFilterGradient(k, x, dy, g);
-      if (method === 'chunks' && backendName === 'wasm' && suitsChunkedFilterGradient(g, backend)) return chunkedFilterGradient(k, backend, x, dy, g);
+      const wasm = backendName === 'wasm';
+      const groups = method === 'groups' || (method === 'auto' && suitsImageGroups(g));
+      if (groups && wasm && suitsGridFilterGradient(g, backend)) return filterGradientByImageGroups(k, backend, x, dy, g);
+      if ((method === 'auto' || method === 'grid') && wasm && suitsGridFilterGradient(g, backend)) return gridFilterGradient(k, backend, x, dy, g);
       return filterGradientByConv(k, x, dy, g);
     });
   };
