@@ -1,11 +1,14 @@
 // Per-channel reductions and scalings of NHWC tensors in the forms the wasm backend runs fast
-// (bench/profile.ts): a sum over N, H, W is a [C, NHW] x [NHW, 1] matrix product (reducing the outer
-// axes transposes the whole tensor first), and x·a + b per channel is one 1x1 depthwise convolution
+// (bench/profile.ts): a sum over N, H, W is our ChannelSums kernel, else a [C, NHW] x [NHW, 1] matrix product
+// (reducing the outer axes transposes the whole tensor first), and x·a + b per channel is one 1x1 depthwise convolution
 // with a bias (broadcasting binary ops take a slow generic path there).
 import * as tf from '@tensorflow/tfjs-core';
+import { CHANNEL_SUMS } from '../backend/kernels/channelSums';
 
 /** Σ over every axis but the last: [C] */
 export function channelSum(x: tf.Tensor): tf.Tensor1D {
+  // one kernel of our own where the backend has it (engine/backend/kernels/channelSums.ts), else a matrix product
+  if ((tf.getKernel(CHANNEL_SUMS, tf.getBackend()) as tf.KernelConfig | undefined) !== undefined) return tf.engine().runKernel<tf.Tensor1D>(CHANNEL_SUMS, { x }, {});
   const channels = x.shape[x.rank - 1];
   const rows = tf.reshape(x, [x.size / channels, channels]);
   // rowsᵀ · 1 rather than 1ᵀ · rows: the wasm matMul packs its second operand, cheap for a column of ones

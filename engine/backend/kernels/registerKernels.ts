@@ -3,11 +3,12 @@
 // slower than Conv2D; on cpu, the built-in Conv2DBackpropFilter is a plain loop. bench/kernels.ts
 // prints each kernel's time as a ratio to Conv2D (engine/backend/README.md). The replacements are
 // compositions of the same backend's Conv2D (see the kernels).
-// Also a copy-free Identity for wasm.
+// Also a copy-free Identity for wasm, and ChannelSums (per-channel sums in one kernel) for wasm and cpu.
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilterByConv } from './conv2dBackpropFilter';
 import { conv2dBackpropInputByConv } from './conv2dBackpropInput';
 import { identityAlias } from './identityAlias';
+import { CHANNEL_SUMS, channelSumsGradient, cpuChannelSums, wasmChannelSums } from './channelSums';
 
 function config(kernelName: string, backendName: string, make: (backendName: string) => unknown): tf.KernelConfig {
   return { kernelName, backendName, kernelFunc: make(backendName) as tf.KernelFunc };
@@ -18,6 +19,8 @@ export const trainingKernels: readonly tf.KernelConfig[] = [
   config(tf.Conv2DBackpropFilter, 'wasm', conv2dBackpropFilterByConv),
   config(tf.Conv2DBackpropFilter, 'cpu', conv2dBackpropFilterByConv),
   config(tf.Identity, 'wasm', identityAlias),
+  config(CHANNEL_SUMS, 'wasm', () => wasmChannelSums),
+  config(CHANNEL_SUMS, 'cpu', () => cpuChannelSums),
 ];
 
 const replaced = new Map<string, tf.KernelConfig>();
@@ -40,4 +43,5 @@ export function registerTrainingKernels(backendName: string): void {
     }
     tf.registerKernel(ours);
   }
+  tf.registerGradient(channelSumsGradient);
 }
