@@ -70,8 +70,9 @@ export const wasmChannelSums: ChannelSumsKernel = ({ inputs, backend }) => {
   if (!isWasmBackend(backend)) throw new Error(`${CHANNEL_SUMS}: the backend is not the wasm backend this kernel was written for`);
   const { rows, channels } = rowsAndChannels(x);
   const { wasm } = backend;
-  // float32 partials, then float64 sums at the next multiple of 8
-  const scratch = wasm._malloc(channels * 12 + 8);
+  // float32 partials, then float64 sums at the next multiple of 8; malloc's address is a signed 32-bit integer,
+  // negative past 2 GiB (>>> 0 reads it unsigned, as the memory is addressed)
+  const scratch = wasm._malloc(channels * 12 + 8) >>> 0;
   try {
     const partials = scratch;
     const sums = Math.ceil((scratch + channels * 4) / 8) * 8;

@@ -98,6 +98,27 @@ test('wasm: still right after its memory grew (the loop reads the memory, not an
   assert.deepEqual(await sumsOn('wasm', small, [40, 6]), first);
 });
 
+test('wasm: tensors and scratch past 2 GiB of memory (addresses that are negative as signed 32-bit integers)', async () => {
+  await tf.setBackend('wasm');
+  const data = values(70 * 6, 5);
+  const expected = await sumsOn('wasm', data, [70, 6]);
+  // memory filled in 64 MiB blocks until a new small allocation lies above 2^31
+  const backend = tf.backend() as unknown as { typedArrayFromHeap(info: tf.TensorInfo): Float32Array };
+  const fillers: tf.Tensor[] = [];
+  try {
+    for (let probe = tf.zeros([16]); ; probe = tf.zeros([16])) {
+      const high = backend.typedArrayFromHeap(probe).byteOffset >= 2 ** 31;
+      fillers.push(probe);
+      if (high) break;
+      assert.ok(fillers.length < 200, 'the wasm memory never reached 2 GiB');
+      fillers.push(tf.zeros([2 ** 24]));
+    }
+    assert.deepEqual(await sumsOn('wasm', data, [70, 6]), expected);
+  } finally {
+    tf.dispose(fillers);
+  }
+});
+
 test('gradients: first order broadcasts the upstream gradient; second order goes through it again (wasm and cpu)', async () => {
   for (const backend of ['wasm', 'cpu'] as const) {
     await tf.setBackend(backend);
