@@ -143,6 +143,7 @@ function render(view: View): void {
   const elapsed = performance.now() - start;
   (diagnostics.__revnetRenderTimes[view.name] ??= []).push(elapsed);
   stale.delete(view.name);
+  panel.removeAttribute('data-stale');
 }
 
 function renderIfStale(name: ViewName): void {
@@ -155,6 +156,8 @@ function changed(change: Change): void {
     if (view.name !== currentView) {
       // hidden views draw when they are shown again (charts cannot measure a hidden box)
       stale.add(view.name);
+      // tests wait for this to go before they read a view they switched to (it draws in an animation frame)
+      panels.get(view.name)?.setAttribute('data-stale', '');
       continue;
     }
     if (stale.has(view.name)) {

@@ -183,7 +183,7 @@ export async function showView(page: Page, view: string): Promise<void> {
   await page.click(`vscode-tab-header[data-view="${view}"]`);
   await page.waitForFunction((name) => {
     const panel = document.querySelector<HTMLElement>(`vscode-tab-panel[data-view="${name}"]`);
-    return panel !== null && !panel.hidden && panel.childElementCount > 0;
+    return panel !== null && !panel.hidden && panel.childElementCount > 0 && !panel.hasAttribute('data-stale');
   }, view);
 }
 
