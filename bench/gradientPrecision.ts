@@ -16,11 +16,7 @@ import { SeededRandom } from '../engine/util/random';
 import { relativeError } from './agreement';
 import { TorchPeer } from './peer';
 import { buildStack, disposeStack, exportStack } from './stack';
-
-function option(name: string, fallback: string): string {
-  const index = process.argv.indexOf(name);
-  return (index >= 0 ? process.argv.at(index + 1) : undefined) ?? fallback;
-}
+import { option } from './args';
 
 interface WasmOutput {
   makeOutput(shape: number[], dtype: 'float32', memoryOffset: undefined, values: Float32Array): tf.TensorInfo;

@@ -29,8 +29,4 @@ export async function stepPeak(stack: Stack, mode: TrainMode): Promise<{ peakByt
   return { peakBytes, stepPeakBytes };
 }
 
-export function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
+export { median } from './args';

@@ -13,11 +13,7 @@ import type { Network, TrainMode } from '../engine/model/network.types';
 import { isPresetName, presetConfig } from '../engine/model/presets';
 import { SeededRandom } from '../engine/util/random';
 import { buildStack, disposeStack } from './stack';
-
-function option(name: string, fallback: string): string {
-  const index = process.argv.indexOf(name);
-  return (index >= 0 ? process.argv.at(index + 1) : undefined) ?? fallback;
-}
+import { option } from './args';
 
 interface Profiled {
   label: string;

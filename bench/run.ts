@@ -19,11 +19,7 @@ import { TorchPeer } from './peer';
 import { markdown, writeResults, type BenchResults, type DepthResult } from './report';
 import { BATCH, buildStack, disposeStack, exportStack, type Stack } from './stack';
 import { startStepRunner, threadsFromArgv, type StepRunner } from './threadsOption';
-
-function option(name: string, fallback: string): string {
-  const index = process.argv.indexOf(name);
-  return (index >= 0 ? process.argv.at(index + 1) : undefined) ?? fallback;
-}
+import { option } from './args';
 
 const sh = (command: string): string => execSync(command, { encoding: 'utf8' }).trim();
 

@@ -2,7 +2,6 @@
 // stack (8 blocks, batch 32) and of mnist-small (batch 64) at 1 thread and at N (default 2), interleaved round
 // by round so that load changes hit both alike, and their ratio. The machine's load (uptime) before and after.
 // Run: node --import tsx bench/threads.ts [--threads 2] [--repeats 7] [--backend wasm]
-import { execFileSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../engine/backend';
 import { buildNetwork } from '../engine/model/network';
@@ -12,21 +11,7 @@ import { SeededRandom } from '../engine/util/random';
 import { isBackendName } from '../protocol/engineApi';
 import { BATCH, buildStack, disposeStack } from './stack';
 import { startStepRunner } from './threadsOption';
-
-function option(name: string, fallback: string): string {
-  const index = process.argv.indexOf(name);
-  return (index >= 0 ? process.argv.at(index + 1) : undefined) ?? fallback;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-function load(): string {
-  return execFileSync('uptime', { encoding: 'utf8' }).trim().replace(/^.*load average:\s*/, '');
-}
+import { machineLoad, median, option } from './args';
 
 interface Case {
   name: string;
@@ -78,7 +63,7 @@ async function main(): Promise<void> {
   const repeats = Number(option('--repeats', '7'));
   if (!Number.isSafeInteger(threads) || threads < 2) throw new Error(`--threads must be 2 or more, got ${threads}`);
   await initBackend(backend);
-  console.log(`${tf.getBackend()}; median of ${repeats} steps after one warm-up, 1 thread and ${threads} interleaved; load before: ${load()}`);
+  console.log(`${tf.getBackend()}; median of ${repeats} steps after one warm-up, 1 thread and ${threads} interleaved; load before: ${machineLoad()}`);
   console.log(`| case | mode | 1 thread (ms) | ${threads} threads (ms) | speed-up |\n|---|---|---:|---:|---:|`);
   for (const make of [() => stackCase(8), () => mnistSmallCase(64)]) {
     const c = make();
@@ -88,7 +73,7 @@ async function main(): Promise<void> {
       c.dispose();
     }
   }
-  console.log(`load after: ${load()}`);
+  console.log(`load after: ${machineLoad()}`);
 }
 
 main().catch((error: unknown) => {

@@ -6,7 +6,7 @@
 // case in every child, round by round, so that load changes hit all alike. Prints medians, getThreadsCount(),
 // each child's CPU time / wall time while timing (2 threads at work ≈ 2), and the load (uptime) before/after.
 // Run: node --import tsx bench/wasmThreads.ts [--repeats 7]   (--repeats 0: the checks only)
-import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs-core';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { initBackend } from '../engine/backend';
@@ -19,6 +19,7 @@ import { ParallelStep } from '../engine/parallel/parallelStep';
 import { MAX_LOSS_ERR, MAX_REL_ERR, MAX_VALUE_ERR, MIN_COSINE } from '../test/unit/engine/gradientTolerance';
 import { buildStack } from './stack';
 import { useThreadedWasm } from './threadedWasm';
+import { machineLoad, median, option } from './args';
 
 type Build = 'single' | 'threaded-1' | 'threaded-2';
 const BUILDS: readonly Build[] = ['single', 'threaded-1', 'threaded-2'];
@@ -203,21 +204,6 @@ async function child(build: Build): Promise<void> {
 
 // ---------------------------------------------------------------- parent: check, then time in rounds
 
-function option(name: string, fallback: string): string {
-  const index = process.argv.indexOf(name);
-  return (index >= 0 ? process.argv.at(index + 1) : undefined) ?? fallback;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-function load(): string {
-  return execFileSync('uptime', { encoding: 'utf8' }).trim().replace(/^.*load average:\s*/, '');
-}
-
 class Child {
   private pending: ((message: unknown) => void) | undefined;
   private constructor(readonly build: Build, private readonly process: ChildProcess) {
@@ -299,7 +285,7 @@ const PARALLEL: Record<string, string> = { 'forward1:stack': 'parallel-forward1:
 async function parent(): Promise<void> {
   const repeats = Number(option('--repeats', '7'));
   if (!Number.isSafeInteger(repeats) || repeats < 0) throw new Error(`--repeats must be 0 (the checks only) or more, got ${String(repeats)}`);
-  const loadBefore = load();
+  const loadBefore = machineLoad();
   const children = await Promise.all(BUILDS.map((build) => Child.start(build)));
   try {
     const checks = new Map<Build, CheckAnswer>();
@@ -339,7 +325,7 @@ async function parent(): Promise<void> {
       const digits = row.item.startsWith('conv') ? 2 : 0;
       console.log(`| ${row.label} | ${cell(samples[r][0], digits)} | ${cell(samples[r][1], digits)} | ${cell(samples[r][2], digits)} | ${cell(samples[r][3], digits)} | ${ratio(one, two)} | ${ratio(single, two)} | ${ratio(routeB, two)} | ${cell(cpu[r][2], 2)}, ${cell(cpu[r][3], 2)} |`);
     }
-    console.log(`\nLoad after: ${load()}`);
+    console.log(`\nLoad after: ${machineLoad()}`);
   } finally {
     await Promise.all(children.map((c) => c.exit()));
   }
