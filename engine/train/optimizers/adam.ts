@@ -2,8 +2,9 @@
 //   g' = g + weightDecay * w;  m = b1 m + (1-b1) g';  v = b2 v + (1-b2) g'^2
 //   w = w - lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + epsilon)
 import * as tf from '@tensorflow/tfjs-core';
-import { assignHost, hostCopy, hostValues, StateSlots } from './stateSlots';
-import { takesWeightDecay, type Optimizer, type OptimizerState } from './types';
+import { updateOnHost } from './hostUpdate';
+import { StateSlots } from './stateSlots';
+import type { Optimizer, OptimizerState } from './types';
 
 export interface AdamOptions {
   beta1: number;
@@ -28,22 +29,16 @@ export class AdamOptimizer implements Optimizer {
     this.step += 1;
     const correction1 = 1 - beta1 ** this.step;
     const correction2 = 1 - beta2 ** this.step;
-    for (const [name, variable] of params) {
-      const grad = grads.get(name);
-      if (grad === undefined) continue;
-      const g = hostValues(grad);
-      const w = hostCopy(variable);
+    updateOnHost(params, grads, weightDecay, (name, variable, w, g, decay) => {
       const m = this.firstMoment.get(name, variable);
       const v = this.secondMoment.get(name, variable);
-      const decay = weightDecay !== 0 && takesWeightDecay(name) ? weightDecay : 0;
       for (let i = 0; i < w.length; i++) {
         const gi = g[i] + decay * w[i];
         m[i] = beta1 * m[i] + (1 - beta1) * gi;
         v[i] = beta2 * v[i] + (1 - beta2) * gi * gi;
         w[i] -= (lr * (m[i] / correction1)) / (Math.sqrt(v[i] / correction2) + epsilon);
       }
-      assignHost(variable, w);
-    }
+    });
   }
 
   saveState(): OptimizerState {

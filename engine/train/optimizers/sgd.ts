@@ -3,8 +3,9 @@
 //   v = momentum * v + d
 //   w = w - lr * v
 import * as tf from '@tensorflow/tfjs-core';
-import { assignHost, hostCopy, hostValues, StateSlots } from './stateSlots';
-import { takesWeightDecay, type Optimizer, type OptimizerState } from './types';
+import { updateOnHost } from './hostUpdate';
+import { StateSlots } from './stateSlots';
+import type { Optimizer, OptimizerState } from './types';
 
 export interface SgdOptions {
   momentum: number;
@@ -19,23 +20,17 @@ export class SgdOptimizer implements Optimizer {
 
   apply(params: Map<string, tf.Variable>, grads: Map<string, tf.Tensor>, lr: number): void {
     const { momentum, weightDecay } = this.options;
-    for (const [name, variable] of params) {
-      const grad = grads.get(name);
-      if (grad === undefined) continue;
-      const g = hostValues(grad);
-      const w = hostCopy(variable);
-      const decay = weightDecay !== 0 && takesWeightDecay(name) ? weightDecay : 0;
+    updateOnHost(params, grads, weightDecay, (name, variable, w, g, decay) => {
       if (momentum === 0) {
         for (let i = 0; i < w.length; i++) w[i] -= lr * (g[i] + decay * w[i]);
-      } else {
-        const v = this.velocity.get(name, variable);
-        for (let i = 0; i < w.length; i++) {
-          v[i] = momentum * v[i] + (g[i] + decay * w[i]);
-          w[i] -= lr * v[i];
-        }
+        return;
       }
-      assignHost(variable, w);
-    }
+      const v = this.velocity.get(name, variable);
+      for (let i = 0; i < w.length; i++) {
+        v[i] = momentum * v[i] + (g[i] + decay * w[i]);
+        w[i] -= lr * v[i];
+      }
+    });
   }
 
   saveState(): OptimizerState {

@@ -1,7 +1,6 @@
-// Per-parameter optimiser slots (momentum buffers, Adam moments), kept as host float32 arrays: an update is one
-// loop per parameter over host copies (with tensors it was a dozen small kernels per parameter, a few hundred per
-// step, each costing more in bookkeeping than in arithmetic).
-import * as tf from '@tensorflow/tfjs-core';
+// Per-parameter optimiser slots (momentum buffers, Adam moments), kept as host float32 arrays for the optimisers'
+// host loops (hostUpdate.ts).
+import type * as tf from '@tensorflow/tfjs-core';
 import type { HostTensor } from './types';
 
 export class StateSlots {
@@ -48,19 +47,3 @@ export class StateSlots {
   }
 }
 
-/** a parameter's values as a host array the caller may change */
-export function hostCopy(variable: tf.Variable): Float32Array {
-  return Float32Array.from(variable.dataSync() as Float32Array);
-}
-
-/** a gradient's values, read only */
-export function hostValues(tensor: tf.Tensor): Float32Array {
-  return tensor.dataSync() as Float32Array;
-}
-
-/** replaces a parameter's values with a host array of its size */
-export function assignHost(variable: tf.Variable, values: Float32Array): void {
-  tf.tidy(() => {
-    variable.assign(tf.tensor(values, variable.shape, 'float32'));
-  });
-}
