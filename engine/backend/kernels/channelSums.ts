@@ -54,8 +54,7 @@ function loopFor(memory: WasmMemoryObject): ChannelSumsLoop {
 
 function rowsAndChannels(x: tf.TensorInfo): { rows: number; channels: number } {
   const channels = x.shape.at(-1) ?? 1;
-  const size = x.shape.reduce((a, b) => a * b, 1);
-  return { rows: channels === 0 ? 0 : size / channels, channels };
+  return { rows: channels === 0 ? 0 : tf.util.sizeFromShape(x.shape) / channels, channels };
 }
 
 function checkFloat32(x: tf.TensorInfo): void {

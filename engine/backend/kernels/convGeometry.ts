@@ -45,3 +45,8 @@ export function convGeometry(
     padLeft: info.padInfo.left,
   };
 }
+
+/** stride 1: the zero rows below and columns right of the input, the padded input being out + filter - 1 tall and wide */
+export function farPaddings(g: ConvGeometry): { padBottom: number; padRight: number } {
+  return { padBottom: g.outHeight + g.filterHeight - 1 - g.inHeight - g.padTop, padRight: g.outWidth + g.filterWidth - 1 - g.inWidth - g.padLeft };
+}

@@ -13,7 +13,7 @@
 // Precision: as the grid, no accumulator sums more than CHUNK_POSITIONS non-zero products (the mirror image also
 // adds the zeros of dy's padding, which round nothing).
 import type * as tf from '@tensorflow/tfjs-core';
-import type { ConvGeometry } from './convGeometry';
+import { farPaddings, type ConvGeometry } from './convGeometry';
 import { filterGradientByConv } from './filterGradientByConv';
 import { CHUNK_POSITIONS } from './filterGradientOnGrid';
 import { compose, type KernelComposer } from './kernelComposer';
@@ -40,11 +40,6 @@ export function imageGroupsInput(g: ConvGeometry): 'x' | 'dy' | undefined {
 
 export function suitsImageGroups(g: ConvGeometry): boolean {
   return imageGroupsInput(g) !== undefined;
-}
-
-function farPaddings(g: ConvGeometry): { padBottom: number; padRight: number } {
-  // stride 1: the padded input is exactly out + filter - 1 tall and wide
-  return { padBottom: g.outHeight + g.filterHeight - 1 - g.inHeight - g.padTop, padRight: g.outWidth + g.filterWidth - 1 - g.inWidth - g.padLeft };
 }
 
 /**

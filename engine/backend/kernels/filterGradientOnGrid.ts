@@ -19,7 +19,7 @@
 // Precision: every accumulator sums at most CHUNK_POSITIONS products; the chunk results are added pairwise
 // (at most log2(chunks) + 1 filter-sized partial results alive).
 import type * as tf from '@tensorflow/tfjs-core';
-import type { ConvGeometry } from './convGeometry';
+import { farPaddings, type ConvGeometry } from './convGeometry';
 import type { KernelComposer } from './kernelComposer';
 import { PairwiseSum } from './pairwiseSum';
 import { isWasmMemory } from './wasmMemory';
@@ -61,8 +61,7 @@ function gridCell(g: ConvGeometry): { cellHeight: number; cellWidth: number } {
   // rows as are zero in both (the smaller of the two paddings), and a cell holds at least dy's rows.
   const paddedHeight = g.outHeight + g.filterHeight - 1;
   const paddedWidth = g.outWidth + g.filterWidth - 1;
-  const padBottom = paddedHeight - g.inHeight - g.padTop;
-  const padRight = paddedWidth - g.inWidth - g.padLeft;
+  const { padBottom, padRight } = farPaddings(g);
   return {
     cellHeight: Math.max(g.outHeight, paddedHeight - Math.min(g.padTop, padBottom)),
     cellWidth: Math.max(g.outWidth, paddedWidth - Math.min(g.padLeft, padRight)),
