@@ -88,7 +88,8 @@ blockSelect.addEventListener('change', () => {
 const tabs = el('vscode-tabs', { id: 'tabs', panel: true });
 for (const view of views) {
   tabs.appendChild(el('vscode-tab-header', { slot: 'header', id: `tab-${view.name}`, 'data-view': view.name }, view.title));
-  const panel = el('vscode-tab-panel', { id: `view-${view.name}`, 'data-view': view.name, 'aria-label': view.title });
+  // every view starts stale (the `stale` set below): drawn when first shown
+  const panel = el('vscode-tab-panel', { id: `view-${view.name}`, 'data-view': view.name, 'aria-label': view.title, 'data-stale': true });
   panels.set(view.name, panel);
   tabs.appendChild(panel);
 }
