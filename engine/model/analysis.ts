@@ -9,20 +9,20 @@ import type { ResidualKind, RevNetConfig } from './config';
 const BYTES_PER_FLOAT = 4;
 
 /**
- * Activation-sized tensors autodiff keeps for a training-mode BatchNorm-ReLU: the normalised input x̂ (kept by
- * BatchNorm's gradient), the BatchNorm output (kept by ReLU's) and the ReLU output (the conv's input, kept by
- * the conv's). Per-channel statistics are negligible and not counted.
+ * Activation-sized tensors a training-mode BatchNorm-ReLU keeps for its gradient (batchNormTraining on our
+ * kernels): the normalised input x̂ and the ReLU output (also the conv's input, kept by the conv's gradient).
+ * Per-channel statistics are negligible and not counted.
  */
-export const BATCH_NORM_RELU_TENSORS = 3;
+export const BATCH_NORM_RELU_TENSORS = 2;
 
 /**
  * Further bytes alive at the peak of a backward pass per stored activation byte: the gradients TensorFlow.js's
  * tape computes (it keeps each until the backward pass it belongs to ends) and the kernels' own temporaries.
  * A calibration: measured against tf.profile's step peaks on this engine (wasm and cpu give the same bytes;
- * measured/estimated 1.03-1.18 on the models of the test when set, after BatchNorm moved to channelOps), checked by
+ * measured/estimated 0.80-1.28 on the models of the test when set, after BatchNorm-ReLU became our kernels), checked by
  * test/unit/engine/model/analysis.test.ts.
  */
-export const BACKWARD_BYTES_PER_STORED_BYTE = 1.8;
+export const BACKWARD_BYTES_PER_STORED_BYTE = 1.1;
 
 export interface UnitAnalysis {
   /** "stage1.unit0" */

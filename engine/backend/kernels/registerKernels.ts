@@ -3,12 +3,15 @@
 // slower than Conv2D; on cpu, the built-in Conv2DBackpropFilter is a plain loop. bench/kernels.ts
 // prints each kernel's time as a ratio to Conv2D (engine/backend/README.md). The replacements are
 // compositions of the same backend's Conv2D (see the kernels).
-// Also a copy-free Identity for wasm, and ChannelSums (per-channel sums in one kernel) for wasm and cpu.
+// Also a copy-free Identity for wasm, and for wasm and cpu ChannelSums (per-channel sums in one kernel) and
+// training-mode BatchNorm(-ReLU) in four kernels.
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilterByConv } from './conv2dBackpropFilter';
 import { conv2dBackpropInputByConv } from './conv2dBackpropInput';
 import { identityAlias } from './identityAlias';
+import { rememberBuiltIn } from './builtInKernels';
 import { CHANNEL_SUMS, channelSumsGradient, cpuChannelSums, wasmChannelSums } from './channelSums';
+import { batchNormGradients, batchNormKernels } from './batchNormKernels';
 
 function config(kernelName: string, backendName: string, make: (backendName: string) => unknown): tf.KernelConfig {
   return { kernelName, backendName, kernelFunc: make(backendName) as tf.KernelFunc };
@@ -21,15 +24,10 @@ export const trainingKernels: readonly tf.KernelConfig[] = [
   config(tf.Identity, 'wasm', identityAlias),
   config(CHANNEL_SUMS, 'wasm', () => wasmChannelSums),
   config(CHANNEL_SUMS, 'cpu', () => cpuChannelSums),
+  ...batchNormKernels,
 ];
 
-const replaced = new Map<string, tf.KernelConfig>();
-const key = (kernelName: string, backendName: string): string => `${backendName}/${kernelName}`;
-
-/** The kernel the backend itself shipped, if ours replaced one (for tests and benchmarks). */
-export function builtInKernel(kernelName: string, backendName: string): tf.KernelConfig | undefined {
-  return replaced.get(key(kernelName, backendName));
-}
+export { builtInKernel } from './builtInKernels';
 
 /** Idempotent: installs our kernels for `backendName`, remembering any built-in they replace. */
 export function registerTrainingKernels(backendName: string): void {
@@ -38,10 +36,10 @@ export function registerTrainingKernels(backendName: string): void {
     const existing = tf.getKernel(ours.kernelName, backendName) as tf.KernelConfig | undefined;
     if (existing === ours) continue;
     if (existing !== undefined) {
-      replaced.set(key(ours.kernelName, backendName), existing);
+      rememberBuiltIn(ours.kernelName, backendName, existing);
       tf.unregisterKernel(ours.kernelName, backendName);
     }
     tf.registerKernel(ours);
   }
-  tf.registerGradient(channelSumsGradient);
+  for (const gradient of [channelSumsGradient, ...batchNormGradients]) tf.registerGradient(gradient);
 }
