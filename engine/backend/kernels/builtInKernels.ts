@@ -14,3 +14,10 @@ export function builtInKernel(kernelName: string, backendName: string): tf.Kerne
   return replaced.get(key(kernelName, backendName));
 }
 
+/**
+ * A setup function that runs the built-in's (the wasm backend binds its kernels' functions in them when it
+ * starts, which it does after ours are registered), for our kernels that call the built-in.
+ */
+export function builtInSetup(kernelName: string, backendName: string): tf.KernelSetupFunc {
+  return (backend) => builtInKernel(kernelName, backendName)?.setupFunc?.(backend);
+}

@@ -3,13 +3,15 @@
 // slower than Conv2D; on cpu, the built-in Conv2DBackpropFilter is a plain loop. bench/kernels.ts
 // prints each kernel's time as a ratio to Conv2D (engine/backend/README.md). The replacements are
 // compositions of the same backend's Conv2D (see the kernels).
-// Also a copy-free Identity for wasm, and for wasm and cpu ChannelSums (per-channel sums in one kernel) and
+// Also for wasm a copy-free Identity and a BatchMatMul that transposes copies instead of using its slow
+// transposed-operand path; and for wasm and cpu ChannelSums (per-channel sums in one kernel) and
 // training-mode BatchNorm(-ReLU) in four kernels.
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilterByConv } from './conv2dBackpropFilter';
 import { conv2dBackpropInputByConv } from './conv2dBackpropInput';
 import { identityAlias } from './identityAlias';
-import { rememberBuiltIn } from './builtInKernels';
+import { batchMatMulByTransposes } from './batchMatMulByTransposes';
+import { builtInSetup, rememberBuiltIn } from './builtInKernels';
 import { CHANNEL_SUMS, channelSumsGradient, cpuChannelSums, wasmChannelSums } from './channelSums';
 import { batchNormGradients, batchNormKernels } from './batchNormKernels';
 
@@ -22,6 +24,7 @@ export const trainingKernels: readonly tf.KernelConfig[] = [
   config(tf.Conv2DBackpropFilter, 'wasm', conv2dBackpropFilterByConv),
   config(tf.Conv2DBackpropFilter, 'cpu', conv2dBackpropFilterByConv),
   config(tf.Identity, 'wasm', identityAlias),
+  { ...config(tf.BatchMatMul, 'wasm', batchMatMulByTransposes), setupFunc: builtInSetup(tf.BatchMatMul, 'wasm') },
   config(CHANNEL_SUMS, 'wasm', () => wasmChannelSums),
   config(CHANNEL_SUMS, 'cpu', () => cpuChannelSums),
   ...batchNormKernels,

@@ -402,6 +402,29 @@ test('gradients of a small conv net on wasm equal those on cpu with its built-in
   });
 });
 
+test('BatchMatMul on wasm with transposed operands (transposed copies, the thin side on the right) equals the cpu built-in and leaks nothing', async () => {
+  const rng = new SeededRandom(12);
+  // [batch], rows M, inner K, columns N: M < N takes the product of the transposes, M >= N the plain one;
+  // mnist-small's head (64 x 784 x 128 and its gradients); a broadcast batch goes to the built-in
+  const products: { batch: number[]; m: number; k: number; n: number; batchB?: number[] }[] = [
+    { batch: [], m: 5, k: 7, n: 3 },
+    { batch: [], m: 3, k: 7, n: 5 },
+    { batch: [], m: 64, k: 784, n: 128 },
+    { batch: [], m: 784, k: 64, n: 128 },
+    { batch: [3], m: 4, k: 6, n: 9 },
+    { batch: [2], m: 9, k: 1, n: 4 },
+    { batch: [1], m: 3, k: 5, n: 6, batchB: [4] },
+  ];
+  for (const { batch, m, k, n, batchB } of products) {
+    for (const [transposeA, transposeB] of [[false, false], [true, false], [false, true], [true, true]]) {
+      const a = { values: randomValues(rng, batch.reduce((x, y) => x * y, 1) * m * k), shape: [...batch, ...(transposeA ? [k, m] : [m, k])] };
+      const bBatch = batchB ?? batch;
+      const b = { values: randomValues(rng, bBatch.reduce((x, y) => x * y, 1) * k * n), shape: [...bBatch, ...(transposeB ? [n, k] : [k, n])] };
+      await assertMatchesCpu('wasm', 'BatchMatMul', { a, b }, { transposeA, transposeB }, k, `${a.shape.join('x')} · ${b.shape.join('x')}, transposeA ${transposeA}, transposeB ${transposeB}`);
+    }
+  }
+});
+
 test('Identity on wasm shares the buffer safely: the copy outlives its source, nothing leaks', async () => {
   await tf.setBackend('wasm');
   const tensorsBefore = tf.memory().numTensors;
