@@ -86,6 +86,8 @@ export interface TrainParams {
   stabilityThreshold?: number;
   /** λ of the bi-directional finite-difference bi-Lipschitz regularizer (docs/stability.md; default 0: off) */
   stabilityReg?: number;
+  /** random shifts of the training images by up to `shift` pixels and, with `flip`, left-right mirroring (default: none) */
+  augment?: { shift: number; flip: boolean };
   /** refuse the request when its tensors would need more bytes than this (default: REVNET_MEMORY_LIMIT, else half the machine's memory) */
   memoryLimitBytes?: number;
   /** training threads, each running the step on a slice of the batch (default 0: one per core; 1: none) */
@@ -242,6 +244,8 @@ export interface TrainingDefaults {
   optimizer: 'sgd' | 'adam';
   learningRate: number;
   lrDrops: number[];
+  /** absent: none */
+  augment?: { shift: number; flip: boolean };
 }
 
 /** A built-in model preset: its name, a one-line description and the full config a `*.revnet.json` holds. */

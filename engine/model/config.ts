@@ -117,6 +117,8 @@ export interface TrainingMetadata {
   mode: 'reversible' | 'standard';
   seed: number;
   backend: string;
+  /** the training images' random moves, e.g. "shift=2" (absent: none) */
+  augment?: string;
   testAccuracy?: number;
   finalLoss?: number;
   finishedAt?: string;

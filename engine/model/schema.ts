@@ -168,6 +168,7 @@ const trainingSchema = object<TrainingMetadata>(
     mode: oneOfWords('The backward pass used.', ['reversible', 'standard'] as const),
     seed: integer('Seed of the initial weights and the shuffling.', 0, Number.MAX_SAFE_INTEGER),
     backend: string('The TensorFlow.js backend that trained it.'),
+    augment: string('How the training images were moved at random, e.g. `shift=2` (up to 2 pixels each way) or `shift=4,flip`; absent: not at all.'),
     testAccuracy: number('Fraction of the test images classified correctly.', { minimum: 0 }),
     finalLoss: number('Mean training loss of the last epoch.'),
     finishedAt: string('When training finished (ISO 8601).'),

@@ -1,6 +1,7 @@
 // The resolved training options (every default filled in), stored in the checkpoint's state.json.
 import type { TrainParams } from '../../protocol/engineApi';
 import type { TrainMode } from '../model/network.types';
+import type { Augmentation } from './augment';
 
 export interface TrainOptions {
   epochs: number;
@@ -21,6 +22,8 @@ export interface TrainOptions {
   checkpointEvery?: number;
   /** λ of the bi-Lipschitz regularizer (engine/stability/regularizer.ts); absent when off */
   stabilityReg?: number;
+  /** random moves of the training images (engine/train/augment.ts); absent when off */
+  augment?: Augmentation;
 }
 
 export const DEFAULT_SEED = 0;
@@ -68,5 +71,14 @@ export function resolveOptions(params: TrainParams): TrainOptions {
   // 0 is today's training exactly, so it is stored as absent
   const stabilityReg = nonNegative(params.stabilityReg ?? 0, 'stability-reg');
   if (stabilityReg > 0) options.stabilityReg = stabilityReg;
+  const augment = params.augment;
+  if (augment !== undefined) {
+    // checked as data: callers over JSON-RPC and checkpoints may hold anything
+    const { shift, flip } = augment as { shift: unknown; flip: unknown };
+    if (typeof shift !== 'number' || !Number.isSafeInteger(shift) || shift < 0) throw new Error(`the augmentation's shift must be a whole number of pixels ≥ 0, got ${JSON.stringify(shift)}`);
+    if (typeof flip !== 'boolean') throw new Error(`the augmentation's flip must be true or false, got ${JSON.stringify(flip)}`);
+    // none is today's training exactly, so it is stored as absent
+    if (shift > 0 || flip) options.augment = { shift, flip };
+  }
   return options;
 }

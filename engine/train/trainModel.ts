@@ -21,6 +21,7 @@ import { checkMemoryLimit, resolveMemoryLimit } from '../limits/memoryLimit';
 import { checkpointModelPaths, hasCheckpoint, readCheckpoint, type TrainingState } from './checkpoint';
 import { createOptimizer, type Optimizer } from './optimizers';
 import { resolveOptions, type TrainOptions } from './options';
+import { checkAugmentation, describeAugmentation } from './augment';
 import { RunHistoryWriter } from './runHistoryWriter';
 import { learningRateAt } from './schedule';
 import { initialState, runTraining, type RunOutcome } from './trainingRun';
@@ -80,6 +81,7 @@ function checkTrainingMemory(config: RevNetConfig, options: TrainOptions, memory
 async function freshStart(params: TrainParams): Promise<RunStart> {
   const options = resolveOptions(params);
   const config = await modelConfig(params.model);
+  if (options.augment !== undefined) checkAugmentation(options.augment, config.input.height, config.input.width);
   checkTrainingMemory(config, options, params.memoryLimitBytes);
   let network: RevNet;
   if (params.initWeights !== undefined) {
@@ -331,6 +333,7 @@ async function trainOn(
       seed: options.seed,
       backend,
     };
+    if (options.augment !== undefined) training.augment = describeAugmentation(options.augment);
     const last = state.history.at(-1);
     if (last?.testAccuracy !== undefined) training.testAccuracy = last.testAccuracy;
     if (last !== undefined && Number.isFinite(last.loss)) training.finalLoss = last.loss;

@@ -14,6 +14,7 @@ import type { ComputeGradients, Network, StepGradients } from '../model/network.
 import type { CancelSignal } from '../util/cancelSignal';
 import { SeededRandom } from '../util/random';
 import { yieldToEventLoop } from '../util/yieldToEventLoop';
+import { augmentationRandom } from './augment';
 import { batchPlan, identityOrder, makeBatch } from './batches';
 import { writeCheckpoint, type TrainingState } from './checkpoint';
 import { describeNonFinite, findNonFinite, firstNonFiniteWeight } from './divergence';
@@ -141,7 +142,9 @@ export async function runTraining(run: TrainingRun): Promise<RunOutcome> {
         const problem = await checkpoint();
         return { status: 'cancelled', state, message: stoppedMessage(state.step, problem) };
       }
-      const batch = makeBatch(dataset.train, shape, normalization, order, state.stepInEpoch * batchSize, batchSize);
+      const augmentation = options.augment;
+      const augment = augmentation && { augmentation, random: augmentationRandom(options.seed, state.step) };
+      const batch = makeBatch(dataset.train, shape, normalization, order, state.stepInEpoch * batchSize, batchSize, augment);
       const gradients = await computeGradients(network, batch.images, batch.labels, options.mode);
       // the step's main-thread pieces (summing the threads' gradients, the update, the bookkeeping) are tens of
       // milliseconds each on a deep model: the event loop runs between them, not only between steps

@@ -53,6 +53,7 @@ export function trainModel(ctx: Ctx) {
       ...config.memoryLimit(),
       threads: config.threads(),
     };
+    if (defaults.augment !== undefined) params.augment = defaults.augment;
     if (config.trainMaxSteps() > 0) params.steps = config.trainMaxSteps();
     if (config.stabilityReg() > 0) params.stabilityReg = config.stabilityReg();
     // the engine never replaces a model or checkpoint unasked: ask here, then pass force

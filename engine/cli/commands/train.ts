@@ -7,6 +7,7 @@ import { backendLabel, initBackend } from '../../backend';
 import { PRESET_NAMES } from '../../model/presets';
 import { DATA_SPEC_HELP, parseDataSpec } from '../../train/parseDataSpec';
 import { parseDrops } from '../../train/schedule';
+import { parseAugmentation } from '../../train/augment';
 import { trainingDefaults } from '../../train/defaults';
 import { trainingDefaultsForModel } from '../../train/modelTrainingDefaults';
 import { memoryLimitFrom, memoryLimitOption } from '../memoryLimitOption';
@@ -35,6 +36,7 @@ const options: Record<string, OptionSpec> = {
   seed: { type: 'string', description: 'seed of the initial weights and the shuffling (default 0)' },
   steps: { type: 'string', description: 'stop after N steps in total' },
   shuffle: { type: 'boolean', description: 'shuffle the training data every epoch (default; --no-shuffle keeps file order)' },
+  augment: { type: 'string', description: 'move the training images at random: shift=N (up to N pixels each way), flip (left-right mirroring), both (shift=4,flip: the paper\'s CIFAR crops), or none (default: the preset\'s, shift=2 for mnist-small, else none)' },
   init: { type: 'string', description: 'start from these weights (.safetensors for the model) instead of seeded ones' },
   resume: { type: 'string', description: 'continue the run whose output folder is DIR from its checkpoint (--out defaults to DIR)' },
   'checkpoint-every': { type: 'string', description: 'also write a checkpoint every N steps' },
@@ -152,6 +154,13 @@ async function buildParams(args: ReturnType<typeof parseArgs>): Promise<TrainPar
   if (stabilityReg !== undefined) {
     if (!(stabilityReg >= 0) || !Number.isFinite(stabilityReg)) throw new CliError(`train: --stability-reg must be a number ≥ 0, got ${stabilityReg}`);
     params.stabilityReg = stabilityReg;
+  }
+  const augment = stringOption(args, 'augment');
+  try {
+    if (augment !== undefined) params.augment = parseAugmentation(augment);
+    else if (defaults.augment !== undefined) params.augment = defaults.augment;
+  } catch (error) {
+    throw new CliError(`train: ${(error as Error).message}`);
   }
   const init = stringOption(args, 'init');
   if (init !== undefined) params.initWeights = init;

@@ -114,6 +114,22 @@ test('Adam and the standard backward pass resume bit-exact too', async () => {
   assert.ok(readFileSync(resumed.result.weightsPath).equals(readFileSync(whole.result.weightsPath)));
 });
 
+test('with augmentation: other weights than without; the checkpoint keeps it, and a cancelled run resumes bit-exact', async () => {
+  const extra = { augment: { shift: 2, flip: true }, epochs: 2 };
+  const whole = await train(params(tempFolder('train-augment'), extra));
+  const plain = await train(params(tempFolder('train-plain'), { epochs: 2 }));
+  assert.ok(!readFileSync(whole.result.weightsPath).equals(readFileSync(plain.result.weightsPath)), 'the augmentation changed nothing');
+  const out = tempFolder('train-augment-cancel');
+  await train(params(out, extra), { cancelAt: 5 });
+  const saved = readCheckpoint(out);
+  assert.deepEqual(saved.state.options['augment'], { shift: 2, flip: true });
+  saved.network.dispose();
+  // the resumed run takes the checkpoint's augmentation, whatever the request says
+  const resumed = await train(params(out, { resume: true, epochs: 0 }));
+  assert.ok(readFileSync(resumed.result.weightsPath).equals(readFileSync(whole.result.weightsPath)));
+  await assert.rejects(train(params(tempFolder('train-augment-big'), { augment: { shift: 4, flip: false } })), /shift of 4 pixels would move 8x8 images out of view \(at most 3\)/);
+});
+
 test('a learning rate that blows the weights up stops the run, names a block, and keeps the last good checkpoint', async () => {
   const out = tempFolder('train-nan');
   const { result } = await train(params(out, { learningRate: 1e30, lrDrops: [] }));

@@ -74,6 +74,7 @@ test('revnet train refuses bad options with one line naming the option, and docu
   assert.match(help.stdout, /--resume/);
   assert.match(help.stdout, /--threads/);
   assert.match(help.stdout, /--stability-reg/);
+  assert.match(help.stdout, /--augment VALUE +move the training images at random: shift=N/);
   for (const [args, message] of [
     [['--preset', 'mnist-tiny', '--data', 'mnist'], /--out DIR is required/],
     [['--preset', 'mnist-tiny', '--data', 'bogus', '--out', 'x'], /unknown kind "bogus"/],
@@ -82,6 +83,7 @@ test('revnet train refuses bad options with one line naming the option, and docu
     [['--preset', 'mnist-tiny', '--data', 'mnist', '--out', 'x', '--threads', '-2'], /--threads must be a whole number ≥ 0 \(0: one per core\)/],
     [['--resume', '/nonexistent/run'], /no checkpoint folder there/],
     [['--preset', 'mnist-tiny', '--data', 'mnist', '--out', 'x', '--stability-reg', '-1'], /--stability-reg must be a number ≥ 0/],
+    [['--preset', 'mnist-tiny', '--data', 'mnist', '--out', 'x', '--augment', 'crop'], /--augment: "crop" is not shift=N or flip/],
   ] as const) {
     const result = revnet(...args);
     assert.equal(result.status, 2, `${args.join(' ')}: ${result.stderr}`);
