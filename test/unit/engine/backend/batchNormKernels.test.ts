@@ -248,6 +248,29 @@ test('the kernels\' gradients equal those of the same computation in TensorFlow.
   }
 });
 
+test('without the kernels (as on the native backend) BatchNorm-ReLU takes the ops path, which equals autodiff too', async () => {
+  await tf.setBackend('cpu');
+  const ours = [BATCH_NORM_MOMENTS, BATCH_NORM_NORMALIZE, BATCH_NORM_GRAD_SUMS, BATCH_NORM_GRAD_INPUT].map((name) => tf.getKernel(name, 'cpu'));
+  for (const config of ours) tf.unregisterKernel(config.kernelName, 'cpu');
+  try {
+    assert.equal(batchNormOps(), composedBatchNormOps);
+    const before = tf.memory().numTensors;
+    const c = makeCase([3, 5, 4, 6], 13);
+    tf.tidy(() => {
+      const inputs = [tf.tensor4d(c.x, c.shape), tf.tensor1d(c.gamma), tf.tensor1d(c.beta)];
+      const dy = tf.tensor4d(c.dy, c.shape);
+      const viaOps = (input: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => batchNormTraining(input as tf.Tensor4D, g, b, 1e-5, undefined, true);
+      const expected = tf.valueAndGrads(plainBatchNormRelu)(inputs, dy);
+      const actual = tf.valueAndGrads(viaOps)(inputs, dy);
+      assert.ok(relativeL2(actual.value, expected.value) < 1e-6);
+      ['x', 'gamma', 'beta'].forEach((name, i) => assert.ok(relativeL2(actual.grads[i], expected.grads[i]) < 1e-5, `d${name}`));
+    });
+    assert.equal(tf.memory().numTensors, before, 'no tensor left');
+  } finally {
+    for (const config of ours) tf.registerKernel(config);
+  }
+});
+
 test('bad input: a clear error naming the kernel and what is wrong', async () => {
   await tf.setBackend('cpu');
   const x = tf.zeros<tf.Rank.R4>([1, 2, 2, 3]);
