@@ -4,15 +4,14 @@
 //   BatchNormNormalize x, mean, invStd, γ, β → x̂ = (x - mean)·invStd, y = x̂·γ + β (then the ReLU, attr relu);
 //   BatchNormGradSums  dy, y, x̂ → Σd, Σd·x̂ with d = dy·step(y) (d = dy without relu);
 //   BatchNormGradInput dy, y, x̂, a, b, c → dx = (d·a + c) + x̂·b.
-// On wasm they run our own SIMD loops (engine/backend/simd/batchNorm.wat) in the backend's memory; on cpu plain
+// On wasm they run our own SIMD loops (engine/backend/simd/perChannel.wat) in the backend's memory; on cpu plain
 // loops with the same float32 operations in the same order, which agree with them bit for bit. The two gradient
 // kernels run inside a gradient, so they have gradients themselves (for the stability measures' second-order
 // products).
 import * as tf from '@tensorflow/tfjs-core';
-import { batchNormWasm } from '../simd/batchNormWasm';
-import { checkFloat32, checkPerChannel, cpuOutput, cpuValues, rowsAndChannels } from './channelLayout';
-import { CHANNEL_SUMS, PARTIAL_ROWS } from './channelSums';
-import { addressOf, float64View, SimdModule, wasmBackendFor, withScratch, type WasmBackend } from './simdModule';
+import { checkFloat32, checkPerChannel, cpuOutput, cpuValues, perChannelModule, rowsAndChannels, sumRows } from './channelLayout';
+import { CHANNEL_SUMS } from './channelSums';
+import { addressOf, outputFromFloat64, wasmBackendFor, withPartialsAndSums } from './simdModule';
 
 export const BATCH_NORM_MOMENTS = 'RevnetBatchNormMoments';
 export const BATCH_NORM_NORMALIZE = 'RevnetBatchNormNormalize';
@@ -23,15 +22,6 @@ export interface ReluAttrs {
   /** a ReLU follows the BatchNorm */
   relu: boolean;
 }
-
-interface BatchNormLoops {
-  moments(x: number, rows: number, c: number, partials: number, sums: number, mean: number, variance: number): void;
-  normalize(x: number, rows: number, c: number, mean: number, invStd: number, gamma: number, beta: number, noRelu: number, xHat: number, y: number): void;
-  gradSums(dy: number, y: number, xHat: number, rows: number, c: number, noRelu: number, partials: number, sums: number): void;
-  gradInput(dy: number, y: number, xHat: number, rows: number, c: number, noRelu: number, a: number, b: number, shift: number, dx: number): void;
-}
-
-const batchNormModule = new SimdModule<BatchNormLoops>(batchNormWasm);
 
 interface KernelParams {
   inputs: tf.NamedTensorInfoMap;
@@ -68,10 +58,9 @@ const wasmMoments: KernelFunc = ({ inputs, backend }) => {
   const wasm = wasmBackendFor(BATCH_NORM_MOMENTS, backend);
   const mean = wasm.makeOutput([channels], 'float32');
   const variance = wasm.makeOutput([channels], 'float32');
-  withScratch(wasm, channels * 12 + 8, (partials) => {
-    const sums = Math.ceil((partials + channels * 4) / 8) * 8;
+  withPartialsAndSums(wasm, channels, (partials, sums) => {
     const [x, m, v] = [named['x'], mean, variance].map((t) => addressOf(wasm, t));
-    batchNormModule.exportsFor(wasm).moments(x, rows, channels, partials, sums, m, v);
+    perChannelModule.exportsFor(wasm).moments(x, rows, channels, partials, sums, m, v);
   });
   return [mean, variance];
 };
@@ -83,55 +72,33 @@ const wasmNormalize: KernelFunc = ({ inputs, backend, attrs }) => {
   const y = wasm.makeOutput(shape, 'float32');
   const at = (t: tf.TensorInfo): number => addressOf(wasm, t);
   const noRelu = reluOf(attrs) ? 0 : 1;
-  batchNormModule.exportsFor(wasm).normalize(at(named['x']), rows, channels, at(named['mean']), at(named['invStd']), at(named['gamma']), at(named['beta']), noRelu, at(xHat), at(y));
+  perChannelModule.exportsFor(wasm).normalize(at(named['x']), rows, channels, at(named['mean']), at(named['invStd']), at(named['gamma']), at(named['beta']), noRelu, at(xHat), at(y));
   return [xHat, y];
 };
 
 const wasmGradSums: KernelFunc = ({ inputs, backend, attrs }) => {
   const { named, rows, channels } = inputsOf(BATCH_NORM_GRAD_SUMS, inputs, ['dy', 'y', 'xHat'], []);
   const wasm = wasmBackendFor(BATCH_NORM_GRAD_SUMS, backend);
-  return withScratch(wasm, channels * 24 + 8, (partials) => {
-    const sums = Math.ceil((partials + channels * 8) / 8) * 8;
+  // Σd then Σd·x̂, each `channels` long
+  return withPartialsAndSums(wasm, 2 * channels, (partials, sums) => {
     const at = (t: tf.TensorInfo): number => addressOf(wasm, t);
-    batchNormModule.exportsFor(wasm).gradSums(at(named['dy']), at(named['y']), at(named['xHat']), rows, channels, reluOf(attrs) ? 0 : 1, partials, sums);
+    perChannelModule.exportsFor(wasm).gradSums(at(named['dy']), at(named['y']), at(named['xHat']), rows, channels, reluOf(attrs) ? 0 : 1, partials, sums);
     return [0, 1].map((half) => outputFromFloat64(wasm, sums + half * channels * 8, channels));
   });
 };
-
-function outputFromFloat64(wasm: WasmBackend, address: number, channels: number): tf.TensorInfo {
-  const out = wasm.makeOutput([channels], 'float32');
-  // the view is made after the allocation, which may have grown the memory
-  wasm.typedArrayFromHeap(out).set(float64View(wasm, address, channels));
-  return out;
-}
 
 const wasmGradInput: KernelFunc = ({ inputs, backend, attrs }) => {
   const { named, rows, channels, shape } = inputsOf(BATCH_NORM_GRAD_INPUT, inputs, ['dy', 'y', 'xHat'], ['a', 'b', 'c']);
   const wasm = wasmBackendFor(BATCH_NORM_GRAD_INPUT, backend);
   const dx = wasm.makeOutput(shape, 'float32');
   const at = (t: tf.TensorInfo): number => addressOf(wasm, t);
-  batchNormModule.exportsFor(wasm).gradInput(at(named['dy']), at(named['y']), at(named['xHat']), rows, channels, reluOf(attrs) ? 0 : 1, at(named['a']), at(named['b']), at(named['c']), at(dx));
+  perChannelModule.exportsFor(wasm).gradInput(at(named['dy']), at(named['y']), at(named['xHat']), rows, channels, reluOf(attrs) ? 0 : 1, at(named['a']), at(named['b']), at(named['c']), at(dx));
   return dx;
 };
 
 // ---- cpu: the same float32 operations in the same order (Math.fround after each) ----
 
 const f = Math.fround;
-
-/** Σ over the rows of term(row offset + j, j) per channel: float32 partials of ≤ PARTIAL_ROWS rows into float64 */
-function sumRows(rows: number, channels: number, term: (index: number, channel: number) => number): Float64Array {
-  const sums = new Float64Array(channels);
-  const partials = new Float32Array(channels);
-  for (let row = 0; row < rows; row++) {
-    const offset = row * channels;
-    for (let j = 0; j < channels; j++) partials[j] += term(offset + j, j);
-    if ((row + 1) % PARTIAL_ROWS === 0 || row + 1 === rows) {
-      for (let j = 0; j < channels; j++) sums[j] += partials[j];
-      partials.fill(0);
-    }
-  }
-  return sums;
-}
 
 const cpuMoments: KernelFunc = ({ inputs, backend }) => {
   const { named, rows, channels } = inputsOf(BATCH_NORM_MOMENTS, inputs, ['x'], []);

@@ -54,21 +54,26 @@ export class SimdModule<Exports> {
 }
 
 /**
- * runs `use` with `bytes` of scratch memory at an address aligned to 8 (malloc's address is a signed 32-bit
- * integer, negative past 2 GiB: >>> 0 reads it unsigned, as the memory is addressed)
+ * runs `use` with scratch memory for the loops' sums: `count` float32 partials, then `count` float64 sums at the next
+ * multiple of 8 (malloc's address is a signed 32-bit integer, negative past 2 GiB: >>> 0 reads it unsigned, as the
+ * memory is addressed)
  */
-export function withScratch<T>(backend: WasmBackend, bytes: number, use: (address: number) => T): T {
-  const allocated = backend.wasm._malloc(bytes + 8) >>> 0;
+export function withPartialsAndSums<T>(backend: WasmBackend, count: number, use: (partials: number, sums: number) => T): T {
+  const allocated = backend.wasm._malloc(count * 12 + 16) >>> 0;
   try {
-    return use(Math.ceil(allocated / 8) * 8);
+    const partials = Math.ceil(allocated / 8) * 8;
+    return use(partials, Math.ceil((partials + count * 4) / 8) * 8);
   } finally {
     backend.wasm._free(allocated);
   }
 }
 
-/** the backend's memory as float64 values from `address` (a view made now: any allocation may have grown it) */
-export function float64View(backend: WasmBackend, address: number, length: number): Float64Array {
-  return new Float64Array(backend.wasm.asm.memory.buffer, address, length);
+/** a new float32 tensor [length] of the float64 values at `address` */
+export function outputFromFloat64(backend: WasmBackend, address: number, length: number): tf.TensorInfo {
+  const out = backend.makeOutput([length], 'float32');
+  // the view is made after the allocation, which may have grown the memory
+  backend.typedArrayFromHeap(out).set(new Float64Array(backend.wasm.asm.memory.buffer, address, length));
+  return out;
 }
 
 /** a tensor's address in the backend's memory */

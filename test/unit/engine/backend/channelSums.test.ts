@@ -6,7 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../../../engine/backend';
-import { CHANNEL_SUMS, PARTIAL_ROWS } from '../../../../engine/backend/kernels/channelSums';
+import { PARTIAL_ROWS } from '../../../../engine/backend/kernels/channelLayout';
+import { CHANNEL_SUMS } from '../../../../engine/backend/kernels/channelSums';
 import { channelSum } from '../../../../engine/model/channelOps';
 import { SeededRandom } from '../../../../engine/util/random';
 
@@ -143,6 +144,6 @@ test('gradients: first order broadcasts the upstream gradient; second order goes
   }
 });
 
-test('the committed wasm module is what channelSums.wat compiles to (tools/compileWat.mjs --check)', () => {
+test('the committed wasm module is what perChannel.wat compiles to (tools/compileWat.mjs --check)', () => {
   execFileSync(process.execPath, ['tools/compileWat.mjs', '--check'], { stdio: 'pipe' });
 });

@@ -1,14 +1,16 @@
-;; Training-mode BatchNorm (followed by an optional ReLU) over row-major [rows, c] float32 matrices in the
-;; TensorFlow.js wasm backend's own memory (imported), a pass or two over the values per direction:
+;; Per-channel loops over row-major [rows, c] float32 matrices in the TensorFlow.js wasm backend's own memory
+;; (imported): the per-channel sums (ChannelSums) and training-mode BatchNorm, with an optional ReLU after it:
+;;   channelSums: sums[j] = x[0][j] + x[1][j] + ... as float64: each row added into float32 partials, which go
+;;               into the float64 sums and are cleared every 64 rows, so no float32 accumulator holds more than 64 values;
 ;;   moments:    mean[j] and the biased variance[j] (two passes: the sum, then the squared deviations
-;;               from the float32 mean), each as float32 partials of at most 64 rows added into float64 sums;
+;;               from the float32 mean), each summed as channelSums does;
 ;;   normalize:  x̂ = (x - mean)·invStd and y = x̂·γ + β, then y = 0 where y <= 0 unless $noRelu;
 ;;   gradSums:   Σ d and Σ d·x̂ with d = dy·m, m = 1 where the output y > 0 (or $noRelu), else 0; as above;
 ;;   gradInput:  dx = (d·a + c) + x̂·b.
 ;; Each row goes 4 channels at a time with SIMD, the last c mod 4 channels one at a time. The float32 operations
-;; and their order are those of the ops this replaces (engine/model/batchNormTraining.ts), and of the plain
-;; loops in engine/backend/kernels/batchNormKernels.ts, which must agree with this bit for bit.
-;; Compiled by tools/compileWat.mjs into batchNormWasm.ts.
+;; and their order are those of the ops this replaces (engine/model/batchNormOps.ts), and of the plain loops in
+;; engine/backend/kernels/channelLayout.ts and batchNormKernels.ts, which must agree with this bit for bit.
+;; Compiled by tools/compileWat.mjs into perChannelWasm.ts.
 (module
   (import "env" "memory" (memory 1))
 
@@ -177,7 +179,7 @@
         (i32.or (i32.eqz (f32.le (local.get $y) (f32.const 0))) (local.get $noRelu)))))
 
   ;; sums[j] (float64) = Σ over the rows of x[row][j]
-  (func $sumRows (param $x i32) (param $rows i32) (param $c i32) (param $partials i32) (param $sums i32)
+  (func $sumRows (export "channelSums") (param $x i32) (param $rows i32) (param $c i32) (param $partials i32) (param $sums i32)
     (local $row i32) (local $j i32) (local $p i32) (local $bytes i32) (local $vectorBytes i32) (local $inBlock i32)
     (local.set $bytes (i32.shl (local.get $c) (i32.const 2)))
     (local.set $vectorBytes (i32.and (local.get $bytes) (i32.const -16)))
