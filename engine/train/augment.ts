@@ -31,9 +31,8 @@ export function drawMove(augmentation: Augmentation, random: SeededRandom): Imag
   return { dy: random.int(span) - augmentation.shift, dx: random.int(span) - augmentation.shift, flip: augmentation.flip && random.next() < 0.5 };
 }
 
-/** checks an augmentation against the model's input; the message names what is wrong */
+/** checks an augmentation (its values checked already, by resolveOptions) against the model's input */
 export function checkAugmentation(augmentation: Augmentation, height: number, width: number): void {
-  if (!Number.isSafeInteger(augmentation.shift) || augmentation.shift < 0) throw new Error(`the augmentation's shift must be a whole number of pixels ≥ 0, got ${augmentation.shift}`);
   if (2 * augmentation.shift >= Math.min(height, width)) {
     throw new Error(`the augmentation's shift of ${augmentation.shift} pixels would move ${height}x${width} images out of view (at most ${Math.floor((Math.min(height, width) - 1) / 2)})`);
   }
