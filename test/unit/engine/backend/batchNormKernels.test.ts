@@ -187,27 +187,35 @@ function relativeL2(a: tf.Tensor, b: tf.Tensor): number {
   return Math.sqrt(diff / Math.max(norm, 1e-30));
 }
 
+/** BatchNorm-ReLU in training mode through batchNormTraining (our kernels or the ops, whichever the backend has) */
+const batchNormRelu = (input: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor => batchNormTraining(input as tf.Tensor4D, g, b, 1e-5, undefined, true);
+
+/** inside a tidy: batchNormRelu's value and gradients on `c` equal autodiff's through plain ops */
+function assertEqualsPlainAutodiff(label: string, c: Case): void {
+  const inputs = [tf.tensor4d(c.x, c.shape), tf.tensor1d(c.gamma), tf.tensor1d(c.beta)];
+  const dy = tf.tensor4d(c.dy, c.shape);
+  const expected = tf.valueAndGrads(plainBatchNormRelu)(inputs, dy);
+  const actual = tf.valueAndGrads(batchNormRelu)(inputs, dy);
+  assert.ok(relativeL2(actual.value, expected.value) < 1e-6, `${label} value: ${relativeL2(actual.value, expected.value)}`);
+  ['x', 'gamma', 'beta'].forEach((name, i) => {
+    const err = relativeL2(actual.grads[i], expected.grads[i]);
+    assert.ok(err < 1e-5, `${label} d${name}: relative error ${err}`);
+  });
+}
+
 test('BatchNorm-ReLU on the kernels: value, gradients and a double vector-Jacobian product equal autodiff through plain ops', async () => {
   for (const backend of BACKENDS) {
     await tf.setBackend(backend);
     const before = tf.memory().numTensors;
     const c = makeCase([4, 6, 6, 12], 7);
     tf.tidy(() => {
+      assertEqualsPlainAutodiff(backend, c);
+      // Jv by a VJP of a VJP: the gradient kernels' own gradients (with respect to dy, and through a, b, c)
       const x = tf.tensor4d(c.x, c.shape);
       const gamma = tf.tensor1d(c.gamma);
       const beta = tf.tensor1d(c.beta);
-      const dy = tf.tensor4d(c.dy, c.shape);
-      const ours = (input: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => batchNormTraining(input as tf.Tensor4D, g, b, 1e-5, undefined, true);
-      const expected = tf.valueAndGrads(plainBatchNormRelu)([x, gamma, beta], dy);
-      const actual = tf.valueAndGrads(ours)([x, gamma, beta], dy);
-      assert.ok(relativeL2(actual.value, expected.value) < 1e-6, `${backend} value: ${relativeL2(actual.value, expected.value)}`);
-      ['x', 'gamma', 'beta'].forEach((name, i) => {
-        const err = relativeL2(actual.grads[i], expected.grads[i]);
-        assert.ok(err < 1e-5, `${backend} d${name}: relative error ${err}`);
-      });
-      // Jv by a VJP of a VJP: the gradient kernels' own gradients (with respect to dy, and through a, b, c)
       const v = tf.tensor4d(makeCase(c.shape, 8).dy, c.shape);
-      const jvOurs = jvpByDoubleVjp((t) => ours(t, gamma, beta), x, v);
+      const jvOurs = jvpByDoubleVjp((t) => batchNormRelu(t, gamma, beta), x, v);
       const jvPlain = jvpByDoubleVjp((t) => plainBatchNormRelu(t, gamma, beta), x, v);
       assert.ok(relativeL2(jvOurs, jvPlain) < 1e-5, `${backend} Jv: relative error ${relativeL2(jvOurs, jvPlain)}`);
     });
@@ -257,13 +265,7 @@ test('without the kernels (as on the native backend) BatchNorm-ReLU takes the op
     const before = tf.memory().numTensors;
     const c = makeCase([3, 5, 4, 6], 13);
     tf.tidy(() => {
-      const inputs = [tf.tensor4d(c.x, c.shape), tf.tensor1d(c.gamma), tf.tensor1d(c.beta)];
-      const dy = tf.tensor4d(c.dy, c.shape);
-      const viaOps = (input: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => batchNormTraining(input as tf.Tensor4D, g, b, 1e-5, undefined, true);
-      const expected = tf.valueAndGrads(plainBatchNormRelu)(inputs, dy);
-      const actual = tf.valueAndGrads(viaOps)(inputs, dy);
-      assert.ok(relativeL2(actual.value, expected.value) < 1e-6);
-      ['x', 'gamma', 'beta'].forEach((name, i) => assert.ok(relativeL2(actual.grads[i], expected.grads[i]) < 1e-5, `d${name}`));
+      assertEqualsPlainAutodiff('ops path', c);
     });
     assert.equal(tf.memory().numTensors, before, 'no tensor left');
   } finally {
